@@ -1,0 +1,25 @@
+"""posekit: on-device human pose and activity with LiteRT.
+
+Example:
+    >>> import posekit
+    >>> result = posekit.estimate(rgb_image)              # doctest: +SKIP
+    >>> result.xy[posekit.Keypoint.NOSE]
+"""
+
+from .api import estimate
+from .errors import InvalidInputError, MissingDependencyError, ModelError, PosekitError
+from .keypoints import Keypoint
+from .options import PoseOptions, SmoothingOptions
+from .pose.model import PoseModel
+from .pose.roi import Roi
+from .pose.tracker import PoseTracker
+from .session import Session
+from .types import FrameResult, PoseResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "estimate", "PoseTracker", "Session", "PoseModel", "PoseResult", "FrameResult", "Roi",
+    "PoseOptions", "SmoothingOptions", "Keypoint", "PosekitError", "InvalidInputError",
+    "ModelError", "MissingDependencyError", "__version__",
+]

@@ -1,0 +1,1 @@
+"""Activity analysis (exercise, reps, form, falls)."""

@@ -1,0 +1,56 @@
+"""One-shot entry points."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+from .pose.model import PoseModel
+from .pose.tracker import estimate_with
+from .types import PoseResult
+from .validation import check_box, check_image
+
+_models: dict[str, PoseModel] = {}
+_lock = threading.Lock()
+
+
+def _model(model: str | os.PathLike[str] | PoseModel | None) -> PoseModel:
+    if isinstance(model, PoseModel):
+        return model
+    key = str(model)
+    with _lock:
+        if key not in _models:
+            _models[key] = PoseModel(model)
+        return _models[key]
+
+
+def estimate(image: np.ndarray, box: tuple[float, float, float, float] | None = None,
+             model: str | os.PathLike[str] | PoseModel | None = None) -> PoseResult:
+    """Estimate one person's 33 keypoints in a single RGB image.
+
+    Args:
+        image: (H, W, 3) uint8 RGB (views and non-contiguous arrays are fine).
+        box: (x, y, w, h) pixels around the person; None searches the whole image.
+        model: bundled model name, ``.tflite`` path, a loaded :class:`PoseModel`, or None (default).
+
+    Returns:
+        The pose; ``score`` says how sure the network is that a person is there (check it: a
+        one-shot call always returns its best guess).
+
+    Raises:
+        InvalidInputError: bad image or box.
+        ModelError: unusable model.
+
+    Example:
+        >>> r = posekit.estimate(rgb)                     # doctest: +SKIP
+        >>> r.xy[posekit.Keypoint.LEFT_WRIST]
+    """
+    image = check_image(image)
+    h, w = image.shape[:2]
+    if box is not None:
+        box = check_box(box, w, h)
+    result = estimate_with(_model(model), image, box)
+    assert result is not None  # min_score 0 always yields the best guess
+    return result

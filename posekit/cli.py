@@ -1,0 +1,214 @@
+"""``posekit`` command line: ``run`` (video / image / camera), ``analyze`` (keypoints), ``info``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import PosekitError
+
+log = logging.getLogger("posekit")
+
+
+def sample_clip() -> Path:
+    """Path of the bundled sample clip (synthetic squats then a fall)."""
+    res = importlib.resources.files("posekit.data").joinpath("sample.mp4")
+    with importlib.resources.as_file(res) as p:
+        return Path(p)
+
+
+class Progress:
+    """Minimal progress bar on stderr (the runtime has no tqdm)."""
+
+    def __init__(self, total: int, enabled: bool = True) -> None:
+        self.total, self.enabled, self.t0, self._last = total, enabled, time.perf_counter(), 0.0
+
+    def update(self, n: int) -> None:
+        now = time.perf_counter()
+        if not self.enabled or (now - self._last < 0.5 and n != self.total):
+            return
+        self._last = now
+        fps = n / max(now - self.t0, 1e-9)
+        if self.total:
+            done = int(30 * n / self.total)
+            msg = f"\r[{'#' * done}{'.' * (30 - done)}] {n}/{self.total} frames {fps:5.1f} fps"
+        else:
+            msg = f"\r{n} frames {fps:5.1f} fps"
+        sys.stderr.write(msg)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import PoseOptions, Session, SmoothingOptions
+    from .draw import draw_pose, put_text
+    from .video import FrameSource, VideoWriter
+
+    source: str | int | Path
+    if args.camera is not None:
+        source = args.camera
+    elif args.input is not None:
+        source = args.input
+    else:
+        source = sample_clip()
+        log.info("no input given: analysing the bundled sample clip %s", source)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    opts = PoseOptions(model=args.model, num_threads=args.threads,
+                       smoothing=SmoothingOptions(enabled=not args.no_smoothing))
+    activity = _activity_stage(args)
+    session = Session(opts, activity=activity)
+    stage_totals: dict[str, float] = {}
+    n = found = 0
+    writer = None
+    t0 = time.perf_counter()
+    with FrameSource(source, mirror=args.mirror) as src, (out / "frames.jsonl").open("w") as jf:
+        fps = src.fps or 30.0
+        prog = Progress(src.frame_count, enabled=not args.quiet)
+        for frame in src:
+            if args.max_frames is not None and n >= args.max_frames:
+                break
+            r = session.process(frame.rgb, frame.timestamp_ms)
+            n += 1
+            found += r.pose is not None
+            for k, v in r.timings_ms.items():
+                stage_totals[k] = stage_totals.get(k, 0.0) + v
+            jf.write(json.dumps(r.to_dict()) + "\n")
+            img = draw_pose(frame.rgb, r.pose)
+            _hud(img, r, put_text)
+            if src.is_image:
+                import cv2
+
+                cv2.imwrite(str(out / "annotated.png"), img[:, :, ::-1])
+            if writer is None:
+                h, w = img.shape[:2]
+                writer = VideoWriter(out / "annotated.mp4", fps if not src.is_image else 1.0, (w, h))
+            writer.write(img)
+            prog.update(n)
+        prog.close()
+    if writer is not None:
+        writer.close()
+    wall = time.perf_counter() - t0
+    summary: dict[str, Any] = {
+        "input": str(source), "frames": n, "frames_with_pose": found, "fps": fps,
+        "duration_s": round(n / fps, 3) if fps else 0.0,
+        "processing_fps": round(n / wall, 2) if wall else 0.0,
+        "timing_ms_per_frame": {k: round(v / max(n, 1), 3) for k, v in stage_totals.items()},
+        "model": session.tracker.model.name,
+    }
+    summary.update(session.summary())
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    if n == 0:
+        raise PosekitError(f"input {str(source)!r} yielded no frames")
+    print(json.dumps({k: summary[k] for k in ("frames", "frames_with_pose", "processing_fps")}))
+    print(f"wrote {out / 'frames.jsonl'}, {out / 'summary.json'}, {out / 'annotated.mp4'}")
+    return 0
+
+
+def _activity_stage(args: argparse.Namespace) -> Any:
+    try:
+        from .activity import ActivityTracker
+    except ImportError:
+        return None
+    return ActivityTracker()
+
+
+def _hud(img: np.ndarray, r: Any, put_text: Any) -> None:
+    y = 24
+    if r.pose is None:
+        put_text(img, "no person", (10, y))
+        return
+    act = r.activity or {}
+    if act:
+        put_text(img, f"{act.get('label', '')}  reps {act.get('reps', 0)}", (10, y))
+        y += 24
+        if act.get("fall"):
+            put_text(img, "FALL DETECTED", (10, y), colour=(255, 60, 60))
+
+
+def info(args: argparse.Namespace) -> int:
+    from .runtime import read_manifest
+
+    manifest = read_manifest()
+    models = manifest.get("models", {})
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+        return 0
+    if not models:
+        print("no bundled models")
+        return 0
+    defaults = manifest.get("defaults", {})
+    print(f"{'name':28} {'task':9} {'size':>9} {'input':>16} {'quant':8} {'sha256':14} metrics")
+    for name, e in sorted(models.items()):
+        shape = "x".join(str(v) for v in e["inputs"][0]["shape"]) if e.get("inputs") else "?"
+        star = "*" if defaults.get(e.get("task")) == name else " "
+        metrics = ", ".join(f"{k}={v}" for k, v in (e.get("metrics") or {}).items())
+        print(f"{star}{name:27} {e.get('task', '?'):9} {e.get('size_bytes', 0) / 1024:7.0f}kB {shape:>16} "
+              f"{e.get('quantisation', '?'):8} {e.get('sha256', '')[:12]:14} {metrics}")
+    print("* default for its task")
+    return 0
+
+
+def analyze(args: argparse.Namespace) -> int:
+    from .activity import analyze_keypoints, load_keypoints
+
+    kps = load_keypoints(args.keypoints)
+    report = analyze_keypoints(kps, fps=args.fps, layout=args.layout)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": args.fps, **report.summary()}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(f"wrote {out / 'summary.json'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="posekit", description="On-device human pose and activity.")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="analyse a video, an image or a camera (default: the bundled sample clip)")
+    r.add_argument("input", nargs="?", help="video or image file")
+    r.add_argument("--camera", type=int, metavar="N", help="camera index instead of a file")
+    r.add_argument("--out", default="posekit_out", help="output folder (default: ./posekit_out)")
+    r.add_argument("--model", help="bundled pose model name or .tflite path")
+    r.add_argument("--threads", type=int, default=1)
+    r.add_argument("--no-smoothing", action="store_true")
+    r.add_argument("--mirror", action="store_true", help="mirror frames (front cameras)")
+    r.add_argument("--max-frames", type=int)
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(fn=run)
+    a = sub.add_parser("analyze", help="activity analysis of a keypoint sequence (.npy/.npz/.json)")
+    a.add_argument("keypoints")
+    a.add_argument("--fps", type=float, required=True)
+    a.add_argument("--layout", default="blazepose33")
+    a.add_argument("--out", default="posekit_out")
+    a.set_defaults(fn=analyze)
+    i = sub.add_parser("info", help="bundled models: size, sha256, input, quantisation, accuracy")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(fn=info)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s")
+    try:
+        return int(args.fn(args))
+    except PosekitError as e:
+        print(f"posekit: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

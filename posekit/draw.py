@@ -1,0 +1,58 @@
+"""Skeleton overlay (OpenCV imported lazily: ``pip install 'posekit[app]'``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import MissingDependencyError
+from .keypoints import EDGES, Keypoint
+from .types import PoseResult
+
+_LEFT = (255, 138, 0)   # RGB
+_RIGHT = (0, 217, 231)
+_MID = (240, 240, 240)
+
+
+def _cv2():
+    try:
+        import cv2
+    except ImportError:
+        raise MissingDependencyError("drawing needs OpenCV: pip install 'posekit[app]'") from None
+    return cv2
+
+
+def _colour(kp: Keypoint) -> tuple[int, int, int]:
+    n = kp.name
+    return _LEFT if "LEFT" in n else _RIGHT if "RIGHT" in n else _MID
+
+
+def draw_pose(image: np.ndarray, pose: PoseResult | None, min_conf: float = 0.3,
+              thickness: int | None = None) -> np.ndarray:
+    """Return a copy of an RGB ``image`` with the skeleton drawn; joints shaded by confidence."""
+    cv2 = _cv2()
+    out = np.ascontiguousarray(image).copy()
+    if pose is None:
+        return out
+    h, w = out.shape[:2]
+    t = thickness or max(1, round(min(h, w) / 200))
+    xy = pose.xy
+    for a, b in EDGES:
+        if pose.conf[a] >= min_conf and pose.conf[b] >= min_conf:
+            pa = tuple(int(round(v)) for v in xy[a])
+            pb = tuple(int(round(v)) for v in xy[b])
+            cv2.line(out, pa, pb, _colour(b), t, cv2.LINE_AA)
+    for kp in Keypoint:
+        c = float(pose.conf[kp])
+        if c < min_conf:
+            continue
+        col = tuple(int(v * (0.35 + 0.65 * c)) for v in _colour(kp))
+        cv2.circle(out, tuple(int(round(v)) for v in xy[kp]), t + 2, col, -1, cv2.LINE_AA)
+    return out
+
+
+def put_text(image: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.6,
+             colour: tuple[int, int, int] = (255, 255, 255)) -> None:
+    """Draw outlined text in place (used for HUDs on annotated videos)."""
+    cv2 = _cv2()
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 3, cv2.LINE_AA)
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)

@@ -1,0 +1,91 @@
+"""Frozen, validated options for each posekit component.
+
+Every field is checked in ``__post_init__``; a bad value raises :class:`InvalidInputError` naming
+the field, the value and the allowed range.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+
+from .errors import InvalidInputError
+
+
+def _check_range(cls: str, field: str, value: object, lo: float, hi: float = math.inf,
+                 lo_open: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        ok = (value > lo if lo_open else value >= lo) and value <= hi
+    if not ok:
+        lo_s = f"> {lo}" if lo_open else f">= {lo}"
+        hi_s = "" if hi == math.inf else f" and <= {hi}"
+        raise InvalidInputError(f"{cls}.{field} must be a number {lo_s}{hi_s}, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SmoothingOptions:
+    """One Euro filtering of landmarks and low-pass filtering of visibility (MediaPipe defaults).
+
+    Tuning, as MediaPipe documents it: start with ``beta = 0`` and lower ``min_cutoff`` until slow
+    movements stop jittering; then raise ``beta`` until fast movements stop lagging. Speeds are
+    measured in object sizes per second (the landmarks' bounding box), so the same values work
+    for near and far people.
+
+    Attributes:
+        enabled: False passes landmarks through unchanged.
+        min_cutoff: Hz; lower = smoother when still, more lag.
+        beta: speed coefficient; higher = less lag on fast motion.
+        derivate_cutoff: Hz; cutoff of the speed estimate.
+        visibility_alpha: low-pass weight of the new visibility (1 = no smoothing).
+    """
+
+    enabled: bool = True
+    min_cutoff: float = 0.05
+    beta: float = 80.0
+    derivate_cutoff: float = 1.0
+    visibility_alpha: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.enabled, bool):
+            raise InvalidInputError(f"SmoothingOptions.enabled must be a bool, got {self.enabled!r}")
+        _check_range("SmoothingOptions", "min_cutoff", self.min_cutoff, 0.0, lo_open=True)
+        _check_range("SmoothingOptions", "beta", self.beta, 0.0)
+        _check_range("SmoothingOptions", "derivate_cutoff", self.derivate_cutoff, 0.0, lo_open=True)
+        _check_range("SmoothingOptions", "visibility_alpha", self.visibility_alpha, 0.0, 1.0, lo_open=True)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PoseOptions:
+    """Options of :class:`posekit.PoseTracker` and :func:`posekit.estimate`.
+
+    Attributes:
+        model: bundled model name (``posekit info``) or path to a ``.tflite``; None = default.
+        num_threads: interpreter threads.
+        min_pose_score: below this pose-presence score the person is considered lost and the
+            tracker re-acquires on a full-frame pass. Raise it if the tracker sticks to
+            background; lower it if it drops people in hard poses.
+        acquire_passes: full-frame acquisition refines its crop this many times (>= 1).
+        smoothing: landmark filtering; ``SmoothingOptions(enabled=False)`` for raw output.
+    """
+
+    model: str | os.PathLike[str] | None = None
+    num_threads: int = 1
+    min_pose_score: float = 0.5
+    acquire_passes: int = 3
+    smoothing: SmoothingOptions = dataclasses.field(default_factory=SmoothingOptions)
+
+    def __post_init__(self) -> None:
+        if self.model is not None and not isinstance(self.model, (str, os.PathLike)):
+            raise InvalidInputError(
+                f"PoseOptions.model must be a bundled model name, a path or None, got {self.model!r}")
+        if not isinstance(self.num_threads, int) or isinstance(self.num_threads, bool) or self.num_threads < 1:
+            raise InvalidInputError(f"PoseOptions.num_threads must be an int >= 1, got {self.num_threads!r}")
+        _check_range("PoseOptions", "min_pose_score", self.min_pose_score, 0.0, 1.0)
+        if not isinstance(self.acquire_passes, int) or not 1 <= self.acquire_passes <= 5:
+            raise InvalidInputError(
+                f"PoseOptions.acquire_passes must be an int in [1, 5], got {self.acquire_passes!r}")
+        if not isinstance(self.smoothing, SmoothingOptions):
+            raise InvalidInputError(
+                f"PoseOptions.smoothing must be a SmoothingOptions, got {type(self.smoothing).__name__}")

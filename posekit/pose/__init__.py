@@ -1,0 +1,1 @@
+"""Pose estimation: ROI geometry, smoothing, the landmark network and the tracker."""

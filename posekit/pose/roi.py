@@ -1,0 +1,138 @@
+"""Region-of-interest geometry for BlazePose-style tracking, and the crop sampler.
+
+Pure functions of NumPy arrays: no model, no state. Conventions:
+
+* Image pixels: x right, y down, origin at the top-left corner of the top-left pixel.
+* A :class:`Roi` is a rotated square: centre ``(cx, cy)`` and side ``size`` in pixels, and
+  ``rotation`` in radians (positive turns the crop clockwise on screen). Crop coordinates
+  ``(u, v)`` in [0, 1]^2 map to image pixels by ``centre + R(rotation) @ ((u, v) - 0.5) * size``.
+* The pose network sees the person upright with the mid-hip at the crop centre, as BlazePose does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from ..keypoints import Keypoint
+
+#: Side of the square ROI relative to the body's radius around the mid-hip (BlazePose: 1.25 x diameter).
+ROI_SCALE = 1.25 * 2.0
+#: Minimum body radius as a multiple of torso length, so a folded body still gets a sensible crop.
+MIN_RADIUS_TORSO = 1.6
+
+
+@dataclasses.dataclass(frozen=True)
+class Roi:
+    """A rotated square crop of an image.
+
+    Attributes:
+        cx: Centre x in image pixels.
+        cy: Centre y in image pixels.
+        size: Side length in image pixels (> 0).
+        rotation: Radians; the crop's up direction is ``(sin r, -cos r)`` in image pixels.
+    """
+
+    cx: float
+    cy: float
+    size: float
+    rotation: float = 0.0
+
+    def matrix(self, crop_size: int = 1) -> np.ndarray:
+        """Affine (2, 3) mapping crop pixels of a ``crop_size`` square to image pixels."""
+        c, s = math.cos(self.rotation), math.sin(self.rotation)
+        k = self.size / crop_size
+        a = np.array([[c * k, -s * k], [s * k, c * k]], dtype=np.float64)
+        t = np.array([self.cx, self.cy]) - a @ np.array([crop_size / 2.0, crop_size / 2.0])
+        return np.concatenate([a, t[:, None]], axis=1)
+
+    def to_image(self, uv: np.ndarray) -> np.ndarray:
+        """Map crop-normalised points (..., 2) in [0, 1] to image pixels (..., 2) float32."""
+        m = self.matrix(1)
+        uv = np.asarray(uv, dtype=np.float64)
+        return (uv @ m[:, :2].T + m[:, 2]).astype(np.float32)
+
+    def to_crop(self, xy: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`to_image`: image pixels (..., 2) -> crop-normalised (..., 2)."""
+        m = self.matrix(1)
+        inv = np.linalg.inv(m[:, :2])
+        xy = np.asarray(xy, dtype=np.float64)
+        return ((xy - m[:, 2]) @ inv.T).astype(np.float32)
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (float(self.cx), float(self.cy), float(self.size), float(self.rotation))
+
+
+def full_frame_roi(width: int, height: int) -> Roi:
+    """The upright square that covers the whole frame (used to (re)acquire a person)."""
+    return Roi(width / 2.0, height / 2.0, float(max(width, height)), 0.0)
+
+
+def roi_from_box(box: tuple[float, float, float, float]) -> Roi:
+    """Upright square around a person box ``(x, y, w, h)`` in pixels, with BlazePose's margin."""
+    x, y, w, h = (float(v) for v in box)
+    return Roi(x + w / 2.0, y + h / 2.0, max(w, h) * 1.25, 0.0)
+
+
+def roi_from_landmarks(xy: np.ndarray, conf: np.ndarray, min_conf: float = 0.3) -> Roi:
+    """BlazePose tracking ROI from the previous frame's landmarks.
+
+    Centre on the mid-hip, rotate so mid-hip -> mid-shoulder points up, and size the square so it
+    holds every confident keypoint with BlazePose's 1.25 margin (at least ``MIN_RADIUS_TORSO``
+    torso lengths, so a crouched or cut-off body keeps a usable crop).
+
+    Args:
+        xy: (33, 2) keypoints in image pixels.
+        conf: (33,) visibility in [0, 1].
+        min_conf: keypoints below this confidence do not grow the crop.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    hip = (xy[Keypoint.LEFT_HIP] + xy[Keypoint.RIGHT_HIP]) / 2.0
+    shoulder = (xy[Keypoint.LEFT_SHOULDER] + xy[Keypoint.RIGHT_SHOULDER]) / 2.0
+    up = shoulder - hip
+    torso = float(np.hypot(*up))
+    rotation = math.atan2(up[0], -up[1]) if torso > 1e-6 else 0.0
+    use = np.asarray(conf) >= min_conf
+    if not use.any():
+        use = np.ones(len(xy), dtype=bool)
+    radius = float(np.max(np.hypot(*(xy[use] - hip).T)))
+    radius = max(radius, MIN_RADIUS_TORSO * torso, 1.0)
+    return Roi(float(hip[0]), float(hip[1]), radius * ROI_SCALE, rotation)
+
+
+def crop(image: np.ndarray, roi: Roi, crop_size: int) -> np.ndarray:
+    """Sample ``roi`` from ``image`` into a (crop_size, crop_size, 3) float32 array in [0, 1].
+
+    Bilinear sampling in NumPy (the runtime has no OpenCV); pixels outside the image are black.
+    Large downscales first take every k-th source pixel so that sampling does not alias badly.
+    """
+    h, w = image.shape[:2]
+    step = max(1, int(roi.size / crop_size / 1.5))
+    src = image[::step, ::step] if step > 1 else image
+    sh, sw = src.shape[:2]
+    m = roi.matrix(crop_size)
+    m = m / step
+    # Sample at pixel centres: crop pixel (i + 0.5) -> image coordinate; image pixel centres at j + 0.5.
+    g = np.arange(crop_size, dtype=np.float32) + 0.5
+    gx = m[0, 0] * g[None, :] + m[0, 1] * g[:, None] + (m[0, 2] - 0.5)
+    gy = m[1, 0] * g[None, :] + m[1, 1] * g[:, None] + (m[1, 2] - 0.5)
+    x0 = np.floor(gx)
+    y0 = np.floor(gy)
+    fx = (gx - x0).astype(np.float32)[..., None]
+    fy = (gy - y0).astype(np.float32)[..., None]
+    x0 = x0.astype(np.int64)
+    y0 = y0.astype(np.int64)
+    flat = src.reshape(-1, src.shape[2]) if src.flags.c_contiguous else None
+
+    def tap(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
+        inside = ((xx >= 0) & (xx < sw) & (yy >= 0) & (yy < sh))[..., None]
+        yc, xc = np.clip(yy, 0, sh - 1), np.clip(xx, 0, sw - 1)
+        vals = flat[yc * sw + xc] if flat is not None else src[yc, xc]
+        return vals.astype(np.float32) * inside  # out-of-image taps read black
+
+    top = tap(y0, x0) * (1 - fx) + tap(y0, x0 + 1) * fx
+    bot = tap(y0 + 1, x0) * (1 - fx) + tap(y0 + 1, x0 + 1) * fx
+    out = top * (1 - fy) + bot * fy
+    return out * np.float32(1.0 / 255.0)

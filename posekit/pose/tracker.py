@@ -1,0 +1,131 @@
+"""BlazePose-style single-person tracking: ROI from the previous frame, full-frame re-acquisition."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from ..options import PoseOptions
+from ..types import PoseResult
+from ..validation import check_image, check_timestamp
+from .model import PoseModel
+from .roi import Roi, full_frame_roi, roi_from_box, roi_from_landmarks
+from .smoothing import LandmarkSmoother
+
+log = logging.getLogger(__name__)
+
+
+def acquire(model: PoseModel, image: np.ndarray, start: Roi, passes: int, min_score: float
+            ) -> tuple[np.ndarray, np.ndarray, float, Roi] | None:
+    """Find the person starting from ``start`` (full frame or a user box), refining the crop.
+
+    Each pass re-centres and re-scales the crop on the landmarks of the previous pass, so a small
+    person in a large frame ends up filling the crop. Returns None when the best pass scores
+    below ``min_score``.
+    """
+    roi = start
+    best = None
+    for _ in range(passes):
+        xy, vis, score = model.predict(image, roi)
+        if best is None or score >= best[2] * 0.9:
+            best = (xy, vis, score, roi)
+        # Refine even when the score is still low: a network often localises a small person
+        # before it is confident about them.
+        nxt = roi_from_landmarks(xy, vis)
+        if abs(nxt.size / roi.size - 1) < 0.15 and np.hypot(nxt.cx - roi.cx, nxt.cy - roi.cy) < 0.05 * roi.size:
+            roi = nxt
+            break
+        roi = nxt
+    if best is None or best[2] < min_score:
+        return None
+    return best
+
+
+class PoseTracker:
+    """Tracks one person's 33 keypoints through a video.
+
+    Frame ``t`` is cropped around the landmarks of frame ``t-1`` (BlazePose tracking). When the
+    pose-presence score drops below ``options.min_pose_score`` the tracker re-acquires on the
+    same frame with a full-frame pass refined over ``options.acquire_passes`` crops.
+
+    Args:
+        options: :class:`PoseOptions`; None = defaults (bundled model, 1 thread, smoothing on).
+
+    Example:
+        >>> tracker = PoseTracker()
+        >>> for i, frame in enumerate(frames):            # doctest: +SKIP
+        ...     result = tracker.process(frame, timestamp_ms=i * 33)
+    """
+
+    def __init__(self, options: PoseOptions | None = None, *, model: PoseModel | None = None) -> None:
+        self.options = options or PoseOptions()
+        self.model = model or PoseModel(self.options.model, num_threads=self.options.num_threads)
+        self._smoother = LandmarkSmoother(self.options.smoothing)
+        self.last_timings_ms: dict[str, float] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the person: next frame starts with acquisition; timestamps may restart."""
+        self._roi: Roi | None = None
+        self._last_ms: int | None = None
+        self._smoother.reset()
+
+    @property
+    def tracking(self) -> bool:
+        """True while a person is being tracked (the next frame reuses the previous ROI)."""
+        return self._roi is not None
+
+    def process(self, frame: np.ndarray, timestamp_ms: int) -> PoseResult | None:
+        """Track the person in one RGB frame.
+
+        Args:
+            frame: (H, W, 3) uint8 RGB.
+            timestamp_ms: strictly increasing milliseconds.
+
+        Returns:
+            The pose, or None when no person is found.
+
+        Raises:
+            InvalidInputError: bad frame or non-increasing timestamp.
+        """
+        frame = check_image(frame, "frame")
+        ts = check_timestamp(timestamp_ms, self._last_ms)
+        self._last_ms = ts
+        t0 = time.perf_counter()
+        h, w = frame.shape[:2]
+        found = None
+        if self._roi is not None:
+            xy, vis, score = self.model.predict(frame, self._roi)
+            if score >= self.options.min_pose_score:
+                found = (xy, vis, score, self._roi)
+            else:
+                log.debug("lost person at %d ms (score %.2f); re-acquiring", ts, score)
+                self._smoother.reset()
+        if found is None:
+            found = acquire(self.model, frame, full_frame_roi(w, h), self.options.acquire_passes,
+                            self.options.min_pose_score)
+        t1 = time.perf_counter()
+        if found is None:
+            self._roi = None
+            self.last_timings_ms = {"pose": (t1 - t0) * 1e3}
+            return None
+        xy, vis, score, roi = found
+        self._roi = roi_from_landmarks(xy, vis)
+        sxy, svis = self._smoother(xy, vis, ts)
+        self.last_timings_ms = {"pose": (time.perf_counter() - t0) * 1e3}
+        return PoseResult(xy=sxy.astype(np.float32), conf=svis.astype(np.float32), score=score,
+                          roi=roi, timestamp_ms=ts, image_size=(w, h))
+
+
+def estimate_with(model: PoseModel, image: np.ndarray, box: tuple[float, float, float, float] | None,
+                  passes: int = 3, min_score: float = 0.0) -> PoseResult | None:
+    """One-shot pose on a single image (see :func:`posekit.estimate`)."""
+    h, w = image.shape[:2]
+    start = roi_from_box(box) if box is not None else full_frame_roi(w, h)
+    found = acquire(model, image, start, passes, min_score)
+    if found is None:
+        return None
+    xy, vis, score, roi = found
+    return PoseResult(xy=xy, conf=vis, score=score, roi=roi, timestamp_ms=0, image_size=(w, h))

@@ -1,0 +1,116 @@
+"""Reading frames from videos, images and cameras (OpenCV imported lazily)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .errors import InvalidInputError, MissingDependencyError
+
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+
+
+def _cv2():
+    try:
+        import cv2
+    except ImportError:
+        raise MissingDependencyError("video and image input need OpenCV: pip install 'posekit[app]'") from None
+    return cv2
+
+
+@dataclasses.dataclass
+class Frame:
+    index: int
+    timestamp_ms: int
+    rgb: np.ndarray
+
+
+class FrameSource:
+    """Iterates RGB frames with timestamps from a video file, an image file or a camera index.
+
+    Raises:
+        InvalidInputError: the file does not exist or OpenCV cannot decode it; the camera cannot open.
+    """
+
+    def __init__(self, source: str | Path | int, *, mirror: bool = False) -> None:
+        cv2 = _cv2()
+        self.source = source
+        self.mirror = mirror
+        self.is_image = False
+        self._image: np.ndarray | None = None
+        if isinstance(source, int):
+            self._cap = cv2.VideoCapture(source)
+            if not self._cap.isOpened():
+                raise InvalidInputError(f"camera {source} could not be opened (is a camera connected?)")
+            self.fps = self._cap.get(cv2.CAP_PROP_FPS) or 30.0
+            self.frame_count = 0
+        else:
+            path = Path(source)
+            if not path.is_file():
+                raise InvalidInputError(f"input {str(path)!r} does not exist")
+            if path.suffix.lower() in IMAGE_EXTS:
+                img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+                if img is None:
+                    raise InvalidInputError(f"input {str(path)!r} is not a readable image")
+                self._image = img[:, :, ::-1]
+                self.is_image = True
+                self.fps, self.frame_count = 0.0, 1
+                self._cap = None
+            else:
+                self._cap = cv2.VideoCapture(str(path))
+                ok = self._cap.isOpened()
+                if ok:
+                    ok, first = self._cap.read()
+                    self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                if not ok:
+                    raise InvalidInputError(
+                        f"input {str(path)!r} is not a readable video or image "
+                        f"(video formats OpenCV decodes; images: {sorted(IMAGE_EXTS)})")
+                fps = self._cap.get(cv2.CAP_PROP_FPS)
+                self.fps = fps if fps and 1 <= fps <= 240 else 30.0
+                self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._image is not None:
+            yield Frame(0, 0, self._image)
+            return
+        assert self._cap is not None
+        i = 0
+        while True:
+            ok, bgr = self._cap.read()
+            if not ok:
+                break
+            rgb = bgr[:, :, ::-1]
+            if self.mirror:
+                rgb = rgb[:, ::-1]
+            yield Frame(i, int(round(i * 1000.0 / self.fps)), rgb)
+            i += 1
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+
+    def __enter__(self) -> "FrameSource":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class VideoWriter:
+    """Writes RGB frames to an MP4 (mp4v)."""
+
+    def __init__(self, path: str | Path, fps: float, size: tuple[int, int]) -> None:
+        cv2 = _cv2()
+        self._w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps or 30.0, size)
+        if not self._w.isOpened():
+            raise InvalidInputError(f"cannot write video {str(path)!r}")
+
+    def write(self, rgb: np.ndarray) -> None:
+        self._w.write(np.ascontiguousarray(rgb[:, :, ::-1]))
+
+    def close(self) -> None:
+        self._w.release()

@@ -1,0 +1,1 @@
+"""posekit training code (installed as ``posekit_train``; run from the checkout as ``python -m training.…``)."""

@@ -1,0 +1,114 @@
+"""The BlazePose-style student: encoder-decoder heatmap branch + stop-gradient regression branch.
+
+Heatmaps (B, S/4, S/4, 33) supervise the encoder-decoder during training only. The regression
+branch reads the decoder's features through ``stop_gradient`` (BlazePose, Bazarevsky et al. 2020)
+and outputs ``landmarks`` (B, 33, 3) = crop-normalised (u, v) + visibility probability, and
+``presence`` (B, 1). Export keeps only the regression outputs (layout ``posekit_v1``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+from keras import layers, ops
+
+from posekit.keypoints import NUM_KEYPOINTS
+
+
+@dataclasses.dataclass(frozen=True)
+class StudentConfig:
+    input_size: int = 160
+    widths: tuple[int, ...] = (16, 24, 32, 64, 128)  # stem/80, 40, 20, 10, 5
+    blocks: tuple[int, ...] = (1, 2, 3, 3, 2)
+    decoder_width: int = 48
+    expansion: int = 4
+    head_width: int = 128
+
+
+def _ir(x, out: int, stride: int, expansion: int, name: str):
+    """MobileNetV2 inverted residual (ReLU6; quantises cleanly to int8)."""
+    inp = x.shape[-1]
+    h = x
+    if expansion != 1:
+        h = layers.Conv2D(inp * expansion, 1, use_bias=False, name=f"{name}_exp")(h)
+        h = layers.BatchNormalization(name=f"{name}_exp_bn")(h)
+        h = layers.ReLU(6.0, name=f"{name}_exp_relu")(h)
+    h = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"{name}_dw")(h)
+    h = layers.BatchNormalization(name=f"{name}_dw_bn")(h)
+    h = layers.ReLU(6.0, name=f"{name}_dw_relu")(h)
+    h = layers.Conv2D(out, 1, use_bias=False, name=f"{name}_proj")(h)
+    h = layers.BatchNormalization(name=f"{name}_proj_bn")(h)
+    if stride == 1 and inp == out:
+        h = layers.Add(name=f"{name}_add")([x, h])
+    return h
+
+
+def _sep(x, out: int, name: str, stride: int = 1):
+    h = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"{name}_dw")(x)
+    h = layers.BatchNormalization(name=f"{name}_dw_bn")(h)
+    h = layers.Conv2D(out, 1, use_bias=False, name=f"{name}_pw")(h)
+    h = layers.BatchNormalization(name=f"{name}_pw_bn")(h)
+    return layers.ReLU(6.0, name=f"{name}_relu")(h)
+
+
+def _pw(x, out: int, name: str):
+    h = layers.Conv2D(out, 1, use_bias=False, name=name)(x)
+    return layers.BatchNormalization(name=f"{name}_bn")(h)
+
+
+class StopGradient(layers.Layer):
+    def call(self, x):
+        return ops.stop_gradient(x)
+
+
+def build_student(cfg: StudentConfig = StudentConfig()) -> keras.Model:
+    """Training model: image (B, S, S, 3) float in [0, 1] -> {heatmap, landmarks, presence}."""
+    s = cfg.input_size
+    inp = keras.Input((s, s, 3), name="image")
+    x = layers.Rescaling(2.0, offset=-1.0, name="norm")(inp)
+    x = layers.Conv2D(cfg.widths[0], 3, strides=2, padding="same", use_bias=False, name="stem")(x)
+    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.ReLU(6.0, name="stem_relu")(x)
+    feats = []
+    for si, (w, n) in enumerate(zip(cfg.widths, cfg.blocks)):
+        for bi in range(n):
+            stride = 2 if (bi == 0 and si > 0) else 1
+            x = _ir(x, w, stride, 1 if si == 0 else cfg.expansion, f"enc{si}_{bi}")
+        feats.append(x)  # strides 2, 4, 8, 16, 32
+    # Heatmap branch: top-down decoder to stride 4 with lateral skips.
+    d = cfg.decoder_width
+    dec = {}
+    y = _pw(feats[4], d, "lat4")
+    dec[32] = y
+    for level, f in ((3, feats[3]), (2, feats[2]), (1, feats[1])):
+        y = layers.UpSampling2D(2, interpolation="bilinear", name=f"up{level}")(y)
+        y = layers.Add(name=f"merge{level}")([y, _pw(f, d, f"lat{level}")])
+        y = _sep(y, d, f"dec{level}")
+        dec[2 ** (level + 1)] = y
+    heat = layers.Conv2D(NUM_KEYPOINTS, 1, name="heatmap")(dec[4])
+    # Regression branch: its own encoder over stop-gradient decoder features.
+    sg = StopGradient(name="stop_grad")
+    r = sg(dec[4])
+    for stride_level, w in ((8, 64), (16, 96), (32, cfg.head_width)):
+        r = _ir(r, w, 2, cfg.expansion, f"reg{stride_level}")
+        r = layers.Add(name=f"reg{stride_level}_skip")([r, _pw(sg(dec[stride_level]), w, f"reg{stride_level}_lat")])
+        r = layers.ReLU(6.0, name=f"reg{stride_level}_relu")(r)
+    r = layers.Conv2D(64, 1, name="reg_squeeze")(r)
+    r = layers.ReLU(6.0, name="reg_squeeze_relu")(r)
+    r = layers.Flatten(name="reg_flat")(r)
+    r = layers.Dense(256, name="reg_fc")(r)
+    r = layers.ReLU(6.0, name="reg_fc_relu")(r)
+    uv = layers.Reshape((NUM_KEYPOINTS, 2), name="uv")(layers.Dense(NUM_KEYPOINTS * 2, name="uv_fc")(r))
+    vis = layers.Reshape((NUM_KEYPOINTS, 1), name="vis")(
+        layers.Dense(NUM_KEYPOINTS, activation="sigmoid", name="vis_fc")(r))
+    landmarks = layers.Concatenate(axis=-1, name="landmarks")([uv, vis])
+    presence = layers.Dense(1, activation="sigmoid", name="presence")(r)
+    return keras.Model(inp, {"heatmap": heat, "landmarks": landmarks, "presence": presence}, name="posekit_student")
+
+
+def inference_model(train_model: keras.Model) -> keras.Model:
+    """The exported graph: image -> (landmarks (B, 33, 3), presence (B, 1)); heatmap head dropped."""
+    return keras.Model(train_model.input,
+                       [train_model.get_layer("landmarks").output, train_model.get_layer("presence").output],
+                       name="posekit_pose")

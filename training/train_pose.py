@@ -1,0 +1,206 @@
+"""Train the student pose network on teacher-labelled crops.
+
+    python -m training.train_pose --epochs 12 --out ~/.cache/posekit/runs/pose   # full run (background it)
+    python -m training.train_pose --tiny --steps 5 --out /tmp/run                # smoke run (tests)
+
+Writes ``<out>/config.json``, ``log.csv`` (loss terms and validation PCK per epoch), ``curves.png``,
+``last.weights.h5`` (resumed from when present), and ``best.weights.h5`` (highest validation PCK).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("posekit.train_pose")
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    input_size: int = 160
+    epochs: int = 12
+    steps_per_epoch: int = 250
+    batch: int = 32
+    lr: float = 2e-3
+    neg_frac: float = 0.08
+    val_frac: float = 0.04
+    heat_weight: float = 1.0
+    uv_weight: float = 10.0
+    vis_weight: float = 0.5
+    presence_weight: float = 0.5
+    tiny: bool = False
+    seed: int = 0
+    sources: tuple[str, ...] = ("lspet", "videos")
+
+
+def pck(pred_uv: np.ndarray, true_uv: np.ndarray, mask: np.ndarray, thr: float = 0.2) -> float:
+    """PCK@thr with torso diameter (left shoulder to right hip) as the reference length."""
+    from posekit.keypoints import LIMBS12, Keypoint, indices
+
+    torso = np.linalg.norm(true_uv[:, Keypoint.LEFT_SHOULDER] - true_uv[:, Keypoint.RIGHT_HIP], axis=-1)
+    idx = indices(LIMBS12)
+    d = np.linalg.norm(pred_uv[:, idx] - true_uv[:, idx], axis=-1)
+    m = mask[:, idx] > 0
+    ok = d <= thr * np.maximum(torso, 1e-6)[:, None]
+    return float((ok & m).sum() / max(m.sum(), 1))
+
+
+def centre_crops(images: np.ndarray, uv: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """Un-augmented student crops (the tracking ROI) from base crops, with keypoints in crop coords."""
+    import tensorflow as tf
+
+    from .label import BASE_SCALE, BASE_SIZE
+
+    off = (BASE_SIZE - BASE_SIZE / BASE_SCALE) / 2
+    x = tf.image.crop_to_bounding_box(images, int(off), int(off), int(BASE_SIZE / BASE_SCALE), int(BASE_SIZE / BASE_SCALE))
+    x = tf.image.resize(tf.cast(x, tf.float32), [s, s]).numpy() / 255.0
+    return x.astype(np.float32), ((uv * BASE_SIZE - off) / (BASE_SIZE / BASE_SCALE)).astype(np.float32)
+
+
+def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None) -> dict:
+    import keras
+    import tensorflow as tf
+
+    from .pose_data import load_cache, make_augmenter
+    from .student import StudentConfig, build_student
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
+    keras.utils.set_random_seed(cfg.seed)
+    data = data or load_cache(cfg.sources)
+    n = len(data["image"])
+    rng = np.random.default_rng(cfg.seed)
+    perm = rng.permutation(n)
+    n_val = max(1, int(n * cfg.val_frac)) if n > 10 else 1
+    val, tr = perm[:n_val], perm[n_val:] if n > 1 else perm
+    scfg = (StudentConfig(input_size=cfg.input_size, widths=(8, 8, 16, 16, 32), blocks=(1, 1, 1, 1, 1),
+                          decoder_width=16, head_width=32) if cfg.tiny else StudentConfig(input_size=cfg.input_size))
+    model = build_student(scfg)
+    if (out / "last.weights.h5").exists():
+        model.load_weights(out / "last.weights.h5")
+        log.info("resumed from %s", out / "last.weights.h5")
+    total = cfg.epochs * cfg.steps_per_epoch
+    sched = keras.optimizers.schedules.CosineDecay(cfg.lr, total, alpha=0.02, warmup_target=None)
+    opt = keras.optimizers.Adam(sched)
+    augment = make_augmenter(cfg.input_size)
+    negs = data["negatives"]
+    bce = keras.losses.BinaryCrossentropy(reduction="none")
+
+    @tf.function(jit_compile=False)
+    def step(x, t):
+        with tf.GradientTape() as tape:
+            o = model(x, training=True)
+            hw = t["heat_w"]
+            heat = tf.reduce_sum(tf.reduce_mean(tf.square(o["heatmap"] - t["heat"]), axis=[1, 2]) * hw) / (tf.reduce_sum(hw) + 1.0) * 100.0
+            w = t["w"]
+            uv_l = tf.reduce_sum(tf.reduce_sum(tf.abs(o["landmarks"][..., :2] - t["uv"]), -1) * w) / (tf.reduce_sum(w) + 1.0)
+            vis_p = tf.clip_by_value(o["landmarks"][..., 2], 1e-6, 1 - 1e-6)
+            vis_l = -tf.reduce_mean(t["vis"] * tf.math.log(vis_p) + (1 - t["vis"]) * tf.math.log(1 - vis_p))
+            pr = tf.reduce_mean(bce(t["presence"], o["presence"]))
+            loss = (cfg.heat_weight * heat + cfg.uv_weight * uv_l + cfg.vis_weight * vis_l
+                    + cfg.presence_weight * pr)
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+        return {"loss": loss, "heat": heat, "uv": uv_l, "vis": vis_l, "presence": pr}
+
+    vx, vuv = centre_crops(data["image"][val], data["uv"][val], cfg.input_size)
+    vmask = (data["weight"][val] >= 1.0).astype(np.float32)
+
+    def evaluate() -> float:
+        pred = np.concatenate([model(vx[i:i + 64], training=False)["landmarks"].numpy()[..., :2]
+                               for i in range(0, len(vx), 64)])
+        return pck(pred, vuv, vmask)
+
+    log_path = out / "log.csv"
+    fields = ["epoch", "step", "loss", "heat", "uv", "vis", "presence", "val_pck", "seconds"]
+    start_epoch = 0
+    history = []
+    if log_path.exists() and (out / "last.weights.h5").exists():
+        with log_path.open() as f:
+            history = list(csv.DictReader(f))
+        start_epoch = len(history)
+        opt.iterations.assign(start_epoch * cfg.steps_per_epoch)
+    else:
+        with log_path.open("w", newline="") as f:
+            csv.DictWriter(f, fields).writeheader()
+    best = max((float(h["val_pck"]) for h in history), default=-1.0)
+    t_start = time.time()
+    for epoch in range(start_epoch, cfg.epochs):
+        sums: dict[str, float] = {}
+        for i in range(cfg.steps_per_epoch):
+            idx = rng.choice(tr, cfg.batch)
+            neg_mask = (rng.random(cfg.batch) < cfg.neg_frac) if len(negs) else np.zeros(cfg.batch, bool)
+            neg_imgs = negs[rng.integers(0, len(negs), cfg.batch)] if len(negs) else np.zeros((cfg.batch, cfg.input_size, cfg.input_size, 3), np.uint8)
+            if neg_imgs.shape[1] != cfg.input_size:
+                neg_imgs = tf.image.resize(neg_imgs, [cfg.input_size] * 2).numpy().astype(np.uint8)
+            x, t = augment(data["image"][idx], data["uv"][idx], data["vis"][idx], data["weight"][idx],
+                           neg_imgs, neg_mask.astype(np.float32))
+            m = step(x, t)
+            for k, v in m.items():
+                sums[k] = sums.get(k, 0.0) + float(v)
+            if i % 50 == 0:
+                log.info("epoch %d step %d loss %.4f uv %.4f (%.0fs)", epoch, i, float(m["loss"]), float(m["uv"]), time.time() - t_start)
+        val_pck = evaluate()
+        row = {"epoch": epoch, "step": (epoch + 1) * cfg.steps_per_epoch, "val_pck": round(val_pck, 4),
+               "seconds": round(time.time() - t_start, 1), **{k: round(v / cfg.steps_per_epoch, 5) for k, v in sums.items()}}
+        history.append(row)
+        with log_path.open("a", newline="") as f:
+            csv.DictWriter(f, fields).writerow(row)
+        model.save_weights(out / "last.weights.h5")
+        if val_pck > best:
+            best = val_pck
+            model.save_weights(out / "best.weights.h5")
+        log.info("epoch %d: %s", epoch, row)
+    plot_curves(log_path, out / "curves.png")
+    return {"history": history, "best_val_pck": best, "model": model, "student_config": scfg}
+
+
+def plot_curves(log_path: Path, png: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    with log_path.open() as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return
+    ep = [int(r["epoch"]) for r in rows]
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
+    for k in ("loss", "heat", "uv"):
+        ax[0].plot(ep, [float(r[k]) for r in rows], label=k)
+    ax[0].set_xlabel("epoch"); ax[0].set_yscale("log"); ax[0].legend(); ax[0].set_title("training loss")
+    ax[1].plot(ep, [float(r["val_pck"]) for r in rows], marker="o")
+    ax[1].set_xlabel("epoch"); ax[1].set_title("validation PCK@0.2 (vs teacher/human targets)")
+    fig.tight_layout(); fig.savefig(png, dpi=100); plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--epochs", type=int)
+    ap.add_argument("--steps", type=int, help="steps per epoch")
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--input-size", type=int)
+    ap.add_argument("--tiny", action="store_true", help="tiny network (tests)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    cfg = TrainConfig(tiny=args.tiny)
+    for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps), ("batch", args.batch), ("input_size", args.input_size)):
+        if v is not None:
+            setattr(cfg, k, v)
+    res = train(cfg, args.out)
+    log.info("best validation PCK@0.2 %.4f", res["best_val_pck"])
+
+
+if __name__ == "__main__":
+    main()
