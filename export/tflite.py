@@ -1,0 +1,94 @@
+"""Keras -> TFLite float32 / float16 / int8 (full-integer with calibration), op listing, manifest entries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+QUANTISATIONS = ("float32", "float16", "int8")
+
+
+def convert(model: Any, input_shape: tuple[int, ...], quantisation: str,
+            representative: Callable[[], Iterable[list[np.ndarray]]] | None = None,
+            output_names: tuple[str, ...] | None = None) -> bytes:
+    """Convert a Keras model with one fixed-shape float32 input to a TFLite flatbuffer.
+
+    ``int8`` is full-integer quantisation (every op int8, float32 input/output tensors) calibrated
+    on ``representative()``; it fails rather than silently falling back to float ops.
+    """
+    import tensorflow as tf
+
+    if quantisation not in QUANTISATIONS:
+        raise ValueError(f"quantisation must be one of {QUANTISATIONS}, got {quantisation!r}")
+
+    @tf.function(input_signature=[tf.TensorSpec(input_shape, tf.float32, name="input")])
+    def serve(x):
+        out = model(x, training=False)
+        if isinstance(out, dict):
+            return out
+        out = out if isinstance(out, (list, tuple)) else [out]
+        names = output_names or tuple(f"output_{i}" for i in range(len(out)))
+        return dict(zip(names, out))
+
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()], model)
+    if quantisation == "float16":
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.target_spec.supported_types = [tf.float16]
+    elif quantisation == "int8":
+        if representative is None:
+            raise ValueError("int8 needs a representative dataset")
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = representative
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    return conv.convert()
+
+
+def op_versions(tflite: bytes) -> list[tuple[str, int]]:
+    """(builtin op name, version) pairs used by a model, from the flatbuffer's operator codes."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    m = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(tflite, 0))
+    names = {v: k for k, v in schema.BuiltinOperator.__dict__.items() if not k.startswith("_")}
+    out = set()
+    for oc in m.operatorCodes:
+        code = max(oc.builtinCode, oc.deprecatedBuiltinCode)
+        out.add((names.get(code, str(code)), int(oc.version)))
+    return sorted(out)
+
+
+def tensor_specs(tflite: bytes) -> tuple[list[dict], list[dict]]:
+    from posekit.runtime import interpreter_class
+
+    it = interpreter_class()(model_content=tflite)
+    it.allocate_tensors()
+    f = lambda ds: [{"name": d["name"], "shape": [int(v) for v in d["shape"]], "dtype": np.dtype(d["dtype"]).name} for d in ds]
+    return f(it.get_input_details()), f(it.get_output_details())
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True, cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def manifest_entry(tflite: bytes, file: str, **fields: Any) -> dict[str, Any]:
+    inputs, outputs = tensor_specs(tflite)
+    return {"file": file, "sha256": hashlib.sha256(tflite).hexdigest(), "size_bytes": len(tflite),
+            "inputs": inputs, "outputs": outputs,
+            "ops": [f"{n}/v{v}" for n, v in op_versions(tflite)], **fields}
+
+
+def update_manifest(models_dir: Path, name: str, entry: dict[str, Any], default_for: str | None = None) -> None:
+    path = models_dir / "manifest.json"
+    manifest = json.loads(path.read_text()) if path.exists() else {"schema": 1, "models": {}, "defaults": {}}
+    manifest["models"][name] = entry
+    if default_for:
+        manifest["defaults"][default_for] = name
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

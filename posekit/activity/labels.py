@@ -1,0 +1,12 @@
+"""Activity class labels shared by training and runtime."""
+
+from __future__ import annotations
+
+LABELS: tuple[str, ...] = (
+    "squat", "push_up", "lunge", "sit_up", "jumping_jack", "pull_up", "bench_press", "plank",
+    "standing", "walking", "running", "sitting_lying", "fall", "other",
+)
+LABEL_ID = {n: i for i, n in enumerate(LABELS)}
+EXERCISES: tuple[str, ...] = LABELS[:8]
+#: Exercises counted in repetitions (plank is held, not repeated).
+REP_EXERCISES: tuple[str, ...] = tuple(e for e in EXERCISES if e != "plank")

@@ -1,0 +1,173 @@
+"""Write synthetic sequences: keypoints (+ optional MP4s and a montage), and the bundled sample clip.
+
+    python -m training.synth.dataset --per-class 50 --seconds 10 --out ~/.cache/posekit/synth
+    python -m training.synth.dataset --montage montage.png            # one rendered frame per class
+    python -m training.synth.dataset --sample-clip posekit/data/sample.mp4
+
+Each ``<kind>_<i>.npz`` holds: ``kps2d`` (T, 33, 3) exact pixels + visibility, ``noisy`` (T, 33, 3)
+pose-model-like noisy keypoints (NaN rows = missed frames), ``kps3d`` (T, 33, 3) metres, ``labels``
+(T,) ids of ``posekit.activity.labels.LABELS``, ``reps`` (R, 4) start/bottom/end/partial,
+``rep_faults`` (JSON list per rep), ``fall`` (onset, impact; -1 if none), ``fps``, ``camera`` (JSON),
+``image_size`` and ``kind``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .camera import pose_model_noise, sample_camera, visibility
+from .motions import GENERATORS, Motion, generate
+from .render import Look, render_motion
+
+log = logging.getLogger("posekit.synth")
+
+
+def make_sequence(kind: str, seed: int, fps: float = 30.0, seconds: float = 10.0,
+                  size: tuple[int, int] = (480, 360), view: str | None = None) -> tuple[Motion, dict]:
+    """Generate one motion, pick a camera, project; returns (motion, arrays for the .npz)."""
+    rng = np.random.default_rng(seed)
+    m = generate(kind, rng, fps, seconds)
+    cam = sample_camera(rng, m.kps3d, size, view=view)
+    uv, _ = cam.project(m.kps3d)
+    vis = visibility(m.kps3d, cam)
+    kps2d = np.concatenate([uv, vis[..., None]], -1).astype(np.float32)
+    reps = np.array([[r.start, r.bottom, r.end, int(r.partial)] for r in m.reps], np.int32).reshape(-1, 4)
+    arrays = {
+        "kps2d": kps2d, "noisy": pose_model_noise(rng, uv, vis).astype(np.float32),
+        "kps3d": m.kps3d.astype(np.float32), "labels": m.labels.astype(np.int16), "reps": reps,
+        "rep_faults": json.dumps([list(r.faults) for r in m.reps]),
+        "fall": np.array([m.fall_onset if m.fall_onset is not None else -1,
+                          m.fall_impact if m.fall_impact is not None else -1], np.int32),
+        "fps": np.float32(fps), "camera": json.dumps(cam.to_json()), "image_size": np.array(size, np.int32),
+        "kind": kind, "name": m.name,
+    }
+    return m, arrays
+
+
+def write_dataset(out: Path, per_class: int, seconds: float, fps: float, kinds: list[str], mp4: bool,
+                  seed: int = 0) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for ki, kind in enumerate(kinds):
+        for i in range(per_class):
+            s = seed * 1_000_003 + ki * 10_000 + i
+            path = out / f"{kind}_{i:04d}.npz"
+            if path.exists():
+                continue
+            m, arrays = make_sequence(kind, s, fps, seconds)
+            np.savez_compressed(path, **arrays)
+            if mp4:
+                from posekit.video import VideoWriter
+
+                rng = np.random.default_rng(s + 1)
+                cam_json = json.loads(str(arrays["camera"]))
+                from .camera import Camera
+
+                cam = Camera(np.array(cam_json["position"]), np.array(cam_json["R"]), cam_json["focal"],
+                             cam_json["width"], cam_json["height"], cam_json["view"])
+                frames = render_motion(m.kps3d, cam, m.shape, rng)
+                w = VideoWriter(path.with_suffix(".mp4"), fps, (cam.width, cam.height))
+                for f in frames:
+                    w.write(f)
+                w.close()
+            n += 1
+    return n
+
+
+def montage(png: Path, seed: int = 0, size: tuple[int, int] = (320, 240)) -> None:
+    """One rendered frame per motion kind (at a rep bottom / fall impact), keypoints overlaid."""
+    import cv2
+
+    from posekit.keypoints import EDGES
+
+    tiles = []
+    for ki, kind in enumerate(GENERATORS):
+        m, arrays = make_sequence(kind, seed + ki, 30.0, 5.0, size)
+        t = m.reps[0].bottom if m.reps else (m.fall_impact if m.fall_impact is not None else len(m.kps3d) // 2)
+        cam_json = json.loads(str(arrays["camera"]))
+        from .camera import Camera
+
+        cam = Camera(np.array(cam_json["position"]), np.array(cam_json["R"]), cam_json["focal"], *size, cam_json["view"])
+        frame = render_motion(m.kps3d[t:t + 1], cam, m.shape, np.random.default_rng(seed + ki))[0]
+        sk = frame.copy()
+        p = arrays["kps2d"][t]
+        for a, b in EDGES:
+            cv2.line(sk, tuple(int(v) for v in p[a, :2]), tuple(int(v) for v in p[b, :2]), (255, 255, 255), 1, cv2.LINE_AA)
+        tile = np.concatenate([frame, sk], 1)
+        cv2.putText(tile, f"{m.name} ({cam.view})", (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 0), 1, cv2.LINE_AA)
+        tiles.append(tile)
+    cols = 2
+    while len(tiles) % cols:
+        tiles.append(np.zeros_like(tiles[0]))
+    rows = [np.concatenate(tiles[i:i + cols], 1) for i in range(0, len(tiles), cols)]
+    cv2.imwrite(str(png), np.concatenate(rows, 0)[:, :, ::-1])
+
+
+def sample_clip(path: Path, seed: int = 7, fps: float = 30.0, size: tuple[int, int] = (400, 300)) -> dict:
+    """The bundled sample: squats, then a forward fall, one person, one fixed oblique camera.
+
+    Deterministic for a seed. Returns the ground truth (rep bottoms, fall onset/impact in frames).
+    """
+    from posekit.video import VideoWriter
+
+    from .body import BodyShape
+    from .motions import fall, squat
+
+    rng = np.random.default_rng(seed)
+    shape = BodyShape(height=1.75, girth=1.05)
+    sq = squat(np.random.default_rng(seed), shape, fps, 10.0)
+    fl = fall(np.random.default_rng(seed + 1), shape, fps, 4.0, direction="forward", from_sitting=False)
+    # Stitch: keep the squat's last standing frame, shift the fall so its first frame matches it.
+    offset = sq.kps3d[-1, :, [0, 2]].mean(1) - fl.kps3d[0, :, [0, 2]].mean(1)
+    fk = fl.kps3d + np.array([offset[0], 0.0, offset[1]])
+    kps = np.concatenate([sq.kps3d, fk])
+    cam = sample_camera(np.random.default_rng(seed + 2), kps, size, view="oblique", fill=(0.7, 0.7))
+    look = Look(skin=(224, 172, 105), shirt=(200, 40, 60), pants=(40, 50, 90), shoes=(230, 230, 230), hair=(40, 30, 20),
+                wall=((205, 210, 220), (160, 165, 180)), floor=((150, 120, 90), (125, 100, 75)), light=1.0)
+    frames = render_motion(kps, cam, shape, rng, look, noise=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w = VideoWriter(path, fps, size)
+    for f in frames:
+        w.write(f)
+    w.close()
+    n_sq = len(sq.kps3d)
+    truth = {"frames": len(kps), "fps": fps, "squat_reps": sum(not r.partial for r in sq.reps),
+             "rep_bottoms": [r.bottom for r in sq.reps if not r.partial],
+             "fall_onset": n_sq + int(fl.fall_onset), "fall_impact": n_sq + int(fl.fall_impact)}
+    return truth
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--per-class", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--fps", type=float, default=30.0)
+    ap.add_argument("--kinds", nargs="+", default=list(GENERATORS), choices=list(GENERATORS))
+    ap.add_argument("--mp4", action="store_true", help="also render each sequence to MP4")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--montage", type=Path, help="write a montage PNG of one frame per class")
+    ap.add_argument("--sample-clip", type=Path, help="write the bundled sample clip (squats then a fall)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.montage:
+        montage(args.montage, args.seed)
+        log.info("wrote %s", args.montage)
+    if args.sample_clip:
+        truth = sample_clip(args.sample_clip)
+        args.sample_clip.with_suffix(".json").write_text(json.dumps(truth, indent=2))
+        log.info("wrote %s: %s", args.sample_clip, truth)
+    if args.out:
+        t0 = time.time()
+        n = write_dataset(args.out, args.per_class, args.seconds, args.fps, args.kinds, args.mp4, args.seed)
+        log.info("wrote %d sequences to %s in %.1fs", n, args.out, time.time() - t0)
+
+
+if __name__ == "__main__":
+    main()
