@@ -50,34 +50,45 @@ def make_sequence(kind: str, seed: int, fps: float = 30.0, seconds: float = 10.0
     return m, arrays
 
 
+def _write_one(job: tuple[Path, str, int, float, float, bool]) -> int:
+    path, kind, s, fps, seconds, mp4 = job
+    if path.exists():
+        return 0
+    m, arrays = make_sequence(kind, s, fps, seconds)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.rename(path)
+    if mp4:
+        from posekit.video import VideoWriter
+
+        cam = camera_from_json(str(arrays["camera"]))
+        frames = render_motion(m.kps3d, cam, m.shape, np.random.default_rng(s + 1))
+        w = VideoWriter(path.with_suffix(".mp4"), fps, (cam.width, cam.height))
+        for f in frames:
+            w.write(f)
+        w.close()
+    return 1
+
+
 def write_dataset(out: Path, per_class: int, seconds: float, fps: float, kinds: list[str], mp4: bool,
-                  seed: int = 0) -> int:
+                  seed: int = 0, workers: int = 1) -> int:
+    """Write ``per_class`` sequences of each kind (resumable: existing files are kept)."""
     out.mkdir(parents=True, exist_ok=True)
-    n = 0
-    for ki, kind in enumerate(kinds):
-        for i in range(per_class):
-            s = seed * 1_000_003 + ki * 10_000 + i
-            path = out / f"{kind}_{i:04d}.npz"
-            if path.exists():
-                continue
-            m, arrays = make_sequence(kind, s, fps, seconds)
-            np.savez_compressed(path, **arrays)
-            if mp4:
-                from posekit.video import VideoWriter
+    jobs = [(out / f"{kind}_{i:04d}.npz", kind, seed * 1_000_003 + ki * 10_000 + i, fps, seconds, mp4)
+            for ki, kind in enumerate(kinds) for i in range(per_class)]
+    if workers > 1:
+        import multiprocessing as mp
 
-                rng = np.random.default_rng(s + 1)
-                cam_json = json.loads(str(arrays["camera"]))
-                from .camera import Camera
+        with mp.get_context("spawn").Pool(workers) as pool:
+            return sum(pool.imap_unordered(_write_one, jobs, chunksize=4))
+    return sum(_write_one(j) for j in jobs)
 
-                cam = Camera(np.array(cam_json["position"]), np.array(cam_json["R"]), cam_json["focal"],
-                             cam_json["width"], cam_json["height"], cam_json["view"])
-                frames = render_motion(m.kps3d, cam, m.shape, rng)
-                w = VideoWriter(path.with_suffix(".mp4"), fps, (cam.width, cam.height))
-                for f in frames:
-                    w.write(f)
-                w.close()
-            n += 1
-    return n
+
+def camera_from_json(text: str):
+    from .camera import Camera
+
+    c = json.loads(text)
+    return Camera(np.array(c["position"]), np.array(c["R"]), c["focal"], c["width"], c["height"], c["view"])
 
 
 def montage(png: Path, seed: int = 0, size: tuple[int, int] = (320, 240)) -> None:
@@ -90,10 +101,7 @@ def montage(png: Path, seed: int = 0, size: tuple[int, int] = (320, 240)) -> Non
     for ki, kind in enumerate(GENERATORS):
         m, arrays = make_sequence(kind, seed + ki, 30.0, 5.0, size)
         t = m.reps[0].bottom if m.reps else (m.fall_impact if m.fall_impact is not None else len(m.kps3d) // 2)
-        cam_json = json.loads(str(arrays["camera"]))
-        from .camera import Camera
-
-        cam = Camera(np.array(cam_json["position"]), np.array(cam_json["R"]), cam_json["focal"], *size, cam_json["view"])
+        cam = camera_from_json(str(arrays["camera"]))
         frame = render_motion(m.kps3d[t:t + 1], cam, m.shape, np.random.default_rng(seed + ki))[0]
         sk = frame.copy()
         p = arrays["kps2d"][t]
@@ -152,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--kinds", nargs="+", default=list(GENERATORS), choices=list(GENERATORS))
     ap.add_argument("--mp4", action="store_true", help="also render each sequence to MP4")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--montage", type=Path, help="write a montage PNG of one frame per class")
     ap.add_argument("--sample-clip", type=Path, help="write the bundled sample clip (squats then a fall)")
     args = ap.parse_args(argv)
@@ -165,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
         log.info("wrote %s: %s", args.sample_clip, truth)
     if args.out:
         t0 = time.time()
-        n = write_dataset(args.out, args.per_class, args.seconds, args.fps, args.kinds, args.mp4, args.seed)
+        n = write_dataset(args.out, args.per_class, args.seconds, args.fps, args.kinds, args.mp4, args.seed, args.workers)
         log.info("wrote %d sequences to %s in %.1fs", n, args.out, time.time() - t0)
 
 

@@ -349,8 +349,10 @@ def sitting_down(rng, shape, fps, seconds) -> Motion:
 
 def _lying(shape: BodyShape, rng: np.random.Generator, kind: str) -> tuple[Angles, np.ndarray]:
     """Final lying pose after a fall or a deliberate lie-down: angles and root rotation."""
-    a = jitter_angles(rng, {"l_knee": 0.3, "r_knee": 0.4, "l_sh_flex": 0.8, "r_sh_flex": 0.5,
-                            "l_sh_abd": 0.6, "r_sh_abd": 0.3, "l_hip_flex": 0.2}, 0.2)
+    # Arms out along the floor, legs nearly straight: flexing toward the floor would lift the body.
+    # On the side the floor plane is the body's x-z plane (flexion), face up/down it is x-y (abduction).
+    arms = {"l_sh_flex": 0.9, "r_sh_flex": 0.6} if kind in ("left", "right") else {"l_sh_abd": 1.0, "r_sh_abd": 0.6}
+    a = jitter_angles(rng, {"l_knee": 0.15, "r_knee": 0.25, **arms}, 0.1)
     rot = {"forward": rx(np.pi / 2), "backward": rx(-np.pi / 2),
            "left": rz(np.pi / 2), "right": rz(-np.pi / 2)}[kind]
     return a, rot
