@@ -6,6 +6,7 @@ Example:
     >>> result.xy[posekit.Keypoint.NOSE]
 """
 
+from .activity import ActivityReport, ActivityTracker, analyze_keypoints
 from .api import estimate
 from .errors import InvalidInputError, MissingDependencyError, ModelError, PosekitError
 from .keypoints import Keypoint
@@ -19,7 +20,7 @@ from .types import FrameResult, PoseResult
 __version__ = "0.1.0"
 
 __all__ = [
-    "estimate", "PoseTracker", "Session", "PoseModel", "PoseResult", "FrameResult", "Roi",
+    "estimate", "analyze_keypoints", "ActivityReport", "ActivityTracker", "PoseTracker", "Session", "PoseModel", "PoseResult", "FrameResult", "Roi",
     "PoseOptions", "SmoothingOptions", "Keypoint", "PosekitError", "InvalidInputError",
     "ModelError", "MissingDependencyError", "__version__",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from posekit.keypoints import NUM_KEYPOINTS
@@ -87,23 +88,33 @@ def build_student(cfg: StudentConfig = StudentConfig()) -> keras.Model:
         y = _sep(y, d, f"dec{level}")
         dec[2 ** (level + 1)] = y
     heat = layers.Conv2D(NUM_KEYPOINTS, 1, name="heatmap")(dec[4])
-    # Regression branch: its own encoder over stop-gradient decoder features.
+    # Regression branch: its own layers over stop-gradient decoder features. Coordinates come from
+    # integral regression (spatial softmax expectation, Sun et al. 2018) of the branch's own maps,
+    # which converges in a CPU-sized budget where a dense regressor does not; visibility and
+    # presence come from a pooled encoder of the same features.
     sg = StopGradient(name="stop_grad")
     r = sg(dec[4])
-    for stride_level, w in ((8, 64), (16, 96), (32, cfg.head_width)):
-        r = _ir(r, w, 2, cfg.expansion, f"reg{stride_level}")
-        r = layers.Add(name=f"reg{stride_level}_skip")([r, _pw(sg(dec[stride_level]), w, f"reg{stride_level}_lat")])
-        r = layers.ReLU(6.0, name=f"reg{stride_level}_relu")(r)
-    r = layers.Conv2D(64, 1, name="reg_squeeze")(r)
-    r = layers.ReLU(6.0, name="reg_squeeze_relu")(r)
-    r = layers.Flatten(name="reg_flat")(r)
-    r = layers.Dense(256, name="reg_fc")(r)
-    r = layers.ReLU(6.0, name="reg_fc_relu")(r)
-    uv = layers.Reshape((NUM_KEYPOINTS, 2), name="uv")(layers.Dense(NUM_KEYPOINTS * 2, name="uv_fc")(r))
+    r = _sep(r, d, "reg_sep1")
+    r = _sep(r, d, "reg_sep2")
+    hs = s // 4
+    reg_maps = layers.Conv2D(NUM_KEYPOINTS, 1, name="reg_maps")(r)
+    flat = layers.Reshape((hs * hs, NUM_KEYPOINTS), name="reg_flat")(reg_maps)
+    flat = layers.Permute((2, 1), name="reg_perm")(flat)
+    prob = layers.Softmax(axis=-1, name="reg_softmax")(flat)
+    grid = layers.Dense(2, use_bias=False, trainable=False, name="uv")
+    uv = grid(prob)
+    g = (np.arange(hs, dtype="float32") + 0.5) / hs
+    gx, gy = np.meshgrid(g, g)
+    grid.set_weights([np.stack([gx.ravel(), gy.ravel()], 1)])
+    e = sg(dec[32])
+    e = layers.Concatenate(name="reg_pool_in")([layers.GlobalAveragePooling2D(name="reg_gap")(e),
+                                                layers.GlobalMaxPooling2D(name="reg_gmp")(e)])
+    e = layers.Dense(cfg.head_width, name="reg_fc")(e)
+    e = layers.ReLU(6.0, name="reg_fc_relu")(e)
     vis = layers.Reshape((NUM_KEYPOINTS, 1), name="vis")(
-        layers.Dense(NUM_KEYPOINTS, activation="sigmoid", name="vis_fc")(r))
+        layers.Dense(NUM_KEYPOINTS, activation="sigmoid", name="vis_fc")(e))
     landmarks = layers.Concatenate(axis=-1, name="landmarks")([uv, vis])
-    presence = layers.Dense(1, activation="sigmoid", name="presence")(r)
+    presence = layers.Dense(1, activation="sigmoid", name="presence")(e)
     return keras.Model(inp, {"heatmap": heat, "landmarks": landmarks, "presence": presence}, name="posekit_student")
 
 

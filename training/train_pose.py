@@ -98,7 +98,12 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
         with tf.GradientTape() as tape:
             o = model(x, training=True)
             hw = t["heat_w"]
-            heat = tf.reduce_sum(tf.reduce_mean(tf.square(o["heatmap"] - t["heat"]), axis=[1, 2]) * hw) / (tf.reduce_sum(hw) + 1.0) * 100.0
+            # Heatmap branch: cross-entropy of the spatial softmax against the normalised Gaussian.
+            logits = tf.transpose(tf.reshape(o["heatmap"], [tf.shape(x)[0], -1, 33]), [0, 2, 1])
+            target = tf.transpose(tf.reshape(t["heat"], [tf.shape(x)[0], -1, 33]), [0, 2, 1])
+            target = target / (tf.reduce_sum(target, -1, keepdims=True) + 1e-6)
+            ce = -tf.reduce_sum(target * tf.nn.log_softmax(logits, -1), -1)
+            heat = tf.reduce_sum(ce * hw) / (tf.reduce_sum(hw) + 1.0)
             w = t["w"]
             uv_l = tf.reduce_sum(tf.reduce_sum(tf.abs(o["landmarks"][..., :2] - t["uv"]), -1) * w) / (tf.reduce_sum(w) + 1.0)
             vis_p = tf.clip_by_value(o["landmarks"][..., 2], 1e-6, 1 - 1e-6)

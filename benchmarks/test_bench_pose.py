@@ -1,0 +1,85 @@
+"""Pose runtime benchmarks: per-frame overhead, tracker end to end, model latency vs the teacher.
+
+Targets are checked as ratios measured in the same run (the machine is shared and noisy):
+student int8 invoke <= 1/4 of the teacher's; runtime overhead per frame < 0.5 ms is reported
+in RESULTS.md from these numbers.
+"""
+
+import numpy as np
+import pytest
+
+from posekit import PoseTracker
+from posekit.options import SmoothingOptions
+from posekit.pose.model import PoseModel
+from posekit.pose.roi import crop, roi_from_landmarks
+from posekit.pose.smoothing import LandmarkSmoother
+from posekit.types import PoseResult
+
+RESULTS: dict[str, float] = {}
+
+
+def _median_ms(benchmark):
+    return benchmark.stats.stats.median * 1e3 if benchmark.stats else float("nan")
+
+
+@pytest.fixture(scope="module")
+def student():
+    return PoseModel(num_threads=1)
+
+
+def test_runtime_overhead_excluding_invoke(benchmark, student, video_frames):
+    """Everything the tracker does per frame except ``interpreter.invoke()``: crop, decode, ROI, smoothing."""
+    frame = video_frames[0]
+    tr = PoseTracker(model=student)
+    r0 = tr.process(frame, 0)
+    assert r0 is not None
+    roi = r0.roi
+    uv = roi.to_crop(r0.xy)
+    smoother = LandmarkSmoother(SmoothingOptions())
+    state = {"t": 0}
+
+    def overhead():
+        x = crop(frame, roi, student.input_size)
+        student._input[0] = x
+        xy = roi.to_image(uv)
+        nxt = roi_from_landmarks(xy, r0.conf)
+        state["t"] += 33
+        sxy, sc = smoother(xy, r0.conf, state["t"])
+        return PoseResult(xy=sxy, conf=sc, score=0.9, roi=nxt, timestamp_ms=state["t"], image_size=(1, 1))
+
+    benchmark(overhead)
+    RESULTS["overhead_ms"] = _median_ms(benchmark)
+
+
+@pytest.mark.parametrize("name", ["student_int8", "teacher"])
+def test_invoke_latency_one_thread(benchmark, name, shared):
+    if name == "teacher":
+        from training.teacher import TEACHER_ENTRY
+
+        m = PoseModel(str(shared / "models" / "mediapipe" / "pose_landmark_full.tflite"), entry=TEACHER_ENTRY)
+    else:
+        m = PoseModel("pose_student_int8")
+    m.net.run(np.random.default_rng(0).random(m._input.shape).astype(np.float32))
+    benchmark(m.net.invoke_only)
+    RESULTS[f"invoke_{name}_ms"] = _median_ms(benchmark)
+
+
+def test_student_is_at_most_a_quarter_of_the_teacher():
+    if "invoke_teacher_ms" not in RESULTS or "invoke_student_int8_ms" not in RESULTS:
+        pytest.skip("needs both latency benchmarks in this run")
+    if np.isnan(RESULTS["invoke_teacher_ms"]):
+        pytest.skip("benchmarks disabled (quick mode): no timings to compare")
+    assert RESULTS["invoke_student_int8_ms"] <= RESULTS["invoke_teacher_ms"] / 4
+
+
+def test_tracker_process_end_to_end(benchmark, video_frames):
+    tr = PoseTracker()
+    state = {"i": 0}
+
+    def step():
+        i = state["i"]
+        state["i"] += 1
+        return tr.process(video_frames[i % len(video_frames)], i * 33)
+
+    benchmark(step)
+    RESULTS["tracker_ms"] = _median_ms(benchmark)

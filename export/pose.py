@@ -1,0 +1,175 @@
+"""Export the student pose network: TFLite float32 / float16 / int8, ONNX, parity report, bundle.
+
+    python -m export.pose --run ~/.cache/posekit/runs/pose128 --report benchmarks/reports --install
+
+Calibration (int8): 256 tracking-ROI crops drawn with seed 0 from the teacher-labelled training
+cache (LSPET training images + video frames), i.e. what the runtime feeds the model. Parity inputs
+and PCK use the held-back LSPET split, which training never saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import tflite as tfl
+from .parity import parity_report, write_report
+
+log = logging.getLogger("posekit.export.pose")
+MODELS_DIR = Path(__file__).resolve().parent.parent / "posekit" / "models"
+CALIB_N = 256
+
+
+def load_run(run: Path, weights: str = "best"):
+    from training.student import StudentConfig, build_student, inference_model
+
+    cfg = json.loads((run / "config.json").read_text())
+    s = cfg["input_size"]
+    scfg = (StudentConfig(input_size=s, widths=(8, 8, 16, 16, 32), blocks=(1, 1, 1, 1, 1), decoder_width=16,
+                          head_width=32) if cfg.get("tiny") else StudentConfig(input_size=s))
+    model = build_student(scfg)
+    w = run / f"{weights}.weights.h5"
+    if not w.exists():
+        w = run / "last.weights.h5"
+    model.load_weights(w)
+    return inference_model(model), cfg
+
+
+def calibration_crops(size: int, n: int = CALIB_N, data: dict | None = None) -> np.ndarray:
+    from training.pose_data import load_cache
+    from training.train_pose import centre_crops
+
+    data = data or load_cache()
+    idx = np.random.default_rng(0).choice(len(data["image"]), min(n, len(data["image"])), replace=False)
+    x, _ = centre_crops(data["image"][idx], data["uv"][idx], size)
+    return x
+
+
+def holdout_crops(size: int, limit: int) -> np.ndarray:
+    from posekit.pose.roi import crop, roi_from_box
+    from training.eval_pose import holdout
+
+    return np.stack([crop(img, roi_from_box(box), size) for _, img, _, box in holdout(limit)])
+
+
+def to_onnx(model, size: int, path: Path) -> None:
+    import tensorflow as tf
+    import tf2onnx
+
+    spec = (tf.TensorSpec((None, size, size, 3), tf.float32, name="image"),)
+
+    @tf.function(input_signature=spec)
+    def fn(x):
+        lm, pr = model(x, training=False)
+        return {"landmarks": lm, "presence": pr}
+
+    tf2onnx.convert.from_function(fn, input_signature=spec, opset=17, output_path=str(path))
+
+
+def onnx_runner(path: Path):
+    import onnx
+    import onnxruntime as ort
+
+    onnx.checker.check_model(onnx.load(str(path)))
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = sorted(o.name for o in sess.get_outputs())
+
+    def run(x):
+        outs = sess.run(names, {sess.get_inputs()[0].name: x.astype(np.float32)})
+        return outs
+    return run
+
+
+def export(run: Path, out: Path, formats: tuple[str, ...] = ("float32", "float16", "int8"), pck_limit: int | None = None,
+           install: bool = False, report_dir: Path | None = None, with_onnx: bool = True,
+           data: dict | None = None, parity_n: int = 64) -> dict[str, Any]:
+    from training.eval_pose import evaluate
+
+    model, cfg = load_run(run)
+    s = cfg["input_size"]
+    out.mkdir(parents=True, exist_ok=True)
+    calib = calibration_crops(s, data=data)
+    rep_fn = lambda: ([c[None]] for c in calib)
+    blobs: dict[str, bytes] = {}
+    for q in formats:
+        blobs[q] = tfl.convert(model, (1, s, s, 3), q, rep_fn if q == "int8" else None, ("landmarks", "presence"))
+        (out / f"pose_student_{q}.tflite").write_bytes(blobs[q])
+        log.info("%s: %d bytes", q, len(blobs[q]))
+    def keras_batched(x):
+        outs = [model(x[i:i + 32], training=False) for i in range(0, len(x), 32)]
+        return [np.concatenate([np.asarray(o[0]) for o in outs]), np.concatenate([np.asarray(o[1]) for o in outs])]
+
+    inputs = holdout_crops(s, parity_n) if data is None else calib[:parity_n]
+    onnx_fn = onnx_size = None
+    if with_onnx:
+        op = out / "pose_student.onnx"
+        to_onnx(model, s, op)
+        onnx_fn, onnx_size = onnx_runner(op), op.stat().st_size
+    rep = parity_report("pose_student", keras_batched, blobs, inputs, onnx_fn=onnx_fn, onnx_size=onnx_size)
+    if data is None:
+        from posekit.pose.model import PoseModel
+
+        # PCK through the runtime's own estimate() procedure, for every TFLite format.
+        entry = {"output_layout": "posekit_v1"}
+        pm = {q: PoseModel(out / f"pose_student_{q}.tflite", entry=entry) for q in formats}
+        ev = evaluate(pm, pck_limit)
+        for q in formats:
+            rep["formats"][q]["metrics"] = {"pck@0.2": ev["models"][q]["pck@0.2"]}
+        rep["pck_eval"] = ev
+    if report_dir is not None:
+        write_report(rep, report_dir)
+    if install:
+        install_bundle(out, rep, cfg, run)
+    return rep
+
+
+def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Path) -> None:
+    """Copy the int8 (default) and float16 students into posekit/models with manifest entries."""
+    s = cfg["input_size"]
+    log_rows = (run / "log.csv").read_text().strip().splitlines()
+    for q, default in (("int8", True), ("float16", False)):
+        name = f"pose_student_{q}"
+        data = (out / f"{name}.tflite").read_bytes()
+        (MODELS_DIR / f"{name}.tflite").write_bytes(data)
+        metrics = {k: round(v, 4) for k, v in rep["formats"][q].get("metrics", {}).items()}
+        entry = tfl.manifest_entry(
+            data, f"{name}.tflite", task="pose", version="0.1.0", output_layout="posekit_v1",
+            input_normalisation="RGB float32 in [0, 1], upright BlazePose ROI crop (mid-hip centred)",
+            input_size=s, keypoint_layout="blazepose33", quantisation=q,
+            calibration=(f"{CALIB_N} tracking-ROI crops, seed 0, from the teacher-labelled training cache"
+                         if q == "int8" else None),
+            training={"data": "LSPET images 1-5000 (human limb labels + MediaPipe BlazePose GHUM full teacher), "
+                              "WorkoutTracker + URFD fall-01 frames (teacher labels)",
+                      "config": cfg, "epochs_logged": len(log_rows) - 1, "commit": tfl.git_commit(),
+                      "command": f"python -m training.train_pose --input-size {s} --epochs {cfg['epochs']} --steps {cfg['steps_per_epoch']}"},
+            metrics={**metrics, "eval_split": "LSPET 5001-6000 (held back), human labels, 12 limb joints"},
+        )
+        tfl.update_manifest(MODELS_DIR, name, entry, default_for="pose" if default else None)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--report", type=Path, default=None)
+    ap.add_argument("--pck-limit", type=int, default=None)
+    ap.add_argument("--install", action="store_true")
+    ap.add_argument("--no-onnx", action="store_true")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    out = args.out or args.run / "export"
+    rep = export(args.run, out, pck_limit=args.pck_limit, install=args.install, report_dir=args.report,
+                 with_onnx=not args.no_onnx)
+    from .parity import markdown
+
+    print(markdown(rep))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Fall detection from motion cues: a fast tip from upright to horizontal with the hips dropping,
+followed by lying with little motion.
+
+Cues (all from :class:`BodySequence`, view-independent as far as 2D allows):
+
+* torso tilt from vertical (0 upright, 90 horizontal) and its angular speed;
+* hip-centre descent (torso lengths) and its speed;
+* "horizontal" = tilt above ``lying_tilt`` or the body's box wider than tall (falls toward the
+  camera foreshorten the torso, so the box is the fallback);
+* after impact: horizontal for most of ``confirm_s`` with low motion.
+
+Lying down on purpose (slow), sitting down hard (stays upright) and bending to pick something up
+(hips stay up, returns upright) fail one cue each and do not alarm.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .features import RATE, BodySequence
+
+
+@dataclasses.dataclass(frozen=True)
+class FallOptions:
+    """Fall detector options.
+
+    Attributes:
+        sensitivity: 0-1; higher lowers the speed thresholds (more alarms, fewer misses).
+        upright_tilt: degrees; the body counts as upright below this.
+        lying_tilt: degrees; the body counts as horizontal above this.
+        max_fall_s: upright -> horizontal must take at most this long.
+        min_tilt_speed: deg/s peak angular speed at sensitivity 0.5.
+        min_descent: torso lengths the hips must drop.
+        confirm_s: seconds of lying after impact before an event is reported.
+    """
+
+    sensitivity: float = 0.5
+    upright_tilt: float = 40.0
+    lying_tilt: float = 55.0
+    max_fall_s: float = 1.6
+    min_tilt_speed: float = 110.0
+    min_descent: float = 0.45
+    confirm_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        from ..errors import InvalidInputError
+
+        if not 0.0 <= self.sensitivity <= 1.0:
+            raise InvalidInputError(f"FallOptions.sensitivity must be in [0, 1], got {self.sensitivity!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class FallEvent:
+    """A detected fall. Times in seconds from the start of the sequence."""
+
+    onset_s: float
+    impact_s: float
+    confidence: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"t_s": round(self.onset_s, 3), "onset_s": round(self.onset_s, 3),
+                "impact_s": round(self.impact_s, 3), "confidence": round(self.confidence, 3)}
+
+
+def _smooth(x: np.ndarray, k: int) -> np.ndarray:
+    if k <= 1 or len(x) <= k:
+        return x
+    ok = np.isfinite(x)
+    if not ok.any():
+        return x
+    x = np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok])
+    return np.convolve(np.pad(x, (k // 2, k - 1 - k // 2), mode="edge"), np.ones(k) / k, mode="valid")
+
+
+def horizontal_signal(seq: BodySequence, opts: FallOptions = FallOptions()) -> np.ndarray:
+    """(T,) bool: the body lies (tilt above ``lying_tilt`` or its box is clearly wider than tall)."""
+    tilt = _smooth(seq.tilt, 5)
+    pts = np.where(seq.mask[..., None], seq.xy, np.nan)
+    pts = np.where(np.isfinite(pts), pts, 0.0)  # missing frames collapse to a point: not wide
+    w = pts[..., 0].max(1) - pts[..., 0].min(1)
+    h = pts[..., 1].max(1) - pts[..., 1].min(1)
+    wide = np.nan_to_num(w / np.maximum(h, 1e-6), nan=0.0) > 1.3
+    return (np.nan_to_num(tilt, nan=0.0) > opts.lying_tilt) | wide
+
+
+def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions()) -> list[FallEvent]:
+    """Falls in a body sequence (offline; the streaming tracker calls this on a sliding buffer)."""
+    n = len(seq.t)
+    if n < int(RATE):
+        return []
+    tilt = _smooth(seq.tilt, 5)
+    hip_y = _smooth(seq.hip[:, 1], 5)
+    horiz = horizontal_signal(seq, opts)
+    if not np.isfinite(tilt).any():
+        return []
+    tilt = np.nan_to_num(tilt, nan=0.0)
+    dtilt = np.gradient(tilt) * RATE
+    dhip = np.gradient(np.nan_to_num(hip_y, nan=0.0)) * RATE
+    scale = 1.5 - opts.sensitivity  # 1.0 at the default sensitivity
+    events: list[FallEvent] = []
+    confirm = int(opts.confirm_s * RATE)
+    i = 1
+    last_upright = 0 if tilt[0] < opts.upright_tilt and not horiz[0] else None
+    while i < n:
+        if tilt[i] < opts.upright_tilt and not horiz[i]:
+            last_upright = i
+        if horiz[i] and not horiz[i - 1] and last_upright is not None:
+            onset, impact = last_upright, i
+            dur = (impact - onset) / RATE
+            seg = slice(onset, min(impact + int(0.3 * RATE), n))
+            tilt_speed = float(np.max(np.abs(dtilt[seg])))
+            descent = float(np.nanmax(hip_y[impact:min(impact + confirm, n)]) - hip_y[onset]) if impact < n else 0.0
+            drop_speed = float(np.max(dhip[seg]))
+            after = horiz[impact:impact + confirm]
+            motion = float(np.nanmean(np.abs(np.diff(seq.xy[impact:impact + confirm], axis=0)))) if len(after) > 2 else np.inf
+            confirmed = len(after) >= confirm and after.mean() >= 0.7
+            fast = dur <= opts.max_fall_s and (tilt_speed >= opts.min_tilt_speed * scale or drop_speed >= 1.5 * scale)
+            if fast and descent >= opts.min_descent * scale and confirmed:
+                conf = float(np.clip(0.4 + 0.2 * min(tilt_speed / (opts.min_tilt_speed * scale), 2.0)
+                                     + 0.15 * min(descent / opts.min_descent, 2.0) - 0.5 * min(motion, 0.5), 0.0, 1.0))
+                # Onset: first frame after the last upright one where the hips start moving down fast.
+                moving = np.flatnonzero(dhip[onset:impact + 1] > 0.3 * max(drop_speed, 1e-6))
+                start = onset + int(moving[0]) if len(moving) else onset
+                events.append(FallEvent(start / RATE, impact / RATE, conf))
+                last_upright = None
+                i = impact + confirm
+                continue
+        i += 1
+    return events

@@ -1,0 +1,140 @@
+"""Keypoint sequences from any pose estimator -> the normalised body representation activity uses.
+
+Accepted input: (T, K, 2|3|4) arrays in pixels or normalised coordinates (x, y[, conf or z][, conf]),
+for a known layout (``posekit.keypoints.LAYOUTS``: blazepose33, coco17, penn13, body13, lsp14);
+missing frames as NaN rows or all-zero rows. MediaPipe exports often min-max normalise each frame:
+per-frame torso scaling absorbs that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..errors import InvalidInputError
+from ..keypoints import BODY13, LAYOUTS, Keypoint
+
+#: Internal rate of every activity computation (frames per second).
+RATE = 30.0
+_B = {kp: i for i, kp in enumerate(BODY13)}
+L_SH, R_SH, L_HIP, R_HIP = (_B[Keypoint.LEFT_SHOULDER], _B[Keypoint.RIGHT_SHOULDER], _B[Keypoint.LEFT_HIP],
+                            _B[Keypoint.RIGHT_HIP])
+
+
+@dataclasses.dataclass(frozen=True)
+class BodySequence:
+    """A body-13 sequence at :data:`RATE` fps.
+
+    Attributes:
+        xy: (T, 13, 2) hip-centred, torso-scaled coordinates (image orientation kept: y down).
+        conf: (T, 13) confidence in [0, 1] (0 where missing).
+        mask: (T, 13) bool, True where the joint was observed (or interpolated over a short gap).
+        hip: (T, 2) mid-hip in torso lengths of the whole sequence (global motion).
+        torso: (T,) torso length per frame in source units.
+        tilt: (T,) torso angle from image-vertical in degrees (0 upright, 90 horizontal).
+        t: (T,) seconds.
+    """
+
+    xy: np.ndarray
+    conf: np.ndarray
+    mask: np.ndarray
+    hip: np.ndarray
+    torso: np.ndarray
+    tilt: np.ndarray
+    t: np.ndarray
+
+
+def to_body13(keypoints: np.ndarray, layout: str = "blazepose33") -> np.ndarray:
+    """(T, K, C) -> (T, 13, 3) (x, y, conf) in BODY13 order; NaN where missing.
+
+    Raises:
+        InvalidInputError: unknown layout, wrong rank, K not matching the layout, C not in 2..4.
+    """
+    if layout not in LAYOUTS:
+        raise InvalidInputError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
+    k = np.asarray(keypoints, dtype=np.float64)
+    if k.ndim != 3:
+        raise InvalidInputError(f"keypoints must have shape (T, K, 2|3|4), got shape {k.shape}")
+    src = LAYOUTS[layout]
+    if k.shape[1] != len(src):
+        raise InvalidInputError(
+            f"keypoints has {k.shape[1]} joints but layout {layout!r} has {len(src)}; pass the matching layout")
+    if k.shape[2] not in (2, 3, 4):
+        raise InvalidInputError(f"keypoints last dimension must be 2 (x, y), 3 (x, y, conf) or 4 (x, y, z, conf), got {k.shape[2]}")
+    if len(k) == 0:
+        raise InvalidInputError("keypoints must hold at least one frame, got 0")
+    xy = k[..., :2]
+    conf = k[..., -1] if k.shape[2] in (3, 4) else np.ones(k.shape[:2])
+    zero_rows = np.all(k[..., :2] == 0, axis=(1, 2))
+    out = np.full((len(k), 13, 3), np.nan)
+    for j, kp in enumerate(BODY13):
+        if kp in src:
+            i = src.index(kp)
+            out[:, j, :2] = xy[:, i]
+            out[:, j, 2] = conf[:, i]
+        elif kp == Keypoint.NOSE and layout == "lsp14":
+            out[:, j, :2] = xy[:, 13]  # head top stands in for the head
+            out[:, j, 2] = conf[:, 13]
+    out[zero_rows] = np.nan
+    bad = np.all(out[..., :2] == 0, axis=-1)
+    out[bad] = np.nan
+    return out
+
+
+def _interp_gaps(v: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Linear interpolation over NaN runs of at most ``max_gap`` frames along axis 0."""
+    v = v.copy()
+    ok = ~np.isnan(v)
+    n = len(v)
+    idx = np.arange(n)
+    if ok.sum() >= 2:
+        filled = np.interp(idx, idx[ok], v[ok])
+        # keep only short gaps
+        run_start = None
+        for i in range(n + 1):
+            missing = i < n and not ok[i]
+            if missing and run_start is None:
+                run_start = i
+            if not missing and run_start is not None:
+                if i - run_start <= max_gap and run_start > 0 and i < n:
+                    v[run_start:i] = filled[run_start:i]
+                run_start = None
+    return v, ~np.isnan(v)
+
+
+def normalise(body: np.ndarray, fps: float) -> BodySequence:
+    """Resample a (T, 13, 3) body sequence to :data:`RATE` and normalise it (see :class:`BodySequence`)."""
+    if not (isinstance(fps, (int, float)) and np.isfinite(fps) and 1.0 <= fps <= 1000.0):
+        raise InvalidInputError(f"fps must be a number in [1, 1000], got {fps!r}")
+    T = len(body)
+    src_t = np.arange(T) / fps
+    n = max(1, int(round((T - 1) / fps * RATE)) + 1)
+    t = np.arange(n) / RATE
+    res = np.full((n, 13, 3), np.nan)
+    max_gap = int(0.5 * fps)
+    for j in range(13):
+        for c in range(3):
+            v, _ = _interp_gaps(body[:, j, c], max_gap)
+            ok = ~np.isnan(v)
+            if ok.sum() >= 2:
+                r = np.interp(t, src_t[ok], v[ok])
+                # NaN again where the source had a long gap
+                nearest = np.clip(np.searchsorted(src_t, t), 0, T - 1)
+                r[~ok[nearest] & ~ok[np.clip(nearest - 1, 0, T - 1)]] = np.nan
+                res[:, j, c] = r
+            elif ok.sum() == 1 and n == 1:
+                res[:, j, c] = v[ok][0]
+    xy, conf = res[..., :2], np.nan_to_num(res[..., 2], nan=0.0)
+    mask = ~np.isnan(xy).any(-1)
+    hip = (xy[:, L_HIP] + xy[:, R_HIP]) / 2
+    sh = (xy[:, L_SH] + xy[:, R_SH]) / 2
+    up = sh - hip
+    torso = np.hypot(up[:, 0], up[:, 1])
+    ref = np.nanmedian(torso) if np.isfinite(torso).any() else 1.0
+    ref = ref if ref > 0 else 1.0
+    # Per-frame scale, floored so a foreshortened torso (falling toward the camera) does not explode.
+    scale = np.where(np.isfinite(torso), np.maximum(torso, 0.35 * ref), ref)
+    centred = (xy - hip[:, None]) / scale[:, None, None]
+    tilt = np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1]))
+    return BodySequence(xy=centred, conf=np.clip(conf, 0, 1), mask=mask, hip=hip / ref, torso=torso, tilt=tilt, t=t)

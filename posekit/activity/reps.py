@@ -1,0 +1,145 @@
+"""Class-agnostic repetition counting from the periodic structure of joint trajectories.
+
+The movement signal is the first principal component of the hip-centred, torso-scaled joints plus
+the global hip height, smoothed; repetitions are cycles between hysteresis thresholds placed at
+fractions of the signal's robust range, so pauses (flat), tempo changes (no fixed period), short
+dropouts (interpolated) and jitter (smoothing + hysteresis) do not create or lose reps. Cycles whose
+amplitude is below ``partial_ratio`` of the typical cycle are reported as partial and not counted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .features import RATE, BodySequence
+
+
+@dataclasses.dataclass(frozen=True)
+class RepOptions:
+    """Repetition counting options.
+
+    Attributes:
+        smooth_s: moving-average window (s). Raise for jittery input; lower for fast reps.
+        hysteresis: thresholds at this fraction from the robust range's ends (0.2-0.45).
+        partial_ratio: a cycle smaller than this fraction of the median cycle is partial.
+        min_cycle_s: cycles shorter than this are ignored (jitter, not reps).
+        max_cycle_s: a half cycle longer than this ends a set.
+        min_range: the movement's robust range must exceed this many torso lengths; below it
+            the person is holding still (sway and jitter are not reps).
+    """
+
+    smooth_s: float = 0.2
+    hysteresis: float = 0.3
+    partial_ratio: float = 0.55
+    min_cycle_s: float = 0.5
+    max_cycle_s: float = 8.0
+    min_range: float = 0.35
+
+
+@dataclasses.dataclass(frozen=True)
+class Cycle:
+    start: int
+    bottom: int  # extreme of the first half-cycle (the eccentric end)
+    end: int
+    amplitude: float
+    partial: bool
+
+    def times(self) -> tuple[float, float, float]:
+        return self.start / RATE, self.bottom / RATE, self.end / RATE
+
+
+def movement_signal(seq: BodySequence, smooth_s: float = 0.2) -> np.ndarray:
+    """(T,) first principal component of the body's joint trajectories, smoothed, NaN-free."""
+    # Left/right averages: an alternating movement (lunges, one arm at a time) still cycles once
+    # per rep instead of splitting into two opposite half-signals.
+    pairs = (seq.xy[:, 1::2] + seq.xy[:, 2::2]) / 2  # BODY13: head, then (left, right) pairs
+    xy = np.concatenate([seq.xy[:, :1], pairs], axis=1).reshape(len(seq.xy), -1)
+    feats = np.concatenate([xy, seq.hip[:, 1:2] * 2.0], axis=1)
+    feats = np.where(np.isfinite(feats), feats, np.nan)
+    col_ok = np.isfinite(feats).mean(0) > 0.5
+    feats = feats[:, col_ok]
+    if feats.shape[1] == 0 or len(feats) < 3:
+        return np.zeros(len(seq.xy))
+    mean = np.nanmean(feats, 0)
+    feats = np.where(np.isfinite(feats), feats, mean)
+    x = feats - mean
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    s = x @ vt[0]
+    k = max(1, int(smooth_s * RATE))
+    if k > 1 and len(s) > k:
+        s = np.convolve(np.pad(s, (k // 2, k - 1 - k // 2), mode="edge"), np.ones(k) / k, mode="valid")
+    # Orient so that the extreme reached first after a rest is "bottom" (negative).
+    return s
+
+
+def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions()) -> list[Cycle]:
+    """Cycles rest -> extreme -> rest in a 1-D signal with hysteresis."""
+    if len(signal) < 3:
+        return []
+    lo, hi = np.percentile(signal, [5, 95])
+    rng = hi - lo
+    if rng <= opts.min_range:
+        return []
+    # The rest position is where the signal spends most time: orient so rest is high.
+    med = np.median(signal)
+    s = signal if (hi - med) < (med - lo) else -signal
+    lo, hi = np.percentile(s, [5, 95])
+    rng = hi - lo
+    up_thr = hi - opts.hysteresis * rng
+    down_thr = lo + opts.hysteresis * rng
+    cycles: list[Cycle] = []
+    state = "top" if s[0] >= down_thr else "bottom"
+    start = 0
+    bottom = 0
+    min_len = int(opts.min_cycle_s * RATE)
+    for i, v in enumerate(s):
+        if state == "top":
+            if v >= up_thr:
+                start = i  # latest frame at the rest position
+            elif v <= down_thr:
+                state = "bottom"
+                bottom = i
+        else:
+            if v < s[bottom]:
+                bottom = i
+            if v >= up_thr:
+                if i - start >= min_len and (i - start) <= 2 * opts.max_cycle_s * RATE:
+                    amp = float(s[start:i + 1].max() - s[bottom])
+                    cycles.append(Cycle(start, bottom, i, amp, False))
+                state = "top"
+                start = i
+    # Small excursions that never crossed the bottom threshold are partial reps.
+    partials = _partial_excursions(s, up_thr, down_thr, cycles, min_len)
+    if cycles:
+        typical = float(np.median([c.amplitude for c in cycles]))
+        cycles = [dataclasses.replace(c, partial=c.amplitude < opts.partial_ratio * typical) for c in cycles]
+        partials = [p for p in partials if p.amplitude >= 0.2 * typical]
+    return sorted(cycles + partials, key=lambda c: c.start)
+
+
+def _partial_excursions(s, up_thr, down_thr, cycles, min_len) -> list[Cycle]:
+    out = []
+    mid = (up_thr + down_thr) / 2
+    in_cycle = np.zeros(len(s), bool)
+    for c in cycles:
+        in_cycle[c.start:c.end + 1] = True
+    i = 0
+    while i < len(s):
+        if not in_cycle[i] and s[i] < mid + 0.25 * (up_thr - down_thr) and s[i] > down_thr and s[i] < up_thr:
+            j = i
+            while j < len(s) and not in_cycle[j] and down_thr < s[j] < up_thr:
+                j += 1
+            if j - i >= min_len and j < len(s) and s[j] >= up_thr and i > 0 and s[i - 1] >= up_thr:
+                b = i + int(np.argmin(s[i:j]))
+                out.append(Cycle(i, b, j, float(up_thr - s[b]), True))
+            i = j + 1
+        else:
+            i += 1
+    return out
+
+
+def count_reps(seq: BodySequence, opts: RepOptions = RepOptions()) -> list[Cycle]:
+    """Repetitions (full and partial) of the dominant cyclic movement in a body sequence."""
+    return find_cycles(movement_signal(seq, opts.smooth_s), opts)

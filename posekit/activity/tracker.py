@@ -1,0 +1,114 @@
+"""Streaming activity analysis for :class:`posekit.Session` with bounded latency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..keypoints import NUM_KEYPOINTS
+from ..types import PoseResult
+from .falls import FallEvent, FallOptions
+from .features import normalise, to_body13
+from .report import RepEvent, analyse_sequence
+from .reps import RepOptions
+
+
+class ActivityTracker:
+    """Keeps a sliding buffer of poses and re-analyses it every ``every`` frames.
+
+    Events (reps, falls) are emitted once, at most ``every`` frames + the detector's own
+    confirmation delay (rep: end of the cycle; fall: ``FallOptions.confirm_s``) after they happen.
+
+    Args:
+        fps: nominal frame rate used to place frames in time when timestamps are irregular.
+        window_s: buffer length; the offline analysis runs on this window.
+        every: re-analysis period in frames (cost/latency trade-off).
+    """
+
+    def __init__(self, window_s: float = 30.0, every: int = 10, rep_options: RepOptions | None = None,
+                 fall_options: FallOptions | None = None) -> None:
+        self.window_s, self.every = window_s, every
+        self.rep_options = rep_options or RepOptions()
+        self.fall_options = fall_options or FallOptions()
+        self.reset()
+
+    def reset(self) -> None:
+        self._kps: list[np.ndarray] = []
+        self._ts: list[int] = []
+        self._n = 0
+        self._reps: list[RepEvent] = []
+        self._falls: list[FallEvent] = []
+        self._last_rep_end = -1.0
+        self._last_fall = -1e9
+        self._t0: int | None = None
+
+    def update(self, pose: PoseResult | None, timestamp_ms: int) -> dict[str, Any]:
+        if self._t0 is None:
+            self._t0 = timestamp_ms
+        row = np.full((NUM_KEYPOINTS, 3), np.nan)
+        if pose is not None:
+            row[:, :2] = pose.xy
+            row[:, 2] = pose.conf
+        self._kps.append(row)
+        self._ts.append(timestamp_ms)
+        self._n += 1
+        new_reps: list[RepEvent] = []
+        new_falls: list[FallEvent] = []
+        if self._n % self.every == 0 and len(self._kps) >= 15:
+            new_reps, new_falls = self._analyse()
+        return {"label": "fall" if self._recent_fall(timestamp_ms) else ("exercise" if self._active(timestamp_ms) else "other"),
+                "reps": sum(r.quality == "full" for r in self._reps),
+                "new_reps": [r.to_dict() for r in new_reps], "new_falls": [f.to_dict() for f in new_falls],
+                "fall": self._recent_fall(timestamp_ms)}
+
+    def _active(self, ts: int) -> bool:
+        return bool(self._reps) and (ts - self._t0) / 1000.0 - self._reps[-1].end_s < 5.0
+
+    def _recent_fall(self, ts: int) -> bool:
+        return bool(self._falls) and (ts - self._t0) / 1000.0 - self._falls[-1].impact_s < 10.0
+
+    def _analyse(self) -> tuple[list[RepEvent], list[FallEvent]]:
+        ts = np.asarray(self._ts, dtype=np.float64)
+        span = (ts[-1] - ts[0]) / 1000.0
+        fps = (len(ts) - 1) / span if span > 0 else 30.0
+        kps = np.stack(self._kps)
+        seq = normalise(to_body13(kps, "blazepose33"), fps)
+        offset = (ts[0] - self._t0) / 1000.0
+        rep = analyse_sequence(seq, len(kps), fps, self.rep_options, self.fall_options)
+        new_reps = []
+        for r in rep.rep_events:
+            end = r.end_s + offset
+            if end > self._last_rep_end + 1e-6:
+                ev = RepEvent(end, r.exercise, r.quality, r.start_s + offset, r.bottom_s + offset, end)
+                new_reps.append(ev)
+        if new_reps:
+            self._last_rep_end = max(r.end_s for r in new_reps)
+            self._reps.extend(new_reps)
+        new_falls = []
+        for f in rep.falls:
+            on = f.onset_s + offset
+            if on > self._last_fall + 5.0:
+                ev = FallEvent(on, f.impact_s + offset, f.confidence)
+                new_falls.append(ev)
+                self._last_fall = on
+        self._falls.extend(new_falls)
+        # Trim the buffer to the window.
+        keep = ts >= ts[-1] - self.window_s * 1000.0
+        if not keep.all():
+            first = int(np.argmax(keep))
+            self._kps, self._ts = self._kps[first:], self._ts[first:]
+        return new_reps, new_falls
+
+    def summary(self) -> dict[str, Any]:
+        counted = [r for r in self._reps if r.quality == "full"]
+        segs = []
+        for r in self._reps:
+            if segs and r.start_s - segs[-1]["end_s"] <= 6.0:
+                segs[-1]["end_s"] = round(r.end_s, 3)
+                segs[-1]["reps"] += r.quality == "full"
+            else:
+                segs.append({"label": r.exercise, "start_s": round(r.start_s, 3), "end_s": round(r.end_s, 3),
+                             "reps": int(r.quality == "full")})
+        return {"exercises": segs, "reps_total": len(counted), "rep_events": [r.to_dict() for r in self._reps],
+                "form_cues": [], "falls": [f.to_dict() for f in self._falls]}

@@ -1,0 +1,72 @@
+"""The posekit CLI on real inputs."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from posekit.cli import main, sample_clip
+
+
+def read_video_frames(path):
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    return n
+
+
+def test_run_on_a_real_video(shared_data, tmp_path):
+    video = shared_data / "workouttracker" / "videos" / "squats" / "squat_11.mp4"
+    rc = main(["run", str(video), "--out", str(tmp_path), "--max-frames", "25", "--quiet"])
+    assert rc == 0
+    lines = (tmp_path / "frames.jsonl").read_text().splitlines()
+    assert len(lines) == 25
+    first = json.loads(lines[0])
+    assert first["timestamp_ms"] == 0 and len(first["keypoints"]) == 33 and len(first["keypoints"][0]) == 3
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["frames"] == 25 and summary["frames_with_pose"] >= 20
+    assert summary["fps"] > 0 and "pose" in summary["timing_ms_per_frame"]
+    assert read_video_frames(tmp_path / "annotated.mp4") == 25
+
+
+def test_run_defaults_to_the_bundled_sample_clip(tmp_path):
+    assert sample_clip().is_file()
+    rc = main(["run", "--out", str(tmp_path), "--max-frames", "10", "--quiet"])
+    assert rc == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["input"].endswith("sample.mp4") and summary["frames"] == 10
+
+
+def test_run_on_an_image(shared_data, tmp_path):
+    rc = main(["run", str(shared_data / "lspet" / "images" / "im05001.jpg"), "--out", str(tmp_path), "--quiet"])
+    assert rc == 0
+    assert (tmp_path / "annotated.png").is_file()
+    assert len((tmp_path / "frames.jsonl").read_text().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content,what", [(None, "does not exist"), (b"not a video", "is not a readable video or image")])
+def test_run_on_unreadable_input_fails_clearly(tmp_path, content, what):
+    bad = tmp_path / "clip.mp4"
+    if content is not None:
+        bad.write_bytes(content)
+    proc = subprocess.run([sys.executable, "-m", "posekit", "run", str(bad), "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert f"posekit: error: input '{bad}' {what}" in proc.stderr
+
+
+def test_missing_camera_fails_clearly(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "posekit", "run", "--camera", "7", "--out", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "posekit: error: camera 7 could not be opened (is a camera connected?)" in proc.stderr
+
+
+def test_info_lists_bundled_models(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "pose_student_int8" in out and "int8" in out and "pck@0.2=" in out

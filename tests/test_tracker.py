@@ -1,0 +1,140 @@
+"""PoseTracker, estimate() and Session on real frames (bundled model, real videos from ../shared/data)."""
+
+import numpy as np
+import pytest
+
+import posekit
+from posekit import InvalidInputError, Keypoint, PoseOptions, PoseTracker, Session, SmoothingOptions
+from posekit.video import FrameSource
+
+#: Mid-hip agreement with a fresh tracker after a cut, as a fraction of the frame's longer side.
+REACQUIRE_TOL = 0.08
+
+
+def frames(path, n, step=1, right_half=False):
+    out = []
+    with FrameSource(path) as src:
+        for i, f in enumerate(src):
+            if i % step:
+                continue
+            img = f.rgb[:, f.rgb.shape[1] // 2:] if right_half else f.rgb
+            out.append(np.ascontiguousarray(img))
+            if len(out) == n:
+                break
+    return out
+
+
+def mid_hip(r):
+    return (r.xy[Keypoint.LEFT_HIP] + r.xy[Keypoint.RIGHT_HIP]) / 2
+
+
+@pytest.fixture(scope="module")
+def squat_frames(shared_data):
+    return frames(shared_data / "workouttracker" / "videos" / "squats" / "squat_11.mp4", 40)
+
+
+@pytest.fixture(scope="module")
+def fall_frames(shared_data):
+    return frames(shared_data / "urfd" / "fall-01-cam0.mp4", 40, right_half=True)
+
+
+def test_tracker_keeps_the_person_across_frames(squat_frames):
+    tr = PoseTracker()
+    results = [tr.process(f, i * 33) for i, f in enumerate(squat_frames)]
+    found = [r for r in results if r is not None]
+    assert len(found) >= 0.9 * len(results)
+    hips = np.array([mid_hip(r) for r in found])
+    h, w = squat_frames[0].shape[:2]
+    # The person does not teleport: mid-hip moves less than 5% of the frame per frame.
+    assert np.max(np.linalg.norm(np.diff(hips, axis=0), axis=1)) < 0.05 * max(h, w)
+    r = found[-1]
+    assert r.xy.shape == (33, 2) and r.xy.dtype == np.float32
+    assert r.conf.shape == (33,) and (0 <= r.conf).all() and (r.conf <= 1).all()
+    assert np.allclose(r.xyn, r.xy / np.array([w, h]), atol=1e-6)
+    assert r.image_size == (w, h) and r.timestamp_ms == (len(results) - 1) * 33
+    # The tracking ROI contains the person's torso.
+    uv = r.roi.to_crop(r.xy[[Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER, Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP]])
+    assert (uv > 0).all() and (uv < 1).all()
+
+
+def test_tracker_reacquires_after_a_cut(squat_frames, fall_frames):
+    tr = PoseTracker(PoseOptions(smoothing=SmoothingOptions(enabled=False)))
+    t = 0
+    for f in squat_frames[:10]:
+        tr.process(f, t)
+        t += 33
+    after = []
+    for f in fall_frames[:10]:
+        after.append(tr.process(f, t))
+        t += 33
+    fresh = PoseTracker(PoseOptions(smoothing=SmoothingOptions(enabled=False)))
+    ref = [fresh.process(f, i * 33) for i, f in enumerate(fall_frames[:10])]
+    h, w = fall_frames[0].shape[:2]
+    pairs = [(a, b) for a, b in zip(after[3:], ref[3:]) if a is not None and b is not None]
+    assert len(pairs) >= 5
+    for a, b in pairs:
+        assert np.linalg.norm(mid_hip(a) - mid_hip(b)) < REACQUIRE_TOL * max(h, w)
+
+
+def test_reset_allows_timestamps_to_restart(squat_frames):
+    tr = PoseTracker()
+    tr.process(squat_frames[0], 100)
+    with pytest.raises(InvalidInputError, match="timestamp_ms must increase from frame to frame, got 100 after 100"):
+        tr.process(squat_frames[1], 100)
+    tr.reset()
+    assert not tr.tracking
+    tr.process(squat_frames[1], 0)
+
+
+def test_tracker_rejects_bad_frames():
+    tr = PoseTracker()
+    with pytest.raises(InvalidInputError) as e:
+        tr.process(np.zeros((64, 64, 4), np.uint8), 0)
+    assert str(e.value).startswith("frame must have shape (H, W, 3) RGB, got shape (64, 64, 4): RGBA")
+
+
+def test_empty_frame_gives_no_person():
+    tr = PoseTracker()
+    assert tr.process(np.zeros((240, 320, 3), np.uint8), 0) is None
+    assert not tr.tracking
+
+
+def test_estimate_single_image(shared_data):
+    import cv2
+    import scipy.io
+
+    from posekit.keypoints import LSP14
+
+    joints = scipy.io.loadmat(str(shared_data / "lspet" / "joints.mat"))["joints"]
+    hits = total = 0
+    for i in range(5000, 5040):  # held-back images
+        img = cv2.imread(str(shared_data / "lspet" / "images" / f"im{i + 1:05d}.jpg"))[:, :, ::-1]
+        h, w = img.shape[:2]
+        j = joints[:, :, i]
+        inside = [(x, y, kp) for (x, y, _), kp in zip(j, LSP14) if kp is not None and 0 <= x < w and 0 <= y < h]
+        xs = [p[0] for p in inside]
+        ys = [p[1] for p in inside]
+        box = (min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
+        r = posekit.estimate(img, box=box)
+        torso = np.hypot(*(j[9, :2] - j[2, :2]))
+        for x, y, kp in inside:
+            total += 1
+            hits += np.hypot(*(r.xy[kp] - (x, y))) <= 0.5 * torso
+    # PCK@0.5 with a box: a loose sanity bound; the real figures come from training.eval_pose.
+    assert hits / total > 0.6
+
+
+def test_estimate_accepts_views_and_validates_box():
+    img = np.zeros((120, 160, 3), np.uint8)
+    r = posekit.estimate(img[:, ::-1])
+    assert r.xy.shape == (33, 2)
+    with pytest.raises(InvalidInputError, match=r"box width and height must be > 0, got w=-5.0, h=10.0"):
+        posekit.estimate(img, box=(0, 0, -5, 10))
+
+
+def test_session_process_returns_frame_result(squat_frames):
+    with Session() as s:
+        r = s.process(squat_frames[0], 0)
+        assert r.pose is not None and "pose" in r.timings_ms
+        d = r.to_dict()
+        assert d["timestamp_ms"] == 0 and len(d["keypoints"]) == 33
