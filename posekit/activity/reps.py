@@ -35,7 +35,7 @@ class RepOptions:
     partial_ratio: float = 0.55
     min_cycle_s: float = 0.5
     max_cycle_s: float = 8.0
-    min_range: float = 0.35
+    min_range: float = 0.8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,30 +111,33 @@ def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions()) -> list[Cyc
                 state = "top"
                 start = i
     # Small excursions that never crossed the bottom threshold are partial reps.
-    partials = _partial_excursions(s, up_thr, down_thr, cycles, min_len)
+    partials = _partial_excursions(s, hi, rng, cycles, min_len)
     if cycles:
         typical = float(np.median([c.amplitude for c in cycles]))
         cycles = [dataclasses.replace(c, partial=c.amplitude < opts.partial_ratio * typical) for c in cycles]
-        partials = [p for p in partials if p.amplitude >= 0.2 * typical]
+        partials = [p for p in partials if p.amplitude >= 0.1 * typical]
     return sorted(cycles + partials, key=lambda c: c.start)
 
 
-def _partial_excursions(s, up_thr, down_thr, cycles, min_len) -> list[Cycle]:
-    out = []
-    mid = (up_thr + down_thr) / 2
+def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
+    """Dips of more than 10% of the range away from the rest level outside full cycles."""
+    depth_thr = rest - 0.1 * rng
     in_cycle = np.zeros(len(s), bool)
     for c in cycles:
         in_cycle[c.start:c.end + 1] = True
+    dip = (s < depth_thr) & ~in_cycle
+    out = []
     i = 0
     while i < len(s):
-        if not in_cycle[i] and s[i] < mid + 0.25 * (up_thr - down_thr) and s[i] > down_thr and s[i] < up_thr:
+        if dip[i]:
             j = i
-            while j < len(s) and not in_cycle[j] and down_thr < s[j] < up_thr:
+            while j < len(s) and dip[j]:
                 j += 1
-            if j - i >= min_len and j < len(s) and s[j] >= up_thr and i > 0 and s[i - 1] >= up_thr:
-                b = i + int(np.argmin(s[i:j]))
-                out.append(Cycle(i, b, j, float(up_thr - s[b]), True))
-            i = j + 1
+            b = i + int(np.argmin(s[i:j]))
+            bounded = i > 0 and j < len(s) and not in_cycle[i - 1] and not in_cycle[j]
+            if j - i >= min_len // 2 and bounded and i < b < j - 1:
+                out.append(Cycle(i, b, j, float(rest - s[b]), True))
+            i = j
         else:
             i += 1
     return out

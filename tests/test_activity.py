@@ -1,0 +1,177 @@
+"""Activity layer: input handling, repetition counting, fall detection, streaming."""
+
+import json
+
+import numpy as np
+import pytest
+
+import posekit
+from posekit.activity import ActivityTracker, FallOptions, analyze_keypoints, load_keypoints, to_body13
+from posekit.errors import InvalidInputError
+from posekit.keypoints import BODY13, COCO17, indices
+from posekit.pose.roi import Roi
+from posekit.types import PoseResult
+from training.synth.dataset import make_sequence
+
+#: Allowed counting error on synthetic sequences with pose-model-like noise (reps).
+REP_TOL = 1
+
+
+def true_reps(m):
+    return sum(not r.partial for r in m.reps)
+
+
+@pytest.mark.parametrize("kind,seed", [("squat", 101), ("jumping_jack", 102), ("sit_up", 103), ("bench_press", 104),
+                                       ("lunge", 105)])
+def test_counts_reps_on_noisy_synthetic_sequences(kind, seed):
+    m, arr = make_sequence(kind, seed, seconds=15.0)
+    rep = analyze_keypoints(arr["noisy"], fps=30.0)
+    assert abs(rep.reps_total - true_reps(m)) <= REP_TOL
+    for e in rep.rep_events:
+        assert e.start_s < e.bottom_s < e.end_s
+        assert e.eccentric_s > 0 and e.concentric_s > 0
+
+
+@pytest.mark.parametrize("kind", ["standing", "walking", "sitting_down"])
+def test_no_reps_when_not_exercising(kind):
+    _, arr = make_sequence(kind, 7, seconds=10.0)
+    assert analyze_keypoints(arr["noisy"], fps=30.0).reps_total == 0
+
+
+def test_partial_rep_is_reported_not_counted():
+    # Build a clean signal: 4 full squats and one quarter-depth one in the middle.
+    from training.synth.body import BodyShape
+    from training.synth.motions import FEET, _fk, place_on_floor
+
+    shape = BodyShape()
+    bottom = {"l_hip_flex": 1.8, "r_hip_flex": 1.8, "l_knee": 2.0, "r_knee": 2.0, "torso_flex": 0.6}
+    depth = []
+    for amp in (1, 1, 0.3, 1, 1):
+        depth += list(amp * (0.5 - 0.5 * np.cos(np.linspace(0, 2 * np.pi, 60)))) + [0.0] * 15
+    depth = [0.0] * 30 + depth
+    kps3d = np.stack([place_on_floor(_fk(shape, {k: v * d for k, v in bottom.items()}), FEET) for d in depth])
+    xy = np.concatenate([kps3d[..., [0]] * 200 + 320, -kps3d[..., [1]] * 200 + 400, np.ones((len(depth), 33, 1))], -1)
+    rep = analyze_keypoints(xy, fps=30.0)
+    assert rep.reps_total == 4
+    assert [e.quality for e in rep.rep_events].count("partial") == 1
+
+
+def test_pixels_and_normalised_coordinates_agree():
+    m, arr = make_sequence("squat", 101, seconds=15.0)
+    px = arr["noisy"]
+    norm = px.copy()
+    norm[..., 0] /= 480
+    norm[..., 1] /= 360
+    assert analyze_keypoints(px, 30.0).reps_total == analyze_keypoints(norm, 30.0).reps_total
+
+
+def test_mediapipe_style_per_frame_minmax_normalisation():
+    m, arr = make_sequence("jumping_jack", 102, seconds=15.0)
+    xy = arr["kps2d"].copy()
+    lo = xy[..., :2].min(1, keepdims=True)
+    hi = xy[..., :2].max(1, keepdims=True)
+    xy[..., :2] = (xy[..., :2] - lo) / (hi - lo)
+    assert abs(analyze_keypoints(xy, 30.0).reps_total - true_reps(m)) <= REP_TOL
+
+
+def test_other_layouts_and_missing_frames():
+    m, arr = make_sequence("squat", 101, seconds=15.0)
+    full = arr["noisy"]
+    penn = full[:, indices(BODY13)]
+    coco = full[:, indices(COCO17)]
+    zeros = full.copy()
+    zeros[np.isnan(zeros).all(axis=(1, 2))] = 0.0  # missing frames as all-zero rows
+    ref = analyze_keypoints(full, 30.0).reps_total
+    assert analyze_keypoints(penn, 30.0, layout="penn13").reps_total == ref
+    assert analyze_keypoints(coco, 30.0, layout="coco17").reps_total == ref
+    assert analyze_keypoints(zeros, 30.0).reps_total == ref
+    assert analyze_keypoints(full[::2], 15.0).reps_total == pytest.approx(ref, abs=REP_TOL)  # resampled
+
+
+def test_detects_synthetic_falls_near_onset():
+    hits = 0
+    for seed in range(6):
+        m, arr = make_sequence("fall", 200 + seed, seconds=8.0)
+        rep = analyze_keypoints(arr["noisy"], 30.0)
+        hits += len(rep.falls) == 1 and abs(rep.falls[0].onset_s - m.fall_onset / 30) <= 1.0
+    assert hits >= 5
+
+
+@pytest.mark.parametrize("kind", ["lying_down", "sitting_down", "picking_up", "running", "squat"])
+def test_daily_activities_do_not_alarm(kind):
+    alarms = sum(len(analyze_keypoints(make_sequence(kind, 300 + s, seconds=8.0)[1]["noisy"], 30.0).falls) > 0
+                 for s in range(4))
+    assert alarms == 0
+
+
+def test_streaming_tracker_emits_fall_with_bounded_latency():
+    m, arr = make_sequence("fall", 201, seconds=8.0)
+    at = ActivityTracker()
+    seen = None
+    for i, row in enumerate(arr["noisy"]):
+        pose = None if np.isnan(row).all() else PoseResult(
+            xy=row[:, :2].astype(np.float32), conf=row[:, 2].astype(np.float32), score=1.0, roi=Roi(0, 0, 1),
+            timestamp_ms=i * 33, image_size=(480, 360))
+        out = at.update(pose, i * 33)
+        if out["new_falls"] and seen is None:
+            seen = i
+    assert seen is not None
+    latency_s = seen / 30 - m.fall_impact / 30
+    assert 0 <= latency_s <= FallOptions().confirm_s + 0.5
+    assert at.summary()["falls"] and at.summary()["falls"][0]["onset_s"] == pytest.approx(m.fall_onset / 30, abs=1.0)
+
+
+@pytest.mark.parametrize("kps,layout,fps,msg", [
+    (np.zeros((10, 33)), "blazepose33", 30, "keypoints must have shape (T, K, 2|3|4), got shape (10, 33)"),
+    (np.zeros((10, 17, 2)), "blazepose33", 30, "keypoints has 17 joints but layout 'blazepose33' has 33; pass the matching layout"),
+    (np.zeros((10, 33, 5)), "blazepose33", 30, "keypoints last dimension must be 2 (x, y), 3 (x, y, conf) or 4 (x, y, z, conf), got 5"),
+    (np.zeros((10, 33, 2)), "openpose", 30, "layout must be one of ['blazepose33', 'body13', 'coco17', 'lsp14', 'penn13'], got 'openpose'"),
+    (np.zeros((10, 33, 2)), "blazepose33", 30, "keypoints has no frame with coordinates (all NaN or zero)"),
+    (np.ones((10, 33, 2)), "blazepose33", 0, "fps must be a number in [1, 1000], got 0"),
+    (np.zeros((0, 33, 2)), "blazepose33", 30, "keypoints must hold at least one frame, got 0"),
+])
+def test_bad_keypoint_input(kps, layout, fps, msg):
+    with pytest.raises(InvalidInputError) as e:
+        analyze_keypoints(kps, fps, layout=layout)
+    assert str(e.value) == msg
+
+
+def test_bad_fall_sensitivity():
+    with pytest.raises(InvalidInputError, match=r"FallOptions.sensitivity must be in \[0, 1\], got 2"):
+        FallOptions(sensitivity=2)
+
+
+def test_analyze_cli_writes_summary(tmp_path):
+    from posekit.cli import main
+
+    m, arr = make_sequence("squat", 101, seconds=15.0)
+    for suffix in (".npy", ".json"):
+        path = tmp_path / f"kps{suffix}"
+        if suffix == ".npy":
+            np.save(path, arr["noisy"])
+        else:
+            path.write_text(json.dumps(np.nan_to_num(arr["noisy"]).tolist()))
+        out = tmp_path / f"out{suffix}"
+        assert main(["analyze", str(path), "--fps", "30", "--out", str(out)]) == 0
+        s = json.loads((out / "summary.json").read_text())
+        assert s["reps_total"] == analyze_keypoints(arr["noisy"], 30.0).reps_total
+        assert {"exercises", "falls", "rep_events"} <= set(s)
+    with pytest.raises(InvalidInputError, match="keypoints file must be .npy, .npz or .json, got '.txt'"):
+        bad = tmp_path / "k.txt"
+        bad.write_text("x")
+        load_keypoints(bad)
+
+
+def test_session_with_activity_on_the_sample_clip():
+    from posekit.cli import sample_clip
+    from posekit.video import FrameSource
+
+    truth = json.loads(sample_clip().with_suffix(".json").read_text())
+    with posekit.Session(activity=ActivityTracker()) as s, FrameSource(sample_clip()) as src:
+        for f in src:
+            r = s.process(f.rgb, f.timestamp_ms)
+            assert "activity" in r.timings_ms
+        summary = s.summary()
+    assert abs(summary["reps_total"] - truth["squat_reps"]) <= REP_TOL
+    assert len(summary["falls"]) == 1
+    assert abs(summary["falls"][0]["onset_s"] - truth["fall_onset"] / truth["fps"]) <= 1.0

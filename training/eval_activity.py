@@ -1,0 +1,137 @@
+"""Evaluate the activity layer on real human data (never used to tune thresholds on the fly).
+
+* Falls, MD4FD keypoint windows (MediaPipe landmarks, 30 fps, 3 s): Le2i and URFD windows,
+  recall at the specificity the detector gives (no training: the detector is rule-based).
+* Falls from pixels: ``urfd/fall-01-cam0.mp4`` (RGB half) through posekit.Session: one event
+  within 1 s of the labelled onset (frame 83).
+* Reps from pixels: WorkoutTracker clips with rep markers through posekit.Session: count MAE
+  (|pred - true| / true) and off-by-one accuracy.
+
+    python -m training.eval_activity --out eval/
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posekit.activity import FallOptions, analyze_keypoints, detect_falls, normalise
+
+from .paths import data_dir
+
+log = logging.getLogger("posekit.eval_activity")
+URFD_ONSET_FRAME = 83  # data README: falls on frames 83-112
+
+
+def md4fd_windows() -> dict[str, list[tuple[np.ndarray, int]]]:
+    """Dataset -> [(body13 (90, 13, 3), label)]; MD4FD joints: face, shoulders, wrists, hips, knees, ankles."""
+    d = data_dir() / "md4fd"
+    raw = {"le2i": [], "urfd": []}
+    for f in ("le2i_home_01.json", "le2i_home_02.json"):
+        raw["le2i"] += json.loads((d / f).read_text())
+    raw["urfd"] += json.loads((d / "ur_fall_FALL.json").read_text())
+    with zipfile.ZipFile(d / "URFD_normalized.zip") as z:
+        raw["urfd"] += json.loads(z.read("URFD_normalized.json"))
+    # MD4FD order -> BODY13 slots (head, LS, RS, LE, RE, LW, RW, LH, RH, LK, RK, LA, RA); no elbows.
+    slots = [0, 1, 2, 5, 6, 7, 8, 9, 10, 11, 12]
+    out: dict[str, list[tuple[np.ndarray, int]]] = {}
+    for name, windows in raw.items():
+        items = []
+        for w in windows:
+            frames = np.asarray(w[:-1], dtype=np.float64)[:, :22].reshape(-1, 11, 2)
+            body = np.full((len(frames), 13, 3), np.nan)
+            body[:, slots, :2] = frames
+            body[:, slots, 2] = 1.0
+            items.append((body, int(w[-1])))
+        out[name] = items
+    return out
+
+
+def eval_fall_windows(opts: FallOptions = FallOptions()) -> dict[str, Any]:
+    res = {}
+    for name, items in md4fd_windows().items():
+        pred = np.array([len(detect_falls(normalise(b, 30.0), opts)) > 0 for b, _ in items])
+        y = np.array([lab for _, lab in items]) == 1
+        res[name] = {"windows": int(len(y)), "falls": int(y.sum()),
+                     "recall": float(pred[y].mean()) if y.any() else None,
+                     "specificity": float((~pred[~y]).mean()) if (~y).any() else None}
+    return res
+
+
+def run_video(path: Path, right_half: bool = False, max_frames: int | None = None) -> tuple[np.ndarray, float]:
+    """Pixels -> (T, 33, 3) keypoints through posekit's tracker (smoothing on), and fps."""
+    from posekit import PoseTracker
+    from posekit.video import FrameSource
+
+    tr = PoseTracker()
+    rows = []
+    with FrameSource(path) as src:
+        fps = src.fps
+        for f in src:
+            img = np.ascontiguousarray(f.rgb[:, f.rgb.shape[1] // 2:]) if right_half else f.rgb
+            r = tr.process(img, f.timestamp_ms)
+            row = np.full((33, 3), np.nan)
+            if r is not None:
+                row[:, :2], row[:, 2] = r.xy, r.conf
+            rows.append(row)
+            if max_frames and len(rows) >= max_frames:
+                break
+    return np.stack(rows), fps
+
+
+def eval_urfd_video() -> dict[str, Any]:
+    kps, fps = run_video(data_dir() / "urfd" / "fall-01-cam0.mp4", right_half=True)
+    rep = analyze_keypoints(kps, fps)
+    onset = URFD_ONSET_FRAME / fps
+    falls = [f.to_dict() for f in rep.falls]
+    ok = len(rep.falls) == 1 and abs(rep.falls[0].onset_s - onset) <= 1.0
+    return {"labelled_onset_s": round(onset, 3), "events": falls, "one_event_within_1s": bool(ok),
+            "frames_with_pose": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps))}
+
+
+def eval_workouttracker(limit: int | None = None) -> dict[str, Any]:
+    root = data_dir() / "workouttracker"
+    rows = list(csv.DictReader((root / "index.csv").open()))
+    rows = [r for r in rows if int(r["rep_markers"]) > 0][:limit]
+    per = []
+    for r in rows:
+        kps, fps = run_video(root / r["video"])
+        rep = analyze_keypoints(kps, fps)
+        true = int(r["rep_markers"])
+        pred = rep.reps_total
+        per.append({"video": r["video"], "class": r["class"], "true": true, "pred": pred,
+                    "pose_frames": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps))})
+        log.info("%s: true %d pred %d", r["video"], true, pred)
+    err = np.array([abs(p["pred"] - p["true"]) / p["true"] for p in per])
+    obo = np.array([abs(p["pred"] - p["true"]) <= 1 for p in per])
+    return {"clips": len(per), "mae": float(err.mean()), "obo": float(obo.mean()), "per_clip": per}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=Path("eval"))
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--skip-videos", action="store_true")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    res: dict[str, Any] = {"fall_windows": eval_fall_windows()}
+    log.info("fall windows: %s", res["fall_windows"])
+    if not args.skip_videos:
+        res["urfd_video"] = eval_urfd_video()
+        log.info("urfd video: %s", res["urfd_video"])
+        res["workouttracker_reps"] = eval_workouttracker(args.limit)
+        log.info("workouttracker: mae %.3f obo %.3f", res["workouttracker_reps"]["mae"], res["workouttracker_reps"]["obo"])
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "activity_eval.json").write_text(json.dumps(res, indent=2))
+    print(json.dumps({k: v for k, v in res.items() if k != "workouttracker_reps"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
