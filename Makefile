@@ -23,20 +23,26 @@ install-dev: $(BIN)/python
 run: install-run
 	$(BIN)/posekit run $(INPUT) --out $(OUT)
 
+# Tests, plus every benchmark body once (quick mode, so the benchmarks never rot).
 test: install-dev
-	@$(BIN)/python -m pytest -q tests; rc=$$?; \
+	@$(BIN)/python -m pytest -q tests benchmarks --benchmark-disable; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
+# Full benchmark + evaluation run; regenerates benchmarks/RESULTS.md (never edit it by hand).
 bench: install-dev
-	$(BIN)/python -m pytest -q benchmarks --benchmark-only
+	mkdir -p benchmarks/out
+	$(BIN)/python -m pytest -q benchmarks --benchmark-only --benchmark-json=benchmarks/out/bench.json
+	$(BIN)/python -m training.eval_pose --teacher --model pose_student_int8 --model pose_student_float16 --out benchmarks/out
+	$(BIN)/python -m training.eval_activity --out benchmarks/out
+	$(BIN)/python benchmarks/report.py
 
 # Full training pipeline (long: run in the background, see README).
 label: install-dev
-	$(BIN)/python -m training.label --sources lspet videos
+	$(BIN)/python -m training.label --sources lspet videos --every 3
 train-pose: install-dev
-	$(BIN)/python -m training.train_pose --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose
+	$(BIN)/python -m training.train_pose --input-size 128 --epochs 10 --steps 250 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose
 export-all: install-dev
-	$(BIN)/python -m export.pose --run $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose
+	$(BIN)/python -m export.pose --run $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose --report benchmarks/out --install
 
 clean:
 	rm -rf out posekit_out build *.egg-info

@@ -24,6 +24,9 @@ from .parity import parity_report, write_report
 log = logging.getLogger("posekit.export.pose")
 MODELS_DIR = Path(__file__).resolve().parent.parent / "posekit" / "models"
 CALIB_N = 256
+#: Kept in float inside the int8 model: the integral-regression head (spatial softmax over 32x32
+#: cells, then the expectation as a matmul) needs probabilities finer than int8's 1/256 steps.
+FLOAT_OPS = ("SOFTMAX", "FULLY_CONNECTED", "BATCH_MATMUL")
 
 
 def load_run(run: Path, weights: str = "best"):
@@ -98,7 +101,8 @@ def export(run: Path, out: Path, formats: tuple[str, ...] = ("float32", "float16
     rep_fn = lambda: ([c[None]] for c in calib)
     blobs: dict[str, bytes] = {}
     for q in formats:
-        blobs[q] = tfl.convert(model, (1, s, s, 3), q, rep_fn if q == "int8" else None, ("landmarks", "presence"))
+        blobs[q] = tfl.convert(model, (1, s, s, 3), q, rep_fn if q == "int8" else None, ("landmarks", "presence"),
+                               float_ops=FLOAT_OPS if q == "int8" else ())
         (out / f"pose_student_{q}.tflite").write_bytes(blobs[q])
         log.info("%s: %d bytes", q, len(blobs[q]))
     def keras_batched(x):

@@ -15,18 +15,23 @@ QUANTISATIONS = ("float32", "float16", "int8")
 
 def convert(model: Any, input_shape: tuple[int, ...], quantisation: str,
             representative: Callable[[], Iterable[list[np.ndarray]]] | None = None,
-            output_names: tuple[str, ...] | None = None) -> bytes:
+            output_names: tuple[str, ...] | None = None, float_ops: tuple[str, ...] = ()) -> bytes:
     """Convert a Keras model with one fixed-shape float32 input to a TFLite flatbuffer.
 
-    ``int8`` is full-integer quantisation (every op int8, float32 input/output tensors) calibrated
-    on ``representative()``; it fails rather than silently falling back to float ops.
+    ``int8`` is full-integer quantisation (int8 ops, float32 input/output tensors) calibrated on
+    ``representative()``; it fails rather than silently falling back to float ops, except for the
+    builtin op types listed in ``float_ops``, which are kept in float on purpose (selective
+    quantisation, e.g. a spatial-softmax head whose probabilities int8 cannot resolve).
     """
     import tensorflow as tf
 
     if quantisation not in QUANTISATIONS:
         raise ValueError(f"quantisation must be one of {QUANTISATIONS}, got {quantisation!r}")
 
-    @tf.function(input_signature=[tf.TensorSpec(input_shape, tf.float32, name="input")])
+    import tempfile
+
+    import keras
+
     def serve(x):
         out = model(x, training=False)
         if isinstance(out, dict):
@@ -35,7 +40,20 @@ def convert(model: Any, input_shape: tuple[int, ...], quantisation: str,
         names = output_names or tuple(f"output_{i}" for i in range(len(out)))
         return dict(zip(names, out))
 
-    conv = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()], model)
+    # Keras 3's ExportArchive tracks Keras variables so the converter can freeze them (a plain
+    # tf.Module or concrete function leaves them as runtime READ_VARIABLE ops and breaks int8).
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(name="serve", fn=serve, input_signature=[tf.TensorSpec(input_shape, tf.float32, name="input")])
+    with tempfile.TemporaryDirectory() as d:
+        archive.write_out(d, verbose=False)
+        conv = tf.lite.TFLiteConverter.from_saved_model(d, signature_keys=["serve"])
+        return _finish(conv, quantisation, representative, float_ops)
+
+
+def _finish(conv, quantisation: str, representative, float_ops: tuple[str, ...] = ()) -> bytes:
+    import tensorflow as tf
+
     if quantisation == "float16":
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.target_spec.supported_types = [tf.float16]
@@ -45,6 +63,12 @@ def convert(model: Any, input_shape: tuple[int, ...], quantisation: str,
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.representative_dataset = representative
         conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if float_ops:
+            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
+            dbg = tf.lite.experimental.QuantizationDebugger(
+                converter=conv, debug_dataset=representative,
+                debug_options=tf.lite.experimental.QuantizationDebugOptions(denylisted_ops=list(float_ops)))
+            return dbg.get_nondebug_quantized_model()
     return conv.convert()
 
 

@@ -130,7 +130,9 @@ class TFLiteModel:
     def _check_signature(self) -> None:
         assert self.entry is not None
         for kind, details in (("inputs", self.inputs), ("outputs", self.outputs)):
-            want = [TensorSpec.from_json(t) for t in self.entry.get(kind, [])]
+            if kind not in self.entry:
+                continue  # an entry may describe only the layout (e.g. a model under evaluation)
+            want = [TensorSpec.from_json(t) for t in self.entry[kind]]
             got = [(tuple(int(s) for s in d["shape"]), np.dtype(d["dtype"]).name) for d in details]
             if len(want) != len(got):
                 raise ModelError(
