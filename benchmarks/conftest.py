@@ -20,7 +20,7 @@ def video_frames(shared):
     from posekit.video import FrameSource
 
     out = []
-    with FrameSource(shared / "workouttracker" / "videos" / "squats" / "squat_11.mp4") as src:
+    with FrameSource(shared / "data" / "workouttracker" / "videos" / "squats" / "squat_11.mp4") as src:
         for f in src:
             out.append(np.ascontiguousarray(f.rgb))
             if len(out) == 60:

@@ -154,7 +154,7 @@ class TFLiteModel:
             if len(s) == len(spec.shape) and all(e in (-1, v) for e, v in zip(spec.shape, s)):
                 return i
         raise ModelError(f"model {self.name!r} has no output of shape {list(shape)}; outputs: "
-                         f"{[list(d['shape']) for d in self.outputs]}")
+                         f"{[[int(v) for v in d['shape']] for d in self.outputs]}")
 
     def run(self, *arrays: np.ndarray) -> list[np.ndarray]:
         """Set inputs (in order), invoke, return copies of every output in order."""

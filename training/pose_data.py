@@ -136,9 +136,13 @@ def make_augmenter(input_size: int, heatmap_stride: int = 4, sigma: float = 1.5,
             occ = tf.reshape(occ, [b, NUM_KEYPOINTS])
             occ = tf.where(flip[:, None], tf.gather(occ, flip_perm, axis=1), occ)
             kvis = kvis * (1.0 - occ)
-        # Negatives replace some samples: background patches, no person.
+        # Negatives replace some samples: background patches (a third of them flat colour + noise,
+        # like an empty or dark frame), no person.
         neg = tf.cast(neg_mask, tf.bool)
-        x = tf.where(neg[:, None, None, None], tf.cast(neg_images, tf.float32) / 255.0, x)
+        flat = tf.random.uniform([b, 1, 1, 3]) * tf.random.uniform([b, 1, 1, 1]) + tf.random.normal([b, s, s, 3]) * 0.03
+        neg_x = tf.cast(neg_images, tf.float32) / 255.0
+        neg_x = tf.where(tf.random.uniform([b, 1, 1, 1]) < 0.33, flat, neg_x)
+        x = tf.where(neg[:, None, None, None], neg_x, x)
         x = tf.clip_by_value(x, 0.0, 1.0)
         presence = tf.where(neg, 0.0, presence)
         kw = kw * (1.0 - tf.cast(neg, tf.float32))[:, None]
