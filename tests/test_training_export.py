@@ -1,0 +1,87 @@
+"""Teacher labelling -> tiny student training -> TFLite/ONNX export -> runtime, end to end on a handful
+of real images (the full runs are separate commands; see README)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from posekit.pose.model import PoseModel
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tiny_cache(tmp_path_factory, shared_data, teacher_path):
+    import os
+
+    cache = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("POSEKIT_CACHE")
+    os.environ["POSEKIT_CACHE"] = str(cache)
+    from training import label
+
+    label.main(["--sources", "lspet", "--limit", "12"])
+    yield cache
+    if old is None:
+        os.environ.pop("POSEKIT_CACHE", None)
+    else:
+        os.environ["POSEKIT_CACHE"] = old
+
+
+def test_labelling_caches_teacher_landmarks_and_human_labels(tiny_cache):
+    shards = list((tiny_cache / "teacher" / "lspet").glob("shard_*.npz"))
+    assert len(shards) == 1
+    d = np.load(shards[0])
+    n = len(d["image"])
+    assert 8 <= n <= 12  # the teacher misses a few hard LSPET poses
+    assert d["image"].shape[1:] == (256, 256, 3) and d["teacher"].shape == (n, 33, 4)
+    # Teacher landmarks lie in the base crop; human labels agree with them on most limbs.
+    uv = d["teacher"][..., :2]
+    assert ((uv > -0.2) & (uv < 1.2)).mean() > 0.95
+    human = d["human"]
+    lab = human[..., 2] >= 1
+    err = np.linalg.norm(human[..., :2] - uv, axis=-1)[lab]
+    assert np.median(err) < 0.05  # of the base crop side
+    # Resumable: a second run writes nothing new.
+    from training import label
+
+    before = shards[0].stat().st_mtime
+    label.main(["--sources", "lspet", "--limit", "12"])
+    assert shards[0].stat().st_mtime == before
+
+
+def test_tiny_training_reduces_loss_and_exports_runnable_models(tiny_cache, tmp_path):
+    from export.parity import markdown
+    from export.pose import export
+    from training.pose_data import load_cache
+    from training.train_pose import TrainConfig, train
+
+    data = load_cache(("lspet",))
+    cfg = TrainConfig(input_size=64, epochs=3, steps_per_epoch=12, batch=8, tiny=True, neg_frac=0.0, val_frac=0.1)
+    run = tmp_path / "run"
+    res = train(cfg, run, data=data)
+    losses = [float(h["loss"]) for h in res["history"]]
+    assert losses[-1] < losses[0]
+    assert (run / "log.csv").exists() and (run / "best.weights.h5").exists() and (run / "curves.png").exists()
+    rep = export(run, tmp_path / "export", formats=("float32", "int8"), data=data, parity_n=8)
+    f32 = rep["formats"]["float32"]
+    assert f32["max_abs_diff"] < 1e-4  # TFLite float32 == Keras
+    assert rep["formats"]["onnx"]["max_abs_diff"] < 1e-4  # ONNX == Keras (tf2onnx, opset 17)
+    assert rep["formats"]["int8"]["max_abs_diff"] < 0.2
+    assert "QUANTIZE/v1" in rep["formats"]["int8"]["ops"]
+    assert "| int8 |" in markdown(rep)
+    # The exported int8 model runs in the runtime through the same PoseModel as the bundled one.
+    m = PoseModel(str(tmp_path / "export" / "pose_student_int8.tflite"), entry={"output_layout": "posekit_v1"})
+    assert m.input_size == 64
+    uv, vis, score = m.predict_crop(np.random.default_rng(0).random((64, 64, 3)).astype(np.float32))
+    assert uv.shape == (33, 2) and np.isfinite(uv).all() and 0 <= score <= 1
+
+
+def test_manifest_entry_records_provenance():
+    from posekit.runtime import read_manifest
+
+    e = read_manifest()["models"]["pose_student_int8"]
+    assert e["training"]["commit"] and "LSPET" in e["training"]["data"]
+    assert e["calibration"].startswith("256 tracking-ROI crops")
+    assert "pck@0.2" in e["metrics"]
+    assert json.dumps(e)  # serialisable
