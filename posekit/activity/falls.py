@@ -143,18 +143,23 @@ def _drop_falls(seq: BodySequence, hip_y: np.ndarray, dhip: np.ndarray, opts: Fa
     win = int(opts.max_fall_s * RATE)
     confirm = int(opts.confirm_s * RATE)
     h = np.nan_to_num(hip_y, nan=float(np.nanmedian(hip_y)) if np.isfinite(hip_y).any() else 0.0)
-    for i in range(n):
-        j_end = min(i + win, n)
-        if j_end - i < 3:
-            break
-        j = i + int(np.argmax(h[i:j_end]))
-        drop = h[j] - h[i]
-        if drop >= 1.3 * scale and float(np.max(dhip[i:j + 1])) >= 3.0 * scale and (j - i) <= RATE:
-            tail = h[j:min(j + confirm, n)]
-            stays = len(tail) >= int(0.2 * RATE) and np.min(tail) >= h[i] + 0.8 * drop
-            if stays:
-                moving = np.flatnonzero(dhip[i:j + 1] > 0.3 * float(np.max(dhip[i:j + 1])))
-                start = i + int(moving[0]) if len(moving) else i
-                conf = float(np.clip(0.3 + 0.25 * min(drop / 1.3, 2.0), 0.0, 0.9))
-                return [FallEvent(start / RATE, j / RATE, conf)]
+    if n < 4:
+        return []
+    w = min(win, n)
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    hw = sliding_window_view(np.pad(h, (0, w - 1), mode="edge"), w)[:n]  # (n, w): h[i:i+w]
+    jrel = np.argmax(hw, axis=1)
+    drop = hw[np.arange(n), jrel] - h
+    cand = np.flatnonzero((drop >= 1.3 * scale) & (jrel <= RATE) & (jrel >= 2))
+    for i in cand:
+        j = i + int(jrel[i])
+        if float(np.max(dhip[i:j + 1])) < 3.0 * scale:
+            continue
+        tail = h[j:min(j + confirm, n)]
+        if len(tail) >= int(0.2 * RATE) and np.min(tail) >= h[i] + 0.8 * drop[i]:
+            moving = np.flatnonzero(dhip[i:j + 1] > 0.3 * float(np.max(dhip[i:j + 1])))
+            start = i + int(moving[0]) if len(moving) else i
+            conf = float(np.clip(0.3 + 0.25 * min(drop[i] / 1.3, 2.0), 0.0, 0.9))
+            return [FallEvent(start / RATE, j / RATE, conf)]
     return []

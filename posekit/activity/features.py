@@ -83,24 +83,20 @@ def to_body13(keypoints: np.ndarray, layout: str = "blazepose33") -> np.ndarray:
 
 
 def _interp_gaps(v: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
-    """Linear interpolation over NaN runs of at most ``max_gap`` frames along axis 0."""
-    v = v.copy()
+    """Linear interpolation over interior NaN runs of at most ``max_gap`` frames (vectorised)."""
     ok = ~np.isnan(v)
-    n = len(v)
-    idx = np.arange(n)
-    if ok.sum() >= 2:
-        filled = np.interp(idx, idx[ok], v[ok])
-        # keep only short gaps
-        run_start = None
-        for i in range(n + 1):
-            missing = i < n and not ok[i]
-            if missing and run_start is None:
-                run_start = i
-            if not missing and run_start is not None:
-                if i - run_start <= max_gap and run_start > 0 and i < n:
-                    v[run_start:i] = filled[run_start:i]
-                run_start = None
-    return v, ~np.isnan(v)
+    if ok.all() or ok.sum() < 2:
+        return v, ok
+    idx = np.arange(len(v))
+    filled = np.interp(idx, idx[ok], v[ok])
+    # Length of the NaN run each frame belongs to, from run boundaries.
+    edges = np.diff(np.concatenate([[0], (~ok).astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    keep = (ends - starts <= max_gap) & (starts > 0) & (ends < len(v))
+    out = v.copy()
+    for s0, e0 in zip(starts[keep], ends[keep]):
+        out[s0:e0] = filled[s0:e0]
+    return out, ~np.isnan(out)
 
 
 def normalise(body: np.ndarray, fps: float) -> BodySequence:
@@ -108,23 +104,40 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
     if not (isinstance(fps, (int, float)) and np.isfinite(fps) and 1.0 <= fps <= 1000.0):
         raise InvalidInputError(f"fps must be a number in [1, 1000], got {fps!r}")
     T = len(body)
-    src_t = np.arange(T) / fps
     n = max(1, int(round((T - 1) / fps * RATE)) + 1)
     t = np.arange(n) / RATE
-    res = np.full((n, 13, 3), np.nan)
+    flat = body.reshape(T, -1).copy()  # (T, 39) series
     max_gap = int(0.5 * fps)
-    for j in range(13):
-        for c in range(3):
-            v, _ = _interp_gaps(body[:, j, c], max_gap)
-            ok = ~np.isnan(v)
-            if ok.sum() >= 2:
-                r = np.interp(t, src_t[ok], v[ok])
-                # NaN again where the source had a long gap
-                nearest = np.clip(np.searchsorted(src_t, t), 0, T - 1)
-                r[~ok[nearest] & ~ok[np.clip(nearest - 1, 0, T - 1)]] = np.nan
-                res[:, j, c] = r
-            elif ok.sum() == 1 and n == 1:
-                res[:, j, c] = v[ok][0]
+    # Short gaps: whole missing frames (the common case) in one vectorised pass, then any series
+    # with its own missing joints one at a time.
+    frame_missing = np.isnan(flat).all(axis=1)
+    if frame_missing.any() and (~frame_missing).sum() >= 2:
+        filled_idx, _ = _interp_gaps(np.where(frame_missing, np.nan, np.arange(T, dtype=np.float64)), max_gap)
+        fill = frame_missing & ~np.isnan(filled_idx)
+        if fill.any():
+            pos = filled_idx[fill]
+            i0 = np.floor(pos).astype(int)
+            i0 = np.clip(i0, 0, T - 1)
+            # Interpolate between the nearest observed frames on either side.
+            obs = np.flatnonzero(~frame_missing)
+            k = np.searchsorted(obs, np.flatnonzero(fill))
+            lo, hi = obs[np.clip(k - 1, 0, len(obs) - 1)], obs[np.clip(k, 0, len(obs) - 1)]
+            w = np.where(hi > lo, (np.flatnonzero(fill) - lo) / np.maximum(hi - lo, 1), 0.0)[:, None]
+            flat[fill] = flat[lo] * (1 - w) + flat[hi] * w
+    partial = np.isnan(flat).any(axis=0) & ~np.isnan(flat).all(axis=0)
+    for c in np.flatnonzero(partial):
+        flat[:, c], _ = _interp_gaps(flat[:, c], max_gap)
+    # Resample to RATE: linear between the two nearest source frames (NaN stays NaN).
+    if T == 1:
+        res = np.repeat(flat, n, axis=0)
+    else:
+        pos = np.clip(t * fps, 0, T - 1)
+        i0 = np.floor(pos).astype(int)
+        i1 = np.minimum(i0 + 1, T - 1)
+        w = (pos - i0)[:, None]
+        a, b = flat[i0], flat[i1]
+        res = np.where(w < 1e-9, a, a * (1 - w) + b * w)
+    res = res.reshape(n, 13, 3)
     xy, conf = res[..., :2], np.nan_to_num(res[..., 2], nan=0.0)
     mask = ~np.isnan(xy).any(-1)
     hip = (xy[:, L_HIP] + xy[:, R_HIP]) / 2

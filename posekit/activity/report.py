@@ -16,6 +16,9 @@ from .reps import Cycle, RepOptions, count_reps
 
 #: Label of a segment of repeated movement when no exercise classifier is bundled.
 GENERIC_EXERCISE = "exercise"
+#: A run of cycles counts as exercise from this many full reps (1 would count any single
+#: sit-down-and-stand-up; short clips of 1-2 reps are the price).
+MIN_SEGMENT_REPS = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
             segs[-1] = ExerciseSegment(last.label, last.start_s, e, last.reps + (not c.partial))
         else:
             segs.append(ExerciseSegment(GENERIC_EXERCISE, s, e, int(not c.partial)))
-    return [s for s in segs if s.reps >= 2]
+    return [s for s in segs if s.reps >= MIN_SEGMENT_REPS]
 
 
 def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: RepOptions = RepOptions(),

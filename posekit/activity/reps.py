@@ -65,8 +65,9 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2) -> np.ndarray:
     mean = np.nanmean(feats, 0)
     feats = np.where(np.isfinite(feats), feats, mean)
     x = feats - mean
-    _, _, vt = np.linalg.svd(x, full_matrices=False)
-    s = x @ vt[0]
+    # First principal axis from the small (F, F) covariance: much cheaper than an SVD of (T, F).
+    _, vecs = np.linalg.eigh(x.T @ x)
+    s = x @ vecs[:, -1]
     k = max(1, int(smooth_s * RATE))
     if k > 1 and len(s) > k:
         s = np.convolve(np.pad(s, (k // 2, k - 1 - k // 2), mode="edge"), np.ones(k) / k, mode="valid")

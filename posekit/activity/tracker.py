@@ -26,7 +26,7 @@ class ActivityTracker:
         every: re-analysis period in frames (cost/latency trade-off).
     """
 
-    def __init__(self, window_s: float = 30.0, every: int = 10, rep_options: RepOptions | None = None,
+    def __init__(self, window_s: float = 20.0, every: int = 15, rep_options: RepOptions | None = None,
                  fall_options: FallOptions | None = None) -> None:
         self.window_s, self.every = window_s, every
         self.rep_options = rep_options or RepOptions()

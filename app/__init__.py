@@ -1,0 +1,1 @@
+"""posekit demo app (Kivy): live pose, reps, falls. Run with ``python -m app``."""

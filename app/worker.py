@@ -1,0 +1,106 @@
+"""The inference worker: owns its capture and its own interpreter; drops frames when it lags."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+class Worker(threading.Thread):
+    """Reads frames itself (Kivy's OpenCV camera provider breaks on OpenCV 5), runs a posekit
+    Session, and hands each result to ``on_result`` (called on this thread; the app forwards it
+    to the UI with ``Clock.schedule_once``).
+
+    Video files play in real time: when inference falls behind, frames are skipped (grabbed, not
+    decoded into the pipeline), never queued. ``realtime=False`` processes every frame (tests).
+    """
+
+    def __init__(self, source: int | str | Path, on_result: Callable[[dict[str, Any]], None],
+                 on_error: Callable[[str], None], *, model: str | None = None, smoothing: bool = True,
+                 mirror: bool = False, realtime: bool = True, num_threads: int = 1) -> None:
+        super().__init__(daemon=True, name="posekit-worker")
+        self.source, self.on_result, self.on_error = source, on_result, on_error
+        self.model, self.smoothing, self.mirror, self.realtime, self.num_threads = model, smoothing, mirror, realtime, num_threads
+        self._halt = threading.Event()
+        self.frames = self.dropped = 0
+        self.finished = False
+
+    def stop(self) -> None:
+        self._halt.set()
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception as e:  # the UI must show the problem instead of dying silently
+            log.exception("worker failed")
+            self.on_error(f"{type(e).__name__}: {e}")
+        finally:
+            self.finished = True
+
+    def _open(self):
+        import cv2
+
+        if isinstance(self.source, int):
+            cap = cv2.VideoCapture(self.source)
+            if not cap.isOpened():
+                raise RuntimeError(f"camera {self.source} could not be opened (is a camera connected?)")
+            return cap, 0.0
+        path = Path(self.source)
+        if not path.is_file():
+            raise RuntimeError(f"video {str(path)!r} does not exist")
+        cap = cv2.VideoCapture(str(path))
+        ok, _ = cap.read() if cap.isOpened() else (False, None)
+        if not ok:
+            raise RuntimeError(f"video {str(path)!r} could not be read")
+        cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        return cap, fps if fps and 1 <= fps <= 240 else 30.0
+
+    def _run(self) -> None:
+        import posekit
+        from posekit.draw import draw_pose
+
+        cap, fps = self._open()
+        session = posekit.Session(posekit.PoseOptions(model=self.model, num_threads=self.num_threads,
+                                                      smoothing=posekit.SmoothingOptions(enabled=self.smoothing)),
+                                  activity=posekit.ActivityTracker())
+        t_start = time.perf_counter()
+        index = -1
+        last_t = t_start
+        try:
+            while not self._halt.is_set():
+                if fps and self.realtime:
+                    # Skip to the frame the wall clock says is current: drop, do not queue.
+                    due = int((time.perf_counter() - t_start) * fps)
+                    while index + 1 < due:
+                        if not cap.grab():
+                            break
+                        index += 1
+                        self.dropped += 1
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                index += 1
+                rgb = bgr[:, :, ::-1]
+                if self.mirror:
+                    rgb = rgb[:, ::-1]
+                ts = int(round(index * 1000.0 / fps)) if fps else int((time.perf_counter() - t_start) * 1000)
+                t0 = time.perf_counter()
+                r = session.process(rgb, ts)
+                overlay = draw_pose(rgb, r.pose)
+                now = time.perf_counter()
+                self.frames += 1
+                loop_fps = 1.0 / max(now - last_t, 1e-6)
+                last_t = now
+                self.on_result({"frame": overlay, "pose": r.pose, "activity": r.activity or {},
+                                "timings_ms": {**r.timings_ms, "total": (now - t0) * 1e3}, "fps": loop_fps,
+                                "index": index, "dropped": self.dropped, "summary": session.summary()})
+        finally:
+            cap.release()
