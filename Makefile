@@ -31,7 +31,7 @@ test: install-dev
 # Full benchmark + evaluation run; regenerates benchmarks/RESULTS.md (never edit it by hand).
 bench: install-dev
 	mkdir -p benchmarks/out
-	$(BIN)/python -m pytest -q benchmarks --benchmark-only --benchmark-json=benchmarks/out/bench.json
+	POSEKIT_SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest -q benchmarks --benchmark-only --benchmark-json=benchmarks/out/bench.json
 	$(BIN)/python -m training.eval_pose --teacher --model pose_student_int8 --model pose_student_float16 --out benchmarks/out
 	$(BIN)/python -m training.eval_activity --out benchmarks/out
 	$(BIN)/python benchmarks/report.py

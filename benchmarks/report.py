@@ -63,6 +63,10 @@ def bench_table(b: dict) -> list[str]:
     ov = by.get("test_runtime_overhead_excluding_invoke")
     if ov is not None:
         rows.append(f"**Per-frame runtime overhead excluding invoke: {ov:.3f} ms** (target < 0.5 ms).")
+    app = next((x for x in b["benchmarks"] if x["name"] == "test_app_frame_loop_fps"), None)
+    if app is not None:
+        rows.append(f"**Demo app frame loop (offscreen, int8 model, sample clip): median {app['extra_info']['app_loop_fps_median']} FPS** "
+                    "(target >= 30).")
     g = by.get("test_generate_one_10s_sequence")
     if g is not None:
         rows.append(f"**Synthetic generation: {g:.0f} ms per 10 s sequence -> 1,000 sequences ~ {g * 1000 / 2 / 60e3:.1f} min on 2 cores.**")

@@ -9,6 +9,7 @@ per-frame torso scaling absorbs that.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 
@@ -144,10 +145,17 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
     sh = (xy[:, L_SH] + xy[:, R_SH]) / 2
     up = sh - hip
     torso = np.hypot(up[:, 0], up[:, 1])
-    ref = np.nanmedian(torso) if np.isfinite(torso).any() else 1.0
+    # Body size: the torso, unless it is foreshortened (a push-up or a fall seen from the front),
+    # in which case a quarter of the joints' box diagonal stands in for it.
+    with warnings.catch_warnings():  # all-NaN frames are expected (missed detections)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmean(xy, axis=1, keepdims=True)
+    filled = np.where(np.isfinite(xy), xy, centre)
+    span = np.nan_to_num(filled.max(axis=1) - filled.min(axis=1), nan=0.0)
+    size = np.fmax(torso, 0.25 * np.hypot(span[:, 0], span[:, 1]))
+    ref = np.nanmedian(size) if np.isfinite(size).any() else 1.0
     ref = ref if ref > 0 else 1.0
-    # Per-frame scale, floored so a foreshortened torso (falling toward the camera) does not explode.
-    scale = np.where(np.isfinite(torso), np.maximum(torso, 0.35 * ref), ref)
+    scale = np.where(np.isfinite(size), np.maximum(size, 0.35 * ref), ref)
     centred = (xy - hip[:, None]) / scale[:, None, None]
     tilt = np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1]))
     return BodySequence(xy=centred, conf=np.clip(conf, 0, 1), mask=mask, hip=hip / ref, torso=torso, tilt=tilt, t=t)

@@ -35,7 +35,7 @@ class RepOptions:
     partial_ratio: float = 0.55
     min_cycle_s: float = 0.5
     max_cycle_s: float = 8.0
-    min_range: float = 0.8
+    min_range: float = 0.55
 
 
 @dataclasses.dataclass(frozen=True)
