@@ -157,5 +157,9 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
     ref = ref if ref > 0 else 1.0
     scale = np.where(np.isfinite(size), np.maximum(size, 0.35 * ref), ref)
     centred = (xy - hip[:, None]) / scale[:, None, None]
+    # A frame whose joints sit implausibly far from the hips (a failed detection) is dropped.
+    outlier = np.nanmax(np.abs(centred), axis=(1, 2), initial=0.0) > 6.0
+    centred[outlier] = np.nan
+    hip = np.where(outlier[:, None], np.nan, hip)
     tilt = np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1]))
     return BodySequence(xy=centred, conf=np.clip(conf, 0, 1), mask=mask, hip=hip / ref, torso=torso, tilt=tilt, t=t)

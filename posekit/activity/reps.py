@@ -56,7 +56,12 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2) -> np.ndarray:
     # per rep instead of splitting into two opposite half-signals.
     pairs = (seq.xy[:, 1::2] + seq.xy[:, 2::2]) / 2  # BODY13: head, then (left, right) pairs
     xy = np.concatenate([seq.xy[:, :1], pairs], axis=1).reshape(len(seq.xy), -1)
-    feats = np.concatenate([xy, seq.hip[:, 1:2] * 2.0], axis=1)
+    # Global hip height helps squats and pull-ups; clipped around its median so a failed
+    # detection or the person walking off does not dominate the principal axis.
+    hip_y = seq.hip[:, 1:2]
+    if np.isfinite(hip_y).any():
+        hip_y = np.clip(hip_y - np.nanmedian(hip_y), -1.5, 1.5)
+    feats = np.concatenate([xy, hip_y], axis=1)
     feats = np.where(np.isfinite(feats), feats, np.nan)
     col_ok = np.isfinite(feats).mean(0) > 0.5
     feats = feats[:, col_ok]
