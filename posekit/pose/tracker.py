@@ -112,7 +112,13 @@ class PoseTracker:
             self.last_timings_ms = {"pose": (t1 - t0) * 1e3}
             return None
         xy, vis, score, roi = found
-        self._roi = roi_from_landmarks(xy, vis)
+        nxt = roi_from_landmarks(xy, vis)
+        # A tracking crop that left the frame or outgrew it is no longer following a person:
+        # re-acquire on the next frame instead of chasing it.
+        side = max(w, h)
+        sane = (-0.25 * w <= nxt.cx <= 1.25 * w and -0.25 * h <= nxt.cy <= 1.25 * h
+                and 0.03 * side <= nxt.size <= 3.0 * side)
+        self._roi = nxt if sane else None
         sxy, svis = self._smoother(xy, vis, ts)
         self.last_timings_ms = {"pose": (time.perf_counter() - t0) * 1e3}
         return PoseResult(xy=sxy.astype(np.float32), conf=svis.astype(np.float32), score=score,
