@@ -50,6 +50,15 @@ class Progress:
             sys.stderr.write("\n")
 
 
+def _json_default(o: Any) -> Any:
+    """numpy scalars and arrays in activity fields -> plain JSON values."""
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
 def run(args: argparse.Namespace) -> int:
     from . import PoseOptions, Session, SmoothingOptions
     from .draw import draw_pose, put_text
@@ -84,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             found += r.pose is not None
             for k, v in r.timings_ms.items():
                 stage_totals[k] = stage_totals.get(k, 0.0) + v
-            jf.write(json.dumps(r.to_dict()) + "\n")
+            jf.write(json.dumps(r.to_dict(), default=_json_default) + "\n")
             img = draw_pose(frame.rgb, r.pose)
             _hud(img, r, put_text)
             if src.is_image:
@@ -108,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         "model": session.tracker.model.name,
     }
     summary.update(session.summary())
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
     if n == 0:
         raise PosekitError(f"input {str(source)!r} yielded no frames")
     print(json.dumps({k: summary[k] for k in ("frames", "frames_with_pose", "processing_fps")}))
@@ -168,7 +177,7 @@ def analyze(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": args.fps, **report.summary()}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
     print(f"wrote {out / 'summary.json'}")
     return 0
 

@@ -39,7 +39,7 @@ class ActivityTracker:
         self._n = 0
         self._reps: list[RepEvent] = []
         self._falls: list[FallEvent] = []
-        self._last_rep_end = -1.0
+        self._last_rep_bottom = -1.0
         self._last_fall = -1e9
         self._t0: int | None = None
 
@@ -63,10 +63,10 @@ class ActivityTracker:
                 "fall": self._recent_fall(timestamp_ms)}
 
     def _active(self, ts: int) -> bool:
-        return bool(self._reps) and (ts - self._t0) / 1000.0 - self._reps[-1].end_s < 5.0
+        return bool(self._reps) and bool((ts - self._t0) / 1000.0 - self._reps[-1].end_s < 5.0)
 
     def _recent_fall(self, ts: int) -> bool:
-        return bool(self._falls) and (ts - self._t0) / 1000.0 - self._falls[-1].impact_s < 10.0
+        return bool(self._falls) and bool((ts - self._t0) / 1000.0 - self._falls[-1].impact_s < 10.0)
 
     def _analyse(self) -> tuple[list[RepEvent], list[FallEvent]]:
         ts = np.asarray(self._ts, dtype=np.float64)
@@ -78,13 +78,14 @@ class ActivityTracker:
         rep = analyse_sequence(seq, len(kps), fps, self.rep_options, self.fall_options)
         new_reps = []
         for r in rep.rep_events:
-            end = r.end_s + offset
-            if end > self._last_rep_end + 1e-6:
-                ev = RepEvent(end, r.exercise, r.quality, r.start_s + offset, r.bottom_s + offset, end)
-                new_reps.append(ev)
-        if new_reps:
-            self._last_rep_end = max(r.end_s for r in new_reps)
-            self._reps.extend(new_reps)
+            # Re-analysis of an overlapping window finds the same rep again with slightly moved
+            # boundaries: a rep is new only if its bottom is clearly after the last one reported.
+            bottom = r.bottom_s + offset
+            if bottom > self._last_rep_bottom + 0.5 * self.rep_options.min_cycle_s:
+                end = r.end_s + offset
+                new_reps.append(RepEvent(end, r.exercise, r.quality, r.start_s + offset, bottom, end))
+                self._last_rep_bottom = bottom
+        self._reps.extend(new_reps)
         new_falls = []
         for f in rep.falls:
             on = f.onset_s + offset
