@@ -101,35 +101,44 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions()) -> list[F
     scale = 1.5 - opts.sensitivity  # 1.0 at the default sensitivity
     events: list[FallEvent] = []
     confirm = int(opts.confirm_s * RATE)
+    look = int(opts.max_fall_s * RATE)
+    h = np.nan_to_num(hip_y, nan=float(np.nanmedian(hip_y)) if np.isfinite(hip_y).any() else 0.0)
     i = 1
-    last_upright = 0 if tilt[0] < opts.upright_tilt and not horiz[0] else None
     while i < n:
-        if tilt[i] < opts.upright_tilt and not horiz[i]:
-            last_upright = i
-        if horiz[i] and not horiz[i - 1] and last_upright is not None:
-            onset, impact = last_upright, i
-            dur = (impact - onset) / RATE
-            seg = slice(onset, min(impact + int(0.3 * RATE), n))
-            tilt_speed = float(np.max(np.abs(dtilt[seg])))
-            descent = float(np.nanmax(hip_y[impact:min(impact + confirm, n)]) - hip_y[onset]) if impact < n else 0.0
-            drop_speed = float(np.max(dhip[seg]))
-            after = horiz[impact:impact + confirm]
-            motion = float(np.nanmean(np.abs(np.diff(seq.xy[impact:impact + confirm], axis=0)))) if len(after) > 2 else np.inf
-            motion = motion if np.isfinite(motion) else 0.5
-            # At the end of the data (offline windows) a shorter lying tail is accepted if unbroken.
-            confirmed = (len(after) >= confirm and after.mean() >= 0.7) or (
-                impact + confirm > n and len(after) >= int(0.2 * RATE) and after.mean() >= 0.9)
-            fast = dur <= opts.max_fall_s and (tilt_speed >= opts.min_tilt_speed * scale or drop_speed >= 1.5 * scale)
-            if fast and descent >= opts.min_descent * scale and confirmed:
-                conf = float(np.clip(0.4 + 0.2 * min(tilt_speed / (opts.min_tilt_speed * scale), 2.0)
-                                     + 0.15 * min(descent / opts.min_descent, 2.0) - 0.5 * min(motion, 0.5), 0.0, 1.0))
-                # Onset: first frame after the last upright one where the hips start moving down fast.
-                moving = np.flatnonzero(dhip[onset:impact + 1] > 0.3 * max(drop_speed, 1e-6))
-                start = onset + int(moving[0]) if len(moving) else onset
-                events.append(FallEvent(start / RATE, impact / RATE, conf))
-                last_upright = None
-                i = impact + confirm
-                continue
+        if not (horiz[i] and not horiz[i - 1]):
+            i += 1
+            continue
+        impact = i
+        pre = slice(max(0, impact - look), impact + 1)
+        # The fall starts where the hips were highest in the preceding max_fall_s, and the body
+        # must have been upright at some point in that window.
+        top = pre.start + int(np.argmin(h[pre]))
+        was_upright = bool(np.any((tilt[pre] < opts.upright_tilt) & ~horiz[pre]))
+        post = slice(impact, min(impact + confirm, n))
+        descent = float(np.max(h[post]) - h[top])
+        seg = slice(top, min(impact + int(0.3 * RATE), n))
+        tilt_speed = float(np.max(np.abs(dtilt[seg])))
+        drop_speed = float(np.max(dhip[seg]))
+        after = horiz[post]
+        with np.errstate(all="ignore"):
+            motion = float(np.nanmean(np.abs(np.diff(seq.xy[post], axis=0)))) if len(after) > 2 else 0.5
+        motion = motion if np.isfinite(motion) else 0.5
+        # At the end of the data (offline windows) a shorter lying tail is accepted if unbroken.
+        confirmed = (len(after) >= confirm and after.mean() >= 0.7) or (
+            impact + confirm > n and len(after) >= int(0.2 * RATE) and after.mean() >= 0.9)
+        # The hips must still be dropping just before the body goes horizontal: lying down on
+        # purpose sits first and tips back later with the hips already on the floor.
+        near = slice(max(top, impact - int(0.7 * RATE)), min(impact + int(0.3 * RATE), n))
+        near_drop = float(np.max(dhip[near])) if near.stop > near.start else 0.0
+        fast = near_drop >= 0.8 * scale and (tilt_speed >= opts.min_tilt_speed * scale or drop_speed >= 1.5 * scale)
+        if was_upright and fast and descent >= opts.min_descent * scale and confirmed:
+            conf = float(np.clip(0.4 + 0.2 * min(tilt_speed / (opts.min_tilt_speed * scale), 2.0)
+                                 + 0.15 * min(descent / opts.min_descent, 2.0) - 0.5 * min(motion, 0.5), 0.0, 1.0))
+            moving = np.flatnonzero(dhip[top:impact + 1] > 0.3 * max(drop_speed, 1e-6))
+            start = top + int(moving[0]) if len(moving) else top
+            events.append(FallEvent(start / RATE, impact / RATE, conf))
+            i = impact + confirm
+            continue
         i += 1
     if not events:
         events = _drop_falls(seq, hip_y, dhip, opts, scale)

@@ -362,7 +362,8 @@ def lying_down(rng, shape, fps, seconds) -> Motion:
     """Deliberately lie down: kneel/sit on the floor, then lie back slowly (must not alarm)."""
     n = int(seconds * fps)
     t0 = int(rng.uniform(0.5, 1.5) * fps)
-    d1, d2 = int(rng.uniform(1.2, 2.0) * fps), int(rng.uniform(1.2, 2.2) * fps)
+    # Deliberate: getting down to the floor and lying back each take 1.5-3 s.
+    d1, d2 = int(rng.uniform(1.5, 3.0) * fps), int(rng.uniform(1.5, 3.0) * fps)
     kps = np.zeros((n, 33, 3))
     labels = np.full(n, LABEL_ID["standing"])
     for t in range(n):
