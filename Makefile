@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INPUT ?=
 OUT ?= out/sample
 
-.PHONY: run test bench venv install-run install-dev label train-pose export-all clean
+.PHONY: run test bench mpref venv install-run install-dev label train-pose export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -34,6 +34,7 @@ bench: install-dev
 	POSEKIT_SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest -q benchmarks --benchmark-only --benchmark-json=benchmarks/out/bench.json
 	$(BIN)/python -m training.eval_pose --teacher --model pose_student_int8 --model pose_student_float16 --out benchmarks/out
 	$(BIN)/python -m training.eval_activity --out benchmarks/out
+	-$(MAKE) mpref
 	$(BIN)/python benchmarks/report.py
 
 # Full training pipeline (long: run in the background, see README).
@@ -43,6 +44,13 @@ train-pose: install-dev
 	$(BIN)/python -m training.train_pose --input-size 128 --epochs 10 --steps 250 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose
 export-all: install-dev
 	$(BIN)/python -m export.pose --run $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose --report benchmarks/out --install
+
+# MediaPipe Tasks reference baseline in its own environment (mediapipe pulls opencv-contrib).
+MP_VIDEO ?= ../shared/data/workouttracker/videos/squats/squat_11.mp4
+mpref: install-dev
+	test -x .venv-mp/bin/python || ($(PY) -m venv .venv-mp && .venv-mp/bin/pip install -q mediapipe==1.2.2)
+	.venv-mp/bin/python benchmarks/mp_baseline.py $(MP_VIDEO) --out benchmarks/out/mp_baseline.json
+	$(BIN)/python benchmarks/compare_mp.py
 
 clean:
 	rm -rf out posekit_out build *.egg-info

@@ -122,6 +122,20 @@ def main() -> None:
 
         lines += ["## Export parity (pose student)", "", "Command: `python -m export.pose --run RUN --report benchmarks/out`.", "",
                   pmd(par), ""]
+    cmp = load("session_vs_mp.json")
+    if cmp:
+        m = cmp["posekit_ms"]
+        lines += ["## posekit.Session vs MediaPipe Tasks PoseLandmarker (same video, one run)", "",
+                  f"Video: `{Path(cmp['video']).name}`, {cmp['frames']} frames; MediaPipe {cmp['mediapipe_version']} "
+                  "(`make mpref`, its own environment), posekit int8 student + activity layer.", "",
+                  "| pipeline | ms / frame (median) | FPS | pose stage ms | activity stage ms | frames with pose |",
+                  "|---|---|---|---|---|---|",
+                  f"| posekit Session | {m['total']:.2f} | {cmp['posekit_fps']:.0f} | {m['pose']:.2f} | {m['activity']:.3f} | "
+                  f"{cmp['frames_with_pose']['posekit']} |",
+                  f"| MediaPipe PoseLandmarker | {cmp['mediapipe_ms']:.2f} | {cmp['mediapipe_fps']:.0f} | - | - | "
+                  f"{cmp['frames_with_pose']['mediapipe']} |", "",
+                  f"posekit is **{cmp['speedup']:.1f}x** faster per frame; its limb keypoints agree with MediaPipe's "
+                  f"within 0.2 torso diameters on **{cmp['pck0.2_vs_mediapipe']:.3f}** of limb joints.", ""]
     act = load("activity_eval.json")
     if act:
         lines += ["## Activity", "", "Command: `python -m training.eval_activity`.", "",
