@@ -16,9 +16,11 @@ from .reps import Cycle, RepOptions, count_reps
 
 #: Label of a segment of repeated movement when no exercise classifier is bundled.
 GENERIC_EXERCISE = "exercise"
-#: A run of cycles counts as exercise from this many full reps (1 would count any single
-#: sit-down-and-stand-up; short clips of 1-2 reps are the price).
+#: A run of cycles counts as exercise from this many full reps; a lone rep counts only if it
+#: spends at most ``LONE_REP_MAX_DWELL_S`` past its bottom threshold (a squat, not sitting down
+#: on a chair and standing up again later).
 MIN_SEGMENT_REPS = 2
+LONE_REP_MAX_DWELL_S = 1.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +88,7 @@ class ActivityReport:
 
 def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
     segs: list[ExerciseSegment] = []
+    lone_ok: list[bool] = []
     for c in cycles:
         s, _, e = c.times()
         if segs and s - segs[-1].end_s <= gap_s:
@@ -93,7 +96,8 @@ def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
             segs[-1] = ExerciseSegment(last.label, last.start_s, e, last.reps + (not c.partial))
         else:
             segs.append(ExerciseSegment(GENERIC_EXERCISE, s, e, int(not c.partial)))
-    return [s for s in segs if s.reps >= MIN_SEGMENT_REPS]
+            lone_ok.append(not c.partial and c.start > 0 and c.dwell <= LONE_REP_MAX_DWELL_S * RATE)
+    return [s for s, ok in zip(segs, lone_ok) if s.reps >= MIN_SEGMENT_REPS or (s.reps == 1 and ok)]
 
 
 def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: RepOptions = RepOptions(),

@@ -45,6 +45,7 @@ class Cycle:
     end: int
     amplitude: float
     partial: bool
+    dwell: int = 0  # frames spent past the bottom threshold (a rep is brief; sitting is not)
 
     def times(self) -> tuple[float, float, float]:
         return self.start / RATE, self.bottom / RATE, self.end / RATE
@@ -113,7 +114,8 @@ def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions()) -> list[Cyc
             if v >= up_thr:
                 if i - start >= min_len and (i - start) <= 2 * opts.max_cycle_s * RATE:
                     amp = float(s[start:i + 1].max() - s[bottom])
-                    cycles.append(Cycle(start, bottom, i, amp, False))
+                    dwell = int((s[start:i + 1] <= down_thr).sum())
+                    cycles.append(Cycle(start, bottom, i, amp, False, dwell))
                 state = "top"
                 start = i
     # Small excursions that never crossed the bottom threshold are partial reps.
