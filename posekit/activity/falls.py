@@ -38,11 +38,11 @@ class FallOptions:
 
     sensitivity: float = 0.5
     upright_tilt: float = 35.0
-    lying_tilt: float = 45.0
+    lying_tilt: float = 60.0
     max_fall_s: float = 1.6
     min_tilt_speed: float = 110.0
     min_descent: float = 0.45
-    confirm_s: float = 1.0
+    confirm_s: float = 1.5
 
     def __post_init__(self) -> None:
         from ..errors import InvalidInputError
@@ -124,7 +124,7 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions()) -> list[F
             motion = float(np.nanmean(np.abs(np.diff(seq.xy[post], axis=0)))) if len(after) > 2 else 0.5
         motion = motion if np.isfinite(motion) else 0.5
         # At the end of the data (offline windows) a shorter lying tail is accepted if unbroken.
-        confirmed = (len(after) >= confirm and after.mean() >= 0.7) or (
+        confirmed = (len(after) >= confirm and after.mean() >= 0.8) or (
             impact + confirm > n and len(after) >= int(0.2 * RATE) and after.mean() >= 0.9)
         # The hips must still be dropping just before the body goes horizontal: lying down on
         # purpose sits first and tips back later with the hips already on the floor.

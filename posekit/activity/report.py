@@ -103,8 +103,25 @@ def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
 def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: RepOptions = RepOptions(),
                      fall_opts: FallOptions = FallOptions()) -> ActivityReport:
     falls = detect_falls(seq, fall_opts)
-    # Reps are not counted across a fall: the lying part is not exercise.
-    cycles = count_reps(seq, rep_opts)
+    # Reps are not counted across a fall, and the time on the floor after it must not dominate the
+    # movement signal: those frames are blanked for counting.
+    rep_seq = seq
+    if falls:
+        from .falls import horizontal_signal
+
+        horiz = horizontal_signal(seq, fall_opts)
+        blank = np.zeros(len(seq.t), bool)
+        for f in falls:
+            i = int(f.onset_s * RATE)
+            while i < len(blank) and (i <= int(f.impact_s * RATE) or horiz[i]):
+                blank[i] = True
+                i += 1
+        xy = seq.xy.copy()
+        hip = seq.hip.copy()
+        xy[blank] = np.nan
+        hip[blank] = np.nan
+        rep_seq = dataclasses.replace(seq, xy=xy, hip=hip)
+    cycles = count_reps(rep_seq, rep_opts)
     for f in falls:
         cycles = [c for c in cycles if c.times()[2] < f.onset_s or c.times()[0] > f.impact_s + 3.0]
     segs = _segments(cycles)
