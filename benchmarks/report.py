@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # training/ and export/ from the checkout
 OUT = HERE / "out"
 
 
@@ -65,7 +66,7 @@ def bench_table(b: dict) -> list[str]:
         rows.append(f"**Per-frame runtime overhead excluding invoke: {ov:.3f} ms** (target < 0.5 ms).")
     app = next((x for x in b["benchmarks"] if x["name"] == "test_app_frame_loop_fps"), None)
     if app is not None:
-        rows.append(f"**Demo app frame loop (offscreen, int8 model, sample clip): median {app['extra_info']['app_loop_fps_median']} FPS** "
+        rows.append(f"**Demo app frame loop (offscreen, default model, sample clip): median {app['extra_info']['app_loop_fps_median']} FPS** "
                     "(target >= 30).")
     g = by.get("test_generate_one_10s_sequence")
     if g is not None:
@@ -127,7 +128,7 @@ def main() -> None:
         m = cmp["posekit_ms"]
         lines += ["## posekit.Session vs MediaPipe Tasks PoseLandmarker (same video, one run)", "",
                   f"Video: `{Path(cmp['video']).name}`, {cmp['frames']} frames; MediaPipe {cmp['mediapipe_version']} "
-                  "(`make mpref`, its own environment), posekit int8 student + activity layer.", "",
+                  "(`make mpref`, its own environment), posekit default pose model + activity layer.", "",
                   "| pipeline | ms / frame (median) | FPS | pose stage ms | activity stage ms | frames with pose |",
                   "|---|---|---|---|---|---|",
                   f"| posekit Session | {m['total']:.2f} | {cmp['posekit_fps']:.0f} | {m['pose']:.2f} | {m['activity']:.3f} | "
