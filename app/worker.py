@@ -77,7 +77,11 @@ class Worker(threading.Thread):
         try:
             while not self._halt.is_set():
                 if fps and self.realtime:
-                    # Skip to the frame the wall clock says is current: drop, do not queue.
+                    # Play at the video's rate: wait when ahead; when behind, skip to the frame the
+                    # wall clock says is current (drop, do not queue).
+                    ahead = (index + 1) / fps - (time.perf_counter() - t_start)
+                    if ahead > 0:
+                        self._halt.wait(ahead)
                     due = int((time.perf_counter() - t_start) * fps)
                     while index + 1 < due:
                         if not cap.grab():
