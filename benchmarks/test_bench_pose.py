@@ -64,12 +64,29 @@ def test_invoke_latency_one_thread(benchmark, name, shared):
     RESULTS[f"invoke_{name}_ms"] = _median_ms(benchmark)
 
 
-def test_student_is_at_most_a_quarter_of_the_teacher():
-    if "invoke_teacher_ms" not in RESULTS or "invoke_student_int8_ms" not in RESULTS:
-        pytest.skip("needs both latency benchmarks in this run")
-    if np.isnan(RESULTS["invoke_teacher_ms"]):
-        pytest.skip("benchmarks disabled (quick mode): no timings to compare")
-    assert RESULTS["invoke_student_int8_ms"] <= RESULTS["invoke_teacher_ms"] / 4
+def _median_invoke_ms(model: PoseModel, n: int) -> float:
+    import statistics
+    import time
+
+    model.net.run(np.random.default_rng(0).random(model._input.shape).astype(np.float32))
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        model.net.invoke_only()
+        times.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(times)
+
+
+def test_student_int8_at_most_a_quarter_of_the_teacher(benchmark, shared):
+    """The issue's latency target as a ratio measured in one run (interleaved, one thread)."""
+    from training.teacher import TEACHER_ENTRY
+
+    teacher = PoseModel(str(shared / "models" / "mediapipe" / "pose_landmark_full.tflite"), entry=TEACHER_ENTRY)
+    student = PoseModel("pose_student_int8")
+    ratios = [_median_invoke_ms(student, 10) / _median_invoke_ms(teacher, 5) for _ in range(3)]
+    benchmark.extra_info["int8_over_teacher"] = round(float(np.median(ratios)), 3)
+    benchmark(student.net.invoke_only)
+    assert np.median(ratios) <= 0.25
 
 
 def test_tracker_process_end_to_end(benchmark, video_frames):

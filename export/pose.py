@@ -107,6 +107,7 @@ def export(run: Path, out: Path, formats: tuple[str, ...] = ("float32", "float16
                                float_ops=FLOAT_OPS if q == "int8" else ())
         (out / f"pose_student_{q}.tflite").write_bytes(blobs[q])
         log.info("%s: %d bytes", q, len(blobs[q]))
+
     def keras_batched(x):
         outs = [model(x[i:i + 32], training=False) for i in range(0, len(x), 32)]
         return [np.concatenate([np.asarray(o[0]) for o in outs]), np.concatenate([np.asarray(o[1]) for o in outs])]

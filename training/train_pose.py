@@ -93,7 +93,7 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     negs = data["negatives"]
     bce = keras.losses.BinaryCrossentropy(reduction="none")
 
-    @tf.function(jit_compile=False)
+    @tf.function  # XLA on this CPU compiled for ~2 min and ran slower
     def step(x, t):
         with tf.GradientTape() as tape:
             o = model(x, training=True)
