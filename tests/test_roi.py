@@ -118,3 +118,15 @@ def test_crop_accepts_non_contiguous_views(rng):
     view = img[:, ::-1]
     roi = Roi(32.0, 32.0, 64.0, 0.0)
     assert np.allclose(crop(view, roi, 64), crop(np.ascontiguousarray(view), roi, 64))
+
+
+@pytest.mark.parametrize("cx", [200.0, 20.0])  # fully inside the frame, and hanging off its edge
+def test_decimating_crop_takes_nearest_pixels(rng, cx):
+    img = rng.integers(0, 255, (300, 400, 3), dtype=np.uint8)
+    roi = Roi(cx, 150.0, 200.0, 0.4)  # 200 px -> 32 px: nearest taps
+    out = crop(img, roi, 32)
+    for i, j in [(0, 0), (5, 17), (31, 31), (16, 16)]:
+        x, y = roi.to_image([[(j + 0.5) / 32, (i + 0.5) / 32]])[0]
+        xi, yi = int(np.floor(x)), int(np.floor(y))
+        want = img[yi, xi] / 255.0 if (0 <= xi < 400 and 0 <= yi < 300) else np.zeros(3)
+        assert np.allclose(out[i, j], want, atol=1e-6)
