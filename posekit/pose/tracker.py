@@ -35,8 +35,7 @@ def acquire(model: PoseModel, image: np.ndarray, start: Roi, passes: int, min_sc
         # before it is confident about them.
         nxt = roi_from_landmarks(xy, vis)
         if abs(nxt.size / roi.size - 1) < 0.15 and np.hypot(nxt.cx - roi.cx, nxt.cy - roi.cy) < 0.05 * roi.size:
-            roi = nxt
-            break
+            break  # converged: another pass would see the same crop
         roi = nxt
     if best is None or best[2] < min_score:
         return None
