@@ -41,7 +41,7 @@ bench: install-dev
 label: install-dev
 	$(BIN)/python -m training.label --sources lspet videos --every 3
 train-pose: install-dev
-	$(BIN)/python -m training.train_pose --input-size 128 --epochs 10 --steps 250 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose
+	$(BIN)/python -m training.train_pose --input-size 128 --epochs 18 --steps 250 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose
 export-all: install-dev
 	$(BIN)/python -m export.pose --run $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose --report benchmarks/out --install
 

@@ -41,15 +41,11 @@ class TrainConfig:
 
 
 def pck(pred_uv: np.ndarray, true_uv: np.ndarray, mask: np.ndarray, thr: float = 0.2) -> float:
-    """PCK@thr with torso diameter (left shoulder to right hip) as the reference length."""
-    from posekit.keypoints import LIMBS12, Keypoint, indices
+    """PCK@thr over the 12 limb joints, torso diameter as reference (same code as the evaluation)."""
+    from .eval_pose import pck_table
 
-    torso = np.linalg.norm(true_uv[:, Keypoint.LEFT_SHOULDER] - true_uv[:, Keypoint.RIGHT_HIP], axis=-1)
-    idx = indices(LIMBS12)
-    d = np.linalg.norm(pred_uv[:, idx] - true_uv[:, idx], axis=-1)
-    m = mask[:, idx] > 0
-    ok = d <= thr * np.maximum(torso, 1e-6)[:, None]
-    return float((ok & m).sum() / max(m.sum(), 1))
+    table = pck_table(pred_uv, np.concatenate([true_uv, mask[..., None]], axis=-1))
+    return table["curve"][f"{thr:.2f}"]
 
 
 def centre_crops(images: np.ndarray, uv: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ import dataclasses
 
 import numpy as np
 
-from .features import RATE, BodySequence
+from .features import RATE, BodySequence, moving_average
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,19 +64,9 @@ class FallEvent:
                 "impact_s": round(self.impact_s, 3), "confidence": round(self.confidence, 3)}
 
 
-def _smooth(x: np.ndarray, k: int) -> np.ndarray:
-    if k <= 1 or len(x) <= k:
-        return x
-    ok = np.isfinite(x)
-    if not ok.any():
-        return x
-    x = np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok])
-    return np.convolve(np.pad(x, (k // 2, k - 1 - k // 2), mode="edge"), np.ones(k) / k, mode="valid")
-
-
 def horizontal_signal(seq: BodySequence, opts: FallOptions = FallOptions()) -> np.ndarray:
     """(T,) bool: the body lies (tilt above ``lying_tilt`` or its box is clearly wider than tall)."""
-    tilt = _smooth(seq.tilt, 5)
+    tilt = moving_average(seq.tilt, 5)
     pts = np.where(seq.mask[..., None], seq.xy, np.nan)
     pts = np.where(np.isfinite(pts), pts, 0.0)  # missing frames collapse to a point: not wide
     w = pts[..., 0].max(1) - pts[..., 0].min(1)
@@ -90,8 +80,8 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions()) -> list[F
     n = len(seq.t)
     if n < int(RATE):
         return []
-    tilt = _smooth(seq.tilt, 5)
-    hip_y = _smooth(seq.hip[:, 1], 5)
+    tilt = moving_average(seq.tilt, 5)
+    hip_y = moving_average(seq.hip[:, 1], 5)
     horiz = horizontal_signal(seq, opts)
     if not np.isfinite(tilt).any():
         return []

@@ -46,6 +46,18 @@ class BodySequence:
     t: np.ndarray
 
 
+def moving_average(x: np.ndarray, k: int) -> np.ndarray:
+    """Centred k-frame moving average with edge padding; NaNs are interpolated over first."""
+    if k <= 1 or len(x) <= k:
+        return x
+    ok = np.isfinite(x)
+    if not ok.any():
+        return x
+    if not ok.all():
+        x = np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok])
+    return np.convolve(np.pad(x, (k // 2, k - 1 - k // 2), mode="edge"), np.ones(k) / k, mode="valid")
+
+
 def to_body13(keypoints: np.ndarray, layout: str = "blazepose33") -> np.ndarray:
     """(T, K, C) -> (T, 13, 3) (x, y, conf) in BODY13 order; NaN where missing.
 

@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-from .features import RATE, BodySequence
+from .features import RATE, BodySequence, moving_average
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,9 +74,7 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2) -> np.ndarray:
     # First principal axis from the small (F, F) covariance: much cheaper than an SVD of (T, F).
     _, vecs = np.linalg.eigh(x.T @ x)
     s = x @ vecs[:, -1]
-    k = max(1, int(smooth_s * RATE))
-    if k > 1 and len(s) > k:
-        s = np.convolve(np.pad(s, (k // 2, k - 1 - k // 2), mode="edge"), np.ones(k) / k, mode="valid")
+    s = moving_average(s, max(1, int(smooth_s * RATE)))
     # Orient so that the extreme reached first after a rest is "bottom" (negative).
     return s
 
