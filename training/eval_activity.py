@@ -91,6 +91,49 @@ def eval_synthetic(n: int = 20, seed: int = 5000) -> dict[str, Any]:
     return out
 
 
+#: Injected synthetic fault -> the form cue that should report it.
+FAULT_CUES = {
+    "squat": {"shallow": "squat_depth", "knees_cave": "squat_knees_cave", "torso_lean": "squat_torso_lean"},
+    "push_up": {"shallow": "push_up_depth", "hips_sag": "push_up_hip_sag", "hips_pike": "push_up_hip_pike"},
+    "lunge": {"front_knee_shallow": "lunge_depth", "torso_lean": "lunge_torso_lean"},
+    "pull_up": {"shallow": "pull_up_height"},
+    "plank": {"hips_sag": "plank_hip_sag", "hips_pike": "plank_hip_pike"},
+}
+
+
+def eval_form_cues(n: int = 20, seed: int = 5300, source: str = "noisy") -> dict[str, Any]:
+    """Precision / recall per form cue on synthetic sequences with injected faults (exercise given,
+    so this measures the rules, not the classifier). Seeds differ from the thresholds' tuning seeds
+    (7000-7039). A rep's cues are those timed within it; plank faults are per sequence."""
+    from .synth.dataset import make_sequence
+
+    counts: dict[str, dict[str, int]] = {}
+    for kind, fmap in FAULT_CUES.items():
+        for cue in fmap.values():
+            counts[cue] = {"tp": 0, "fp": 0, "fn": 0}
+        for i in range(n):
+            m, arr = make_sequence(kind, seed + 50 * list(FAULT_CUES).index(kind) + i, seconds=15.0)
+            cues = analyze_keypoints(arr[source], 30.0, exercise=kind).form_cues
+            if kind == "plank":
+                units = [(0.0, 1e9, set(m.faults))]
+            else:
+                units = [(r.start / 30.0, r.end / 30.0, set(r.faults)) for r in m.reps if not r.partial]
+            used = set()
+            for a, b, faults in units:
+                got = {c["cue"] for j, c in enumerate(cues) if a <= c["t_s"] <= b and not used.add(j)}
+                for fault, cue in fmap.items():
+                    want = fault in faults
+                    counts[cue]["tp"] += want and cue in got
+                    counts[cue]["fn"] += want and cue not in got
+                    counts[cue]["fp"] += (not want) and cue in got
+    out = {}
+    for cue, c in counts.items():
+        p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else None
+        r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else None
+        out[cue] = {**c, "precision": p, "recall": r}
+    return out
+
+
 def run_video(path: Path, right_half: bool = False, max_frames: int | None = None) -> tuple[np.ndarray, float]:
     """Pixels -> (T, 33, 3) keypoints through posekit's tracker (smoothing on), and fps."""
     from posekit import PoseTracker

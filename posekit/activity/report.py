@@ -10,9 +10,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidInputError
+from .classifier import ActivityClassifier, ClassifierOptions, bundled_classifier, frame_labels
+from .exercises import FormCue, FormOptions, exercise_signal, plank_cues, rep_cues
 from .falls import FallEvent, FallOptions, detect_falls
 from .features import RATE, BodySequence, normalise, to_body13
-from .reps import Cycle, RepOptions, count_reps
+from .labels import EXERCISES, LABEL_ID, LABELS, REP_EXERCISES
+from .reps import Cycle, RepOptions, count_reps, find_cycles
 
 #: Label of a segment of repeated movement when no exercise classifier is bundled.
 GENERIC_EXERCISE = "exercise"
@@ -21,6 +24,9 @@ GENERIC_EXERCISE = "exercise"
 #: on a chair and standing up again later).
 MIN_SEGMENT_REPS = 2
 LONE_REP_MAX_DWELL_S = 1.5
+#: An exercise's own rep signal (the movement of the body parts that define it, torso lengths) must
+#: move at least this much; the generic whole-body signal keeps ``RepOptions.min_range``.
+EXERCISE_MIN_RANGE = 0.35
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,8 +73,8 @@ class ActivityReport:
         exercises: segments of repeated movement with their rep counts.
         reps_total: counted (full) repetitions.
         rep_events: every repetition, full and partial, with eccentric/concentric timing.
-        form_cues: per-rep form feedback (empty until an exercise classifier is bundled: cues need
-            to know the exercise).
+        form_cues: per-rep form feedback (``FormCue.to_dict()``): exercise, cue id, message and the
+            measured value against its threshold; needs the exercise, so only for classified segments.
         falls: detected falls.
         frame_labels: (T,) per-frame label at the *source* frame rate.
     """
@@ -100,8 +106,66 @@ def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
     return [s for s, ok in zip(segs, lone_ok) if s.reps >= MIN_SEGMENT_REPS or (s.reps == 1 and ok)]
 
 
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) runs of True."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def _slice(seq: BodySequence, a: int, b: int) -> BodySequence:
+    return dataclasses.replace(seq, xy=seq.xy[a:b], conf=seq.conf[a:b], mask=seq.mask[a:b], hip=seq.hip[a:b],
+                               torso=seq.torso[a:b], tilt=seq.tilt[a:b], t=seq.t[a:b])
+
+
+def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n: int) -> list[tuple[str, int, int]]:
+    """(label, start, end) frame spans of exercise: the generic rep segments, named by the classifier's
+    majority exercise over them, plus classifier exercise runs of >= 2 s the generic counter missed."""
+    spans: list[tuple[str, int, int]] = []
+    ex_ids = {LABEL_ID[e] for e in EXERCISES}
+    covered = np.zeros(n, bool)
+    for seg in generic:
+        a, b = int(seg.start_s * RATE), min(n, int(seg.end_s * RATE) + 1)
+        name = GENERIC_EXERCISE
+        if labels is not None and b > a:
+            votes = np.bincount(labels[a:b], minlength=len(LABELS))
+            best = max(ex_ids, key=lambda i: votes[i])
+            if votes[best] >= 0.3 * (b - a):
+                name = LABELS[best]
+        spans.append((name, a, b))
+        covered[a:b] = True
+    if labels is not None:
+        for e in EXERCISES:
+            mask = (labels == LABEL_ID[e]) & ~covered
+            for a, b in _runs(mask):
+                if b - a >= 2 * RATE:
+                    spans.append((e, int(a), int(b)))
+    # One span per run of the same exercise: neighbouring spans (gap <= 2 s) merge, so a set is
+    # counted once with one signal.
+    merged: list[tuple[str, int, int]] = []
+    for name, a, b in sorted(spans, key=lambda s: s[1]):
+        if merged and merged[-1][0] == name and a - merged[-1][2] <= 2 * RATE:
+            merged[-1] = (name, merged[-1][1], max(b, merged[-1][2]))
+        else:
+            merged.append((name, a, b))
+    return merged
+
+
 def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: RepOptions = RepOptions(),
-                     fall_opts: FallOptions = FallOptions()) -> ActivityReport:
+                     fall_opts: FallOptions = FallOptions(), classifier: ActivityClassifier | None = None,
+                     form_opts: FormOptions = FormOptions(), classifier_opts: ClassifierOptions = ClassifierOptions(),
+                     cache: dict[int, np.ndarray] | None = None, t_offset_s: float = 0.0,
+                     exercise: str | None = None) -> ActivityReport:
+    """The offline analysis behind :func:`analyze_keypoints` and the streaming tracker.
+
+    ``exercise`` fixes the exercise instead of classifying it; ``cache``/``t_offset_s`` let the
+    streaming tracker reuse window probabilities across overlapping buffers."""
+    n = len(seq.t)
+    labels = None
+    if exercise is not None:
+        labels = np.full(n, LABEL_ID[exercise])
+    elif classifier is not None:
+        times, ids, probs = classifier.classify(seq, classifier_opts, cache, t_offset_s)
+        labels = frame_labels(times, ids, n, RATE)
     falls = detect_falls(seq, fall_opts)
     # Reps are not counted across a fall, and the time on the floor after it must not dominate the
     # movement signal: those frames are blanked for counting.
@@ -110,7 +174,7 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         from .falls import horizontal_signal
 
         horiz = horizontal_signal(seq, fall_opts)
-        blank = np.zeros(len(seq.t), bool)
+        blank = np.zeros(n, bool)
         for f in falls:
             i = int(f.onset_s * RATE)
             while i < len(blank) and (i <= int(f.impact_s * RATE) or horiz[i]):
@@ -124,41 +188,87 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     cycles = count_reps(rep_seq, rep_opts)
     for f in falls:
         cycles = [c for c in cycles if c.times()[2] < f.onset_s or c.times()[0] > f.impact_s + 3.0]
-    segs = _segments(cycles)
-    in_seg = lambda c: any(s.start_s <= c.times()[0] <= s.end_s for s in segs)
-    events = [RepEvent(c.times()[2], GENERIC_EXERCISE, "partial" if c.partial else "full", *c.times())
-              for c in cycles if in_seg(c)]
-    labels = np.full(n_source, "other", dtype=object)
+    generic = _segments(cycles)
+    segs: list[ExerciseSegment] = []
+    events: list[RepEvent] = []
+    cues: list[FormCue] = []
+    ex_opts = dataclasses.replace(rep_opts, min_range=EXERCISE_MIN_RANGE)
+    prev_end = 0
+    for name, a, b in _exercise_spans(generic, labels, n):
+        if name == "plank":
+            cues += plank_cues(rep_seq, a, b, form_opts)
+            segs.append(ExerciseSegment(name, a / RATE, b / RATE, 0))
+            continue
+        span_cycles = [c for c in cycles if a <= c.start <= b]
+        pad = int(RATE)  # a rep's start may lie just before the span that detected it
+        lo, hi = max(0, a - pad, prev_end), min(n, b + pad)
+        prev_end = hi
+        sig = exercise_signal(_slice(rep_seq, lo, hi), name, rep_opts.smooth_s) if name in REP_EXERCISES else None
+        if sig is not None:
+            own = [dataclasses.replace(c, start=c.start + lo, bottom=c.bottom + lo, end=c.end + lo)
+                   for c in find_cycles(sig, ex_opts, rest_high=True)]
+            # The exercise's own signal wins unless it sees nothing where the generic one counted.
+            if sum(not c.partial for c in own) or not span_cycles:
+                span_cycles = own
+        full = [c for c in span_cycles if not c.partial]
+        if not full:
+            continue
+        segs.append(ExerciseSegment(name, span_cycles[0].times()[0], span_cycles[-1].times()[2], len(full)))
+        typical = float(np.median([c.amplitude for c in full]))
+        for c in span_cycles:
+            events.append(RepEvent(c.times()[2], name, "partial" if c.partial else "full", *c.times()))
+            # Partial reps get cues too ("go lower" is what a too-shallow rep needs), unless they
+            # are mere twitches.
+            if not c.partial or c.amplitude >= 0.3 * typical:
+                cues += rep_cues(rep_seq, name, c.start, c.bottom, form_opts)
+    events.sort(key=lambda r: r.t_s)
     t = np.arange(n_source) / fps
+    if labels is not None:
+        src = np.clip(np.round(t * RATE).astype(int), 0, n - 1)
+        out_labels = np.asarray(LABELS, dtype=object)[labels[src]]
+    else:
+        out_labels = np.full(n_source, "other", dtype=object)
     for s in segs:
-        labels[(t >= s.start_s) & (t <= s.end_s)] = s.label
+        out_labels[(t >= s.start_s) & (t <= s.end_s)] = s.label
     for f in falls:
-        labels[(t >= f.onset_s) & (t <= f.impact_s + 1.0)] = "fall"
-    return ActivityReport(segs, sum(s.reps for s in segs), events, [], falls, labels)
+        out_labels[(t >= f.onset_s) & (t <= f.impact_s + 1.0)] = "fall"
+    return ActivityReport(segs, sum(s.reps for s in segs), events, [c.to_dict() for c in cues], falls, out_labels)
 
 
 def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepose33",
-                      rep_options: RepOptions | None = None, fall_options: FallOptions | None = None) -> ActivityReport:
-    """Exercise segments, repetitions and falls in a keypoint sequence from any pose estimator.
+                      rep_options: RepOptions | None = None, fall_options: FallOptions | None = None,
+                      form_options: FormOptions | None = None, activity_model: str | Path | None = None,
+                      classify: bool = True, exercise: str | None = None) -> ActivityReport:
+    """Exercise segments, repetitions, form cues and falls in a keypoint sequence from any pose estimator.
 
     Args:
         keypoints: (T, K, 2|3|4) in pixels or normalised coordinates; missing frames as NaN or
             all-zero rows. K must match ``layout``.
         fps: frame rate of the sequence.
         layout: 'blazepose33', 'coco17', 'penn13', 'body13' or 'lsp14'.
+        activity_model: bundled classifier name or .tflite path; None = the bundled default.
+        classify: False skips the exercise classifier (generic 'exercise' segments, no form cues).
+        exercise: the exercise, when known (e.g. chosen by the user): skips the classifier.
 
     Raises:
         InvalidInputError: wrong shape, unknown layout, bad fps, or no usable frame.
+        ModelError: ``activity_model`` cannot be loaded.
 
     Example:
         >>> report = posekit.analyze_keypoints(kps, fps=30)   # doctest: +SKIP
         >>> report.reps_total, [f.onset_s for f in report.falls]
     """
+    if exercise is not None and exercise not in EXERCISES:
+        raise InvalidInputError(f"exercise must be one of {list(EXERCISES)} or None (classify), got {exercise!r}")
     body = to_body13(keypoints, layout)
     if np.isnan(body[..., :2]).all():
         raise InvalidInputError("keypoints has no frame with coordinates (all NaN or zero)")
     seq = normalise(body, fps)
-    return analyse_sequence(seq, len(body), fps, rep_options or RepOptions(), fall_options or FallOptions())
+    clf = None
+    if classify and exercise is None:
+        clf = ActivityClassifier(activity_model) if activity_model is not None else bundled_classifier()
+    return analyse_sequence(seq, len(body), fps, rep_options or RepOptions(), fall_options or FallOptions(),
+                            clf, form_options or FormOptions(), exercise=exercise)
 
 
 def load_keypoints(path: str | Path) -> np.ndarray:

@@ -51,12 +51,20 @@ class Cycle:
         return self.start / RATE, self.bottom / RATE, self.end / RATE
 
 
-def movement_signal(seq: BodySequence, smooth_s: float = 0.2) -> np.ndarray:
-    """(T,) first principal component of the body's joint trajectories, smoothed, NaN-free."""
+#: Body parts after left/right averaging, the units :func:`movement_signal` can be restricted to.
+PARTS = ("head", "shoulders", "elbows", "wrists", "hips", "knees", "ankles")
+
+
+def movement_signal(seq: BodySequence, smooth_s: float = 0.2, parts: tuple[str, ...] | None = None) -> np.ndarray:
+    """(T,) first principal component of the body's joint trajectories (optionally only ``parts``
+    and the global hip height), smoothed, NaN-free."""
     # Left/right averages: an alternating movement (lunges, one arm at a time) still cycles once
     # per rep instead of splitting into two opposite half-signals.
     pairs = (seq.xy[:, 1::2] + seq.xy[:, 2::2]) / 2  # BODY13: head, then (left, right) pairs
-    xy = np.concatenate([seq.xy[:, :1], pairs], axis=1).reshape(len(seq.xy), -1)
+    xy = np.concatenate([seq.xy[:, :1], pairs], axis=1)
+    if parts is not None:
+        xy = xy[:, [PARTS.index(p) for p in parts]]
+    xy = xy.reshape(len(seq.xy), -1)
     # Global hip height helps squats and pull-ups; clipped around its median so a failed
     # detection or the person walking off does not dominate the principal axis.
     hip_y = seq.hip[:, 1:2]
@@ -79,8 +87,11 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2) -> np.ndarray:
     return s
 
 
-def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions()) -> list[Cycle]:
-    """Cycles rest -> extreme -> rest in a 1-D signal with hysteresis."""
+def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: bool | None = None) -> list[Cycle]:
+    """Cycles rest -> extreme -> rest in a 1-D signal with hysteresis.
+
+    ``rest_high``: the rest position is the signal's high side (True), low side (False), or where
+    the signal spends most time (None: unknown exercise)."""
     if len(signal) < 3:
         return []
     lo, hi = np.percentile(signal, [5, 95])
@@ -89,7 +100,8 @@ def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions()) -> list[Cyc
         return []
     # The rest position is where the signal spends most time: orient so rest is high.
     med = np.median(signal)
-    s = signal if (hi - med) < (med - lo) else -signal
+    high = (hi - med) < (med - lo) if rest_high is None else rest_high
+    s = signal if high else -signal
     lo, hi = np.percentile(s, [5, 95])
     rng = hi - lo
     up_thr = hi - opts.hysteresis * rng

@@ -8,8 +8,11 @@ import numpy as np
 
 from ..keypoints import NUM_KEYPOINTS
 from ..types import PoseResult
+from .classifier import MODEL_RATE, ActivityClassifier, ClassifierOptions
+from .exercises import FormOptions
 from .falls import FallEvent, FallOptions
 from .features import normalise, to_body13
+from .labels import EXERCISES
 from .report import RepEvent, analyse_sequence
 from .reps import RepOptions
 
@@ -20,17 +23,37 @@ class ActivityTracker:
     Events (reps, falls) are emitted once, at most ``every`` frames + the detector's own
     confirmation delay (rep: end of the cycle; fall: ``FallOptions.confirm_s``) after they happen.
 
+    The exercise classifier runs on the stream's new windows only (earlier windows' probabilities
+    are cached), so its cost per frame is one window per :data:`~posekit.activity.classifier.STRIDE`
+    model frames.
+
     Args:
-        fps: nominal frame rate used to place frames in time when timestamps are irregular.
         window_s: buffer length; the offline analysis runs on this window.
         every: re-analysis period in frames (cost/latency trade-off).
+        activity_model: bundled classifier name or .tflite path; None = the bundled default (if
+            any); False = no classifier (generic exercise segments, no form cues).
+        exercise: fix the exercise (e.g. chosen in an app) instead of classifying it.
     """
 
     def __init__(self, window_s: float = 20.0, every: int = 15, rep_options: RepOptions | None = None,
-                 fall_options: FallOptions | None = None) -> None:
+                 fall_options: FallOptions | None = None, form_options: FormOptions | None = None,
+                 activity_model: str | bool | None = None, exercise: str | None = None,
+                 classifier_options: ClassifierOptions | None = None) -> None:
+        from ..errors import InvalidInputError
+        from ..runtime import bundled_model_names
+
+        if exercise is not None and exercise not in EXERCISES:
+            raise InvalidInputError(f"exercise must be one of {list(EXERCISES)} or None (automatic), got {exercise!r}")
         self.window_s, self.every = window_s, every
         self.rep_options = rep_options or RepOptions()
         self.fall_options = fall_options or FallOptions()
+        self.form_options = form_options or FormOptions()
+        self.classifier_options = classifier_options or ClassifierOptions()
+        self.exercise = exercise
+        self.classifier: ActivityClassifier | None = None
+        if activity_model is not False and (activity_model is not None or bundled_model_names("activity")):
+            # Its own interpreter: a tracker may live on a worker thread.
+            self.classifier = ActivityClassifier(activity_model if isinstance(activity_model, str) else None)
         self.reset()
 
     def reset(self) -> None:
@@ -42,6 +65,10 @@ class ActivityTracker:
         self._last_rep_bottom = -1.0
         self._last_fall = -1e9
         self._t0: int | None = None
+        self._cues: list[dict[str, Any]] = []
+        self._last_cue_t = -1.0
+        self._cache: dict[int, np.ndarray] = {}
+        self._label = "other"
 
     def update(self, pose: PoseResult | None, timestamp_ms: int) -> dict[str, Any]:
         if self._t0 is None:
@@ -55,11 +82,17 @@ class ActivityTracker:
         self._n += 1
         new_reps: list[RepEvent] = []
         new_falls: list[FallEvent] = []
+        new_cues: list[dict[str, Any]] = []
         if self._n % self.every == 0 and len(self._kps) >= 15:
-            new_reps, new_falls = self._analyse()
-        return {"label": "fall" if self._recent_fall(timestamp_ms) else ("exercise" if self._active(timestamp_ms) else "other"),
-                "reps": sum(r.quality == "full" for r in self._reps),
+            new_reps, new_falls, new_cues = self._analyse()
+        label = self._label
+        if self._recent_fall(timestamp_ms):
+            label = "fall"
+        elif self._active(timestamp_ms) and label not in EXERCISES:
+            label = self._reps[-1].exercise
+        return {"label": label, "reps": sum(r.quality == "full" for r in self._reps),
                 "new_reps": [r.to_dict() for r in new_reps], "new_falls": [f.to_dict() for f in new_falls],
+                "new_cues": new_cues, "last_cue": self._cues[-1] if self._cues else None,
                 "fall": self._recent_fall(timestamp_ms)}
 
     def _active(self, ts: int) -> bool:
@@ -68,14 +101,17 @@ class ActivityTracker:
     def _recent_fall(self, ts: int) -> bool:
         return bool(self._falls) and bool((ts - self._t0) / 1000.0 - self._falls[-1].impact_s < 10.0)
 
-    def _analyse(self) -> tuple[list[RepEvent], list[FallEvent]]:
+    def _analyse(self) -> tuple[list[RepEvent], list[FallEvent], list[dict[str, Any]]]:
         ts = np.asarray(self._ts, dtype=np.float64)
         span = (ts[-1] - ts[0]) / 1000.0
         fps = (len(ts) - 1) / span if span > 0 else 30.0
         kps = np.stack(self._kps)
         seq = normalise(to_body13(kps, "blazepose33"), fps)
         offset = (ts[0] - self._t0) / 1000.0
-        rep = analyse_sequence(seq, len(kps), fps, self.rep_options, self.fall_options)
+        rep = analyse_sequence(seq, len(kps), fps, self.rep_options, self.fall_options,
+                               None if self.exercise else self.classifier, self.form_options,
+                               self.classifier_options, self._cache, offset, exercise=self.exercise)
+        self._label = str(rep.frame_labels[-1]) if len(rep.frame_labels) else "other"
         new_reps = []
         for r in rep.rep_events:
             # Re-analysis of an overlapping window finds the same rep again with slightly moved
@@ -86,6 +122,17 @@ class ActivityTracker:
                 new_reps.append(RepEvent(end, r.exercise, r.quality, r.start_s + offset, bottom, end))
                 self._last_rep_bottom = bottom
         self._reps.extend(new_reps)
+        new_cues = []
+        for c in rep.form_cues:
+            t = c["t_s"] + offset
+            if t > self._last_cue_t + 0.25:
+                new_cues.append({**c, "t_s": round(t, 3)})
+        if new_cues:
+            self._last_cue_t = max(c["t_s"] for c in new_cues)
+        self._cues.extend(new_cues)
+        # Drop cached window probabilities older than the buffer.
+        first_key = int(offset * MODEL_RATE) - 1
+        self._cache = {k: v for k, v in self._cache.items() if k >= first_key}
         new_falls = []
         for f in rep.falls:
             on = f.onset_s + offset
@@ -99,17 +146,17 @@ class ActivityTracker:
         if not keep.all():
             first = int(np.argmax(keep))
             self._kps, self._ts = self._kps[first:], self._ts[first:]
-        return new_reps, new_falls
+        return new_reps, new_falls, new_cues
 
     def summary(self) -> dict[str, Any]:
         counted = [r for r in self._reps if r.quality == "full"]
-        segs = []
+        segs: list[dict[str, Any]] = []
         for r in self._reps:
-            if segs and r.start_s - segs[-1]["end_s"] <= 6.0:
+            if segs and r.start_s - segs[-1]["end_s"] <= 6.0 and r.exercise == segs[-1]["label"]:
                 segs[-1]["end_s"] = round(r.end_s, 3)
                 segs[-1]["reps"] += r.quality == "full"
             else:
                 segs.append({"label": r.exercise, "start_s": round(r.start_s, 3), "end_s": round(r.end_s, 3),
                              "reps": int(r.quality == "full")})
         return {"exercises": segs, "reps_total": len(counted), "rep_events": [r.to_dict() for r in self._reps],
-                "form_cues": [], "falls": [f.to_dict() for f in self._falls]}
+                "form_cues": list(self._cues), "falls": [f.to_dict() for f in self._falls]}

@@ -1,0 +1,161 @@
+"""Export the activity classifiers (MotionBERT-lite and LSTM): TFLite float32 / float16 / int8,
+ONNX, parity report, bundle.
+
+    python -m export.activity --run ~/.cache/posekit/runs/activity --report benchmarks/out --install
+
+Calibration (int8): 256 un-augmented training windows (seed 0, half Penn Action train clips, half
+synthetic), i.e. the distribution the runtime feeds the model. Parity inputs and accuracy use Penn
+Action's official test split, which training never saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posekit.activity.classifier import CHANNELS, MODEL_RATE, STRIDE, TOKENS, VEL_SCALE, WINDOW
+from posekit.activity.labels import LABELS
+
+from . import tflite as tfl
+from .parity import parity_report, write_report
+
+log = logging.getLogger("posekit.export.activity")
+MODELS_DIR = Path(__file__).resolve().parent.parent / "posekit" / "models"
+CALIB_N = 256
+#: Softmax (attention and output probabilities) stays float in the int8 models: attention weights
+#: and class probabilities need finer steps than int8's 1/256 around small values.
+FLOAT_OPS = ("SOFTMAX",)
+ARCHS = ("motionbert", "lstm")
+INPUT_SHAPE = (1, WINDOW, TOKENS, CHANNELS)
+
+
+def load_models(run: Path) -> dict[str, Any]:
+    from training.seq_models import MotionBertConfig, build_lstm, build_motionbert
+
+    cfg = json.loads((run / "config.json").read_text())
+    tiny = cfg.get("tiny", False)
+    _, _, mb = build_motionbert(MotionBertConfig(dim=16, heads=2, depth=1) if tiny else MotionBertConfig())
+    mb.load_weights(run / "motionbert.weights.h5")
+    lstm = build_lstm(units=16, embed=16) if tiny else build_lstm()
+    lstm.load_weights(run / "lstm.weights.h5")
+    return {"motionbert": mb, "lstm": lstm, "config": cfg}
+
+
+def to_onnx(model, path: Path) -> None:
+    import tensorflow as tf
+    import tf2onnx
+
+    spec = (tf.TensorSpec((None, WINDOW, TOKENS, CHANNELS), tf.float32, name="window"),)
+
+    @tf.function(input_signature=spec)
+    def fn(x):
+        return {"probs": model(x, training=False)}
+
+    tf2onnx.convert.from_function(fn, input_signature=spec, opset=17, output_path=str(path))
+
+
+def export(run: Path, out: Path, data: dict[str, list] | None = None, install: bool = False,
+           report_dir: Path | None = None, with_onnx: bool = True, parity_n: int = 64,
+           formats: tuple[str, ...] = ("float32", "float16", "int8")) -> dict[str, Any]:
+    """Export both architectures; ``data`` = {'penn': clips, 'synth': sequences} (loaded from the
+    cache when None). Returns {arch: parity report}."""
+    from training.activity_data import WindowSampler, cached, load_penn, synth_sequences
+    from training.train_activity import penn_clip_eval
+
+    from .pose import onnx_runner
+
+    models = load_models(run)
+    cfg = models["config"]
+    if data is None:
+        data = {"penn": cached(f"penn_{cfg.get('penn_limit')}", lambda: load_penn(limit=cfg.get("penn_limit"))),
+                "synth": cached(f"synth_{cfg['synth_per_kind']}_{cfg['synth_seconds']}",
+                                lambda: synth_sequences(cfg["synth_per_kind"], seconds=cfg["synth_seconds"]))}
+    train_clips = [p for p in data["penn"] if p["split"] == "train"]
+    test_clips = [p for p in data["penn"] if p["split"] == "test" and p["speed"] == 1.0]
+    calib, _ = WindowSampler(train_clips, data["synth"], seed=0).sample(CALIB_N, augment=False)
+    held, _ = WindowSampler(test_clips, [], seed=1, penn_frac=1.0).sample(parity_n, augment=False) if test_clips \
+        else (calib[:parity_n], None)
+    out.mkdir(parents=True, exist_ok=True)
+    reports = {}
+    for arch in ARCHS:
+        model = models[arch]
+        blobs = {}
+        for q in formats:
+            blobs[q] = tfl.convert(model, INPUT_SHAPE, q, (lambda: ([c[None]] for c in calib)) if q == "int8" else None,
+                                   ("probs",), float_ops=FLOAT_OPS if q == "int8" else ())
+            (out / f"activity_{arch}_{q}.tflite").write_bytes(blobs[q])
+            log.info("%s %s: %d bytes", arch, q, len(blobs[q]))
+        onnx_fn = onnx_size = None
+        if with_onnx:
+            op = out / f"activity_{arch}.onnx"
+            to_onnx(model, op)
+            onnx_fn, onnx_size = onnx_runner(op), op.stat().st_size
+        keras_fn = lambda x, m=model: [np.asarray(m(x, training=False))]
+        metric = (lambda run_fn: {"penn_accuracy": penn_clip_eval(lambda x: run_fn(x)[0], test_clips)["accuracy"]}) \
+            if test_clips else None
+        rep = parity_report(f"activity_{arch}", keras_fn, blobs, held, metric=metric, onnx_fn=onnx_fn, onnx_size=onnx_size)
+        rep["params"] = int(model.count_params())
+        if report_dir is not None:
+            write_report(rep, report_dir)
+        reports[arch] = rep
+    if install:
+        install_bundle(out, reports, cfg, run)
+    return reports
+
+
+def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run: Path) -> None:
+    """Copy both int8 classifiers into posekit/models; the more accurate (Penn test, int8) is the default."""
+    metrics_path = run / "metrics.json"
+    train_metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    acc = {a: reports[a]["formats"]["int8"].get("metrics", {}).get("penn_accuracy", 0.0) for a in ARCHS}
+    best = max(ARCHS, key=lambda a: acc[a])
+    for arch in ARCHS:
+        name = f"activity_{arch}_int8"
+        data = (out / f"{name}.tflite").read_bytes()
+        (MODELS_DIR / f"{name}.tflite").write_bytes(data)
+        tm = train_metrics.get(arch, {})
+        entry = tfl.manifest_entry(
+            data, f"{name}.tflite", task="activity", version="0.1.0", architecture=arch, quantisation="int8",
+            labels=list(LABELS), window=WINDOW, stride=STRIDE, rate_hz=MODEL_RATE, vel_scale=VEL_SCALE,
+            keypoint_layout="body13 + root velocity token",
+            input_normalisation="posekit.activity.classifier.sequence_tokens: hip-centred torso-scaled joints "
+                                "(x, y, observed) + root (vx, vy, observed)",
+            calibration=f"{CALIB_N} un-augmented training windows, seed 0 (Penn Action train + synthetic)",
+            params=reports[arch]["params"],
+            training={"data": "Penn Action official train split (human joint labels) + synthetic motion "
+                              f"({cfg['synth_per_kind']} sequences per kind x 16 kinds)",
+                      "config": cfg, "commit": tfl.git_commit(),
+                      "command": "python -m training.train_activity --out RUN"},
+            metrics={"penn_test_accuracy_int8": round(acc[arch], 4),
+                     "penn_test_accuracy_keras": round(tm.get("penn_test", {}).get("accuracy", float("nan")), 4),
+                     "synthetic_window_accuracy_keras": round(tm.get("synthetic", {}).get("accuracy", float("nan")), 4),
+                     "eval_split": "Penn Action official test split, 6 exercises + other, clip level"},
+        )
+        tfl.update_manifest(MODELS_DIR, name, entry, default_for="activity" if arch == best else None)
+    log.info("installed; default activity model: %s (int8 Penn test accuracy %s)", best, acc)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--report", type=Path, default=None)
+    ap.add_argument("--install", action="store_true")
+    ap.add_argument("--no-onnx", action="store_true")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    reps = export(args.run, args.out or args.run / "export", install=args.install, report_dir=args.report,
+                  with_onnx=not args.no_onnx)
+    from .parity import markdown
+
+    for rep in reps.values():
+        print(markdown(rep))
+
+
+if __name__ == "__main__":
+    main()

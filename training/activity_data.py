@@ -1,0 +1,187 @@
+"""Sequence data for the activity classifiers: Penn Action (human joint labels, official split) and
+synthetic motion (every class, with pose-model-like noise), as token sequences at the model rate.
+
+All inputs go through the runtime's own preprocessing (``to_body13`` -> ``normalise`` ->
+``sequence_tokens``), so training, export and the SDK see identical features.
+
+Penn Action classes -> posekit labels: squat, pushup -> push_up, pullup -> pull_up, bench_press,
+jumping_jacks -> jumping_jack, situp -> sit_up; every other Penn class (baseball, bowling, golf,
+guitar, tennis, clean_and_jerk, jump_rope) -> other.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from posekit.activity.classifier import MODEL_RATE, TOKENS, WINDOW, sequence_tokens
+from posekit.activity.features import normalise, to_body13
+from posekit.activity.labels import LABEL_ID, LABELS
+
+from .paths import cache_dir, data_dir
+
+log = logging.getLogger("posekit.activity_data")
+
+PENN_MAP = {"squat": "squat", "pushup": "push_up", "pullup": "pull_up", "bench_press": "bench_press",
+            "jumping_jacks": "jumping_jack", "situp": "sit_up"}
+#: Speed factors used as augmentation (a clip replayed slower / faster).
+SPEEDS = (0.8, 1.0, 1.25)
+SYNTH_KINDS = ("squat", "push_up", "lunge", "sit_up", "jumping_jack", "pull_up", "bench_press", "plank", "standing",
+               "walking", "running", "sitting_down", "lying_down", "picking_up", "other", "fall")
+# L/R token pairs in BODY13 order (head, then left/right pairs): flip swaps them.
+FLIP = np.array([0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 13])
+
+
+def penn_label(action: str) -> int:
+    return LABEL_ID[PENN_MAP.get(action, "other")]
+
+
+def load_penn(speeds: tuple[float, ...] = SPEEDS, limit: int | None = None) -> list[dict]:
+    """Penn Action clips as token sequences: [{'tokens', 'label', 'split', 'video', 'action', 'speed'}]."""
+    from scipy.io import loadmat
+
+    root = data_dir() / "penn_action"
+    rows = list(csv.DictReader((root / "index.csv").open()))[:limit]
+    out = []
+    for r in rows:
+        m = loadmat(root / "labels" / f"{r['video_id']}.mat")
+        kps = np.stack([m["x"], m["y"], m["visibility"]], -1).astype(np.float64)
+        body = to_body13(kps, "penn13")
+        for sp in speeds:
+            tok = sequence_tokens(normalise(body, 30.0 * sp))
+            out.append({"tokens": tok, "label": penn_label(r["action"]), "split": r["split"], "video": r["video_id"],
+                        "action": r["action"], "speed": sp})
+    return out
+
+
+def synth_sequences(n_per_kind: int, seed: int = 0, seconds: float = 10.0, kinds: tuple[str, ...] = SYNTH_KINDS,
+                    speeds: tuple[float, ...] = (1.0,)) -> list[dict]:
+    """Synthetic sequences (noisy 2D, as a pose model would see them) with per-token labels."""
+    from .synth.dataset import make_sequence
+
+    out = []
+    for kind in kinds:
+        for i in range(n_per_kind):
+            m, arr = make_sequence(kind, seed + 1000 * SYNTH_KINDS.index(kind) + i, seconds=seconds)
+            src = arr["noisy"] if i % 4 else arr["kps2d"]
+            body = to_body13(src, "blazepose33")
+            for sp in speeds:
+                seq = normalise(body, float(arr["fps"]) * sp)
+                tok = sequence_tokens(seq)
+                # Per-token label: the source frame each token was resampled from.
+                src_idx = np.clip(np.round(np.arange(len(tok)) / MODEL_RATE * float(arr["fps"]) * sp).astype(int),
+                                  0, len(m.labels) - 1)
+                out.append({"tokens": tok, "labels": m.labels[src_idx].astype(np.int64), "kind": kind, "speed": sp})
+    return out
+
+
+def window_label(labels: np.ndarray) -> int:
+    """Label of a window from its per-token labels: the majority of its last half, except that a
+    fall anywhere in the last three quarters makes it a fall window."""
+    tail = labels[len(labels) // 4:]
+    if (tail == LABEL_ID["fall"]).sum() >= 3:
+        return LABEL_ID["fall"]
+    half = labels[len(labels) // 2:]
+    return int(np.bincount(half, minlength=len(LABELS)).argmax())
+
+
+def cut(tokens: np.ndarray, end: int) -> np.ndarray:
+    """The window ending at token ``end`` (exclusive), zero-padded before the start."""
+    start = end - WINDOW
+    w = tokens[max(0, start):end]
+    if start < 0:
+        w = np.concatenate([np.zeros((-start, TOKENS, 3), np.float32), w])
+    return w
+
+
+class WindowSampler:
+    """Random training windows: Penn clips (clip label) and synthetic sequences (window label),
+    with class-balanced sampling and feature-space augmentation."""
+
+    def __init__(self, penn: list[dict], synth: list[dict], seed: int = 0, penn_frac: float = 0.5) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.penn, self.synth, self.penn_frac = penn, synth, penn_frac
+        # Pre-index synthetic windows by label so rare classes (fall) are sampled often enough.
+        self.synth_index: dict[int, list[tuple[int, int]]] = {}
+        for si, s in enumerate(synth):
+            T = len(s["tokens"])
+            for end in range(WINDOW // 2, T + 1, 4):
+                lab = window_label(s["labels"][max(0, end - WINDOW):end])
+                self.synth_index.setdefault(lab, []).append((si, end))
+        self.penn_by_label: dict[int, list[int]] = {}
+        for pi, p in enumerate(penn):
+            self.penn_by_label.setdefault(p["label"], []).append(pi)
+
+    def sample(self, batch: int, augment: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        x = np.zeros((batch, WINDOW, TOKENS, 3), np.float32)
+        y = np.zeros(batch, np.int64)
+        n_penn = int(round(batch * self.penn_frac)) if self.penn else 0
+        for b in range(batch):
+            if b < n_penn:
+                lab = list(self.penn_by_label)[self.rng.integers(len(self.penn_by_label))]
+                p = self.penn[self.penn_by_label[lab][self.rng.integers(len(self.penn_by_label[lab]))]]
+                T = len(p["tokens"])
+                end = int(self.rng.integers(min(T, WINDOW // 2), T + 1)) if T > WINDOW // 2 else T
+                x[b], y[b] = cut(p["tokens"], end), p["label"]
+            else:
+                labs = list(self.synth_index)
+                lab = labs[self.rng.integers(len(labs))]
+                si, end = self.synth_index[lab][self.rng.integers(len(self.synth_index[lab]))]
+                x[b], y[b] = cut(self.synth[si]["tokens"], end), lab
+        if augment:
+            x = augment_windows(x, self.rng)
+        return x, y
+
+
+def augment_windows(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Flip (L/R swap), small rotation, anisotropic scale, jitter, joint and frame dropout."""
+    x = x.copy()
+    B = len(x)
+    flip = rng.random(B) < 0.5
+    x[flip] = x[flip][:, :, FLIP]
+    x[flip, :, :, 0] *= -1
+    ang = np.radians(rng.uniform(-12, 12, B))
+    c, s = np.cos(ang)[:, None, None], np.sin(ang)[:, None, None]
+    sx = rng.uniform(0.85, 1.15, B)[:, None, None]
+    sy = sx * rng.uniform(0.9, 1.1, B)[:, None, None]
+    j = x[:, :, :13]
+    xx, yy = j[..., 0].copy(), j[..., 1].copy()
+    j[..., 0] = (c * xx - s * yy) * sx
+    j[..., 1] = (s * xx + c * yy) * sy
+    j[..., :2] += rng.normal(0, 1, j[..., :2].shape) * rng.uniform(0.0, 0.05, B)[:, None, None, None]
+    drop = rng.random(j.shape[:3]) < rng.uniform(0, 0.08, B)[:, None, None]
+    fdrop = rng.random(j.shape[:2]) < rng.uniform(0, 0.05, B)[:, None]
+    drop |= fdrop[..., None]
+    j[drop] = 0.0
+    j[..., :2] *= j[..., 2:3]  # unobserved joints stay exactly zero
+    x[:, :, :13] = j
+    x[fdrop, 13] = 0.0
+    return x
+
+
+def penn_eval_windows(clips: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All stride windows of the given clips: (windows, clip index per window, clip labels)."""
+    from posekit.activity.classifier import windows
+
+    xs, owner = [], []
+    for ci, c in enumerate(clips):
+        w, _ = windows(c["tokens"])
+        xs.append(w)
+        owner += [ci] * len(w)
+    return np.concatenate(xs), np.asarray(owner), np.asarray([c["label"] for c in clips])
+
+
+def cached(name: str, build, refresh: bool = False):
+    """Pickle-cache a built dataset under the posekit cache (outside git)."""
+    import pickle
+
+    path = cache_dir() / "activity" / f"{name}.pkl"
+    if path.exists() and not refresh:
+        return pickle.loads(path.read_bytes())
+    data = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(data))
+    return data
