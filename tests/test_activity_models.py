@@ -1,0 +1,146 @@
+"""Sequence classifiers: the shared window representation, decision smoothing, a tiny LSTM +
+MotionBERT-lite training run on real Penn Action clips + synthetic motion, their export through the
+parity harness, and the bundled classifier on held-out data."""
+
+import numpy as np
+import pytest
+
+from posekit.activity import analyze_keypoints
+from posekit.activity.classifier import (STRIDE, TOKENS, WINDOW, ActivityClassifier, ClassifierOptions,
+                                         frame_labels, sequence_tokens, smooth_decisions, windows)
+from posekit.activity.features import normalise, to_body13
+from posekit.activity.labels import LABEL_ID, LABELS
+from posekit.errors import InvalidInputError, ModelError
+from posekit.runtime import bundled_model_names
+from training.synth.dataset import make_sequence
+
+
+def _tokens(kind="squat", seed=3, seconds=6.0, src="kps2d"):
+    _, arr = make_sequence(kind, seed, seconds=seconds)
+    return sequence_tokens(normalise(to_body13(arr[src]), 30.0))
+
+
+def test_tokens_mark_missing_joints_and_carry_root_velocity():
+    _, arr = make_sequence("walking", 4, seconds=4.0)
+    kps = arr["kps2d"].copy()
+    kps[:, 15] = np.nan  # left wrist never seen
+    tok = sequence_tokens(normalise(to_body13(kps), 30.0))
+    assert tok.shape == (60, TOKENS, 3) and tok.dtype == np.float32
+    assert (tok[:, 5, 2] == 0).all() and (tok[:, 5, :2] == 0).all()  # BODY13 slot 5 = left wrist
+    assert (tok[:, 1, 2] == 1).all()
+    assert np.abs(tok[:, 13, 0]).mean() > 0.01  # walking moves the hips
+
+
+def test_windows_pad_the_start_and_follow_the_stride():
+    tok = _tokens(seconds=4.0)  # 60 tokens
+    w, ends = windows(tok)
+    assert w.shape[1:] == (WINDOW, TOKENS, 3)
+    assert list(ends) == list(range(WINDOW, 61, STRIDE)) + ([60] if (60 - WINDOW) % STRIDE else [])
+    np.testing.assert_array_equal(w[-1], tok[-WINDOW:])
+    short, e = windows(tok[:10])
+    assert list(e) == [10] and (short[0, :WINDOW - 10] == 0).all()
+    np.testing.assert_array_equal(short[0, WINDOW - 10:], tok[:10])
+
+
+def test_decision_smoothing_needs_a_margin_to_switch():
+    sq, pu = LABEL_ID["squat"], LABEL_ID["push_up"]
+    p = np.full((6, len(LABELS)), 0.0)
+    p[:3, sq] = 0.9
+    p[3, pu] = 0.55; p[3, sq] = 0.45  # one ambiguous window: no switch
+    p[4:, pu] = 0.95
+    ids, _ = smooth_decisions(p, ClassifierOptions(ema=1.0, switch_margin=0.2))
+    assert list(ids[:4]) == [sq] * 4 and list(ids[4:]) == [pu] * 2
+    low = np.full((2, len(LABELS)), 1.0 / len(LABELS))
+    assert set(smooth_decisions(low)[0]) == {LABEL_ID["other"]}
+    assert list(frame_labels(np.array([1.0, 2.0]), np.array([3, 4]), 5, 2.0)) == [3, 3, 3, 4, 4]
+
+
+@pytest.mark.parametrize("field,value", [("ema", 0.0), ("switch_margin", -0.1), ("min_confidence", 2)])
+def test_classifier_options_are_validated(field, value):
+    with pytest.raises(InvalidInputError, match=rf"ClassifierOptions\.{field} must be in .*got {value!r}"):
+        ClassifierOptions(**{field: value})
+
+
+def test_activity_model_path_errors_are_typed(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        ActivityClassifier(str(tmp_path / "nope.tflite"))
+    with pytest.raises(ModelError, match="does not exist"):
+        analyze_keypoints(np.zeros((40, 33, 3)) + 1, 30.0, activity_model=str(tmp_path / "nope.tflite"))
+
+
+@pytest.mark.slow
+def test_tiny_training_and_export_of_both_architectures(shared_data, tmp_path):
+    from export.activity import export
+    from training.activity_data import load_penn, synth_sequences
+    from training.train_activity import ActivityConfig, train
+
+    penn = load_penn(limit=80, speeds=(1.0,))
+    synth = synth_sequences(1, kinds=("squat", "fall", "standing", "walking"))
+    cfg = ActivityConfig(tiny=True, steps=6, pretrain_epochs=2, finetune_epochs=2, lstm_epochs=2, batch=16)
+    res = train(cfg, tmp_path / "run", penn, synth, synth)
+    log = (tmp_path / "run" / "log.csv").read_text().splitlines()[1:]
+    rows = {}
+    for line in log:
+        model, epoch, loss = line.split(",")[:3]
+        rows.setdefault(model, []).append(float(loss))
+    assert set(rows) == {"motionbert_pretrain", "motionbert", "lstm"}
+    assert all(r[-1] < r[0] for r in rows.values()), rows  # every stage learns
+    m = res["metrics"]
+    assert m["lstm"]["penn_test"]["classes"][-1] == "other"
+    assert np.array(m["lstm"]["penn_test"]["confusion"]).sum() == m["lstm"]["penn_test"]["clips"]
+    reps = export(tmp_path / "run", tmp_path / "export", data={"penn": penn, "synth": synth},
+                  formats=("float32", "int8"), parity_n=8)
+    for arch, rep in reps.items():
+        assert rep["formats"]["float32"]["max_abs_diff"] < 1e-4, arch
+        assert rep["formats"]["onnx"]["max_abs_diff"] < 1e-4, arch
+        assert rep["formats"]["int8"]["max_abs_diff"] < 0.1, arch
+        assert "QUANTIZE/v1" in rep["formats"]["int8"]["ops"], arch
+    # The exported file runs in the runtime classifier on a real sequence.
+    clf = ActivityClassifier(str(tmp_path / "export" / "activity_lstm_int8.tflite"))
+    times, ids, probs = clf.classify(normalise(to_body13(make_sequence("squat", 1, seconds=5.0)[1]["noisy"]), 30.0))
+    assert probs.shape == (len(times), len(LABELS)) and np.allclose(probs.sum(1), 1.0, atol=0.02)
+
+
+needs_bundled = pytest.mark.skipif(not bundled_model_names("activity"), reason="no activity model bundled yet")
+
+
+@needs_bundled
+@pytest.mark.parametrize("kind,seed", [("squat", 61), ("push_up", 62), ("jumping_jack", 63), ("walking", 64),
+                                       ("lunge", 65), ("plank", 66)])
+def test_bundled_classifier_names_held_out_synthetic_activities(kind, seed):
+    # Seeds far from the training seeds (0..40 per kind): unseen bodies, cameras and tempi.
+    _, arr = make_sequence(kind, 777_000 + seed, seconds=8.0)
+    rep = analyze_keypoints(arr["noisy"], 30.0)
+    labels, counts = np.unique(rep.frame_labels[60:], return_counts=True)
+    assert labels[np.argmax(counts)] == kind, dict(zip(labels, counts))
+
+
+@needs_bundled
+def test_bundled_classifiers_on_penn_action_test_clips(shared_data):
+    from training.activity_data import load_penn
+    from training.train_activity import penn_clip_eval
+
+    clips = [c for c in load_penn(limit=400, speeds=(1.0,)) if c["split"] == "test"]
+    for name in bundled_model_names("activity"):
+        clf = ActivityClassifier(name)
+        res = penn_clip_eval(clf.predict, clips)
+        assert res["accuracy"] >= 0.85, (name, res)
+
+
+def test_form_cues_on_a_shallow_squat_set():
+    from training.synth.body import BodyShape
+    from training.synth.motions import FEET, _fk, place_on_floor
+
+    shape = BodyShape()
+    bottom = {"l_hip_flex": 1.0, "r_hip_flex": 1.0, "l_knee": 1.1, "r_knee": 1.1, "torso_flex": 0.4}
+    depth = [0.0] * 30
+    for _ in range(5):
+        depth += list(0.5 - 0.5 * np.cos(np.linspace(0, 2 * np.pi, 60))) + [0.0] * 15
+    kps3d = np.stack([place_on_floor(_fk(shape, {k: v * d for k, v in bottom.items()}), FEET) for d in depth])
+    # Seen from the side (x-z plane rotated): hips move forward/back, knees bend visibly.
+    xy = np.concatenate([kps3d[..., [2]] * 200 + 320, -kps3d[..., [1]] * 200 + 400, np.ones((len(depth), 33, 1))], -1)
+    rep = analyze_keypoints(xy, 30.0, exercise="squat")
+    assert rep.reps_total + sum(e.quality == "partial" for e in rep.rep_events) == 5
+    depth_cues = [c for c in rep.form_cues if c["cue"] == "squat_depth"]
+    assert len(depth_cues) == 5 and all(c["value"] > c["threshold"] for c in depth_cues)
+    assert depth_cues[0]["message"].startswith("Squat deeper")
