@@ -90,7 +90,7 @@ def build_app(args: argparse.Namespace):
             self.ids.message.text = ""
             self.worker = Worker(self.source, self._from_worker, self._error_from_worker, model=self.ids.model.text,
                                  smoothing=self.ids.smoothing.state == "down", mirror=args.mirror,
-                                 realtime=not args.no_realtime)
+                                 realtime=not args.no_realtime, exercise=self._picked_exercise())
             self.worker.start()
             self.running = True
 
@@ -109,6 +109,15 @@ def build_app(args: argparse.Namespace):
             self.dismiss_fall()
             if was:
                 self.start()
+
+        def _picked_exercise(self):
+            pick = self.ids.exercise_pick.text
+            return None if pick == "auto" else pick
+
+        def on_exercise_pick(self, text):
+            # The rep counter and form rules follow the chosen exercise from the next analysis.
+            if self.worker is not None:
+                self.worker.set_exercise(self._picked_exercise())
 
         def dismiss_fall(self):
             self.fall_visible = False
@@ -181,7 +190,9 @@ def build_app(args: argparse.Namespace):
                 self.state["falls"] = n_falls
             cues = summary.get("form_cues") or []
             if cues:
-                self.ids.cue.text = f"form: {cues[-1].get('message', '')}"
+                c = cues[-1]
+                self.ids.cue.text = f"form: {c.get('message', '')} ({c.get('value', 0):.2f} vs {c.get('threshold', 0):g})"
+                self.state["cues"] = [x["cue"] for x in cues]
             t = r["timings_ms"]
             self.ids.stats.text = (f"{r['fps']:.0f} fps  pose {t.get('pose', 0):.1f} ms  activity "
                                    f"{t.get('activity', 0):.2f} ms  dropped {r['dropped']}")
@@ -198,6 +209,8 @@ def build_app(args: argparse.Namespace):
 
         def build(self):
             self.root_view = RootView(self)
+            if args.exercise != "auto":
+                self.root_view.ids.exercise_pick.text = args.exercise
             if args.autostart:
                 Clock.schedule_once(lambda dt: self.root_view.start(), 0.2)
             if args.exit_after:
@@ -238,6 +251,8 @@ def build_app(args: argparse.Namespace):
             rv.state["message"] = rv.ids.message.text
             rv.state["reps_label"] = rv.ids.reps.text
             rv.state["fall_banner_visible"] = rv.fall_visible
+            rv.state["cue_label"] = rv.ids.cue.text
+            rv.state["exercise_label"] = rv.ids.exercise.text
             rv.stop()
             if args.state:
                 Path(args.state).write_text(json.dumps(rv.state))
@@ -257,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--screenshot")
     ap.add_argument("--state")
     ap.add_argument("--no-realtime", action="store_true")
+    ap.add_argument("--exercise", default="auto", help="auto | an exercise (fixes the rep counter and form rules)")
     ap.add_argument("--size", default=None, help="window size WxH (e.g. 1000x600, 480x800 for portrait)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")

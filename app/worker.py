@@ -24,9 +24,11 @@ class Worker(threading.Thread):
 
     def __init__(self, source: int | str | Path, on_result: Callable[[dict[str, Any]], None],
                  on_error: Callable[[str], None], *, model: str | None = None, smoothing: bool = True,
-                 mirror: bool = False, realtime: bool = True, num_threads: int = 1) -> None:
+                 mirror: bool = False, realtime: bool = True, num_threads: int = 1, exercise: str | None = None) -> None:
         super().__init__(daemon=True, name="posekit-worker")
         self.source, self.on_result, self.on_error = source, on_result, on_error
+        self.exercise = exercise
+        self.tracker = None
         self.model, self.smoothing, self.mirror, self.realtime, self.num_threads = model, smoothing, mirror, realtime, num_threads
         self._halt = threading.Event()
         self.frames = self.dropped = 0
@@ -34,6 +36,12 @@ class Worker(threading.Thread):
 
     def stop(self) -> None:
         self._halt.set()
+
+    def set_exercise(self, exercise: str | None) -> None:
+        """Fix the exercise (None: automatic); applies from the tracker's next analysis."""
+        self.exercise = exercise
+        if self.tracker is not None:
+            self.tracker.exercise = exercise  # one attribute store: safe across threads
 
     def run(self) -> None:
         try:
@@ -68,9 +76,10 @@ class Worker(threading.Thread):
         from posekit.draw import draw_pose
 
         cap, fps = self._open()
+        self.tracker = posekit.ActivityTracker(exercise=self.exercise)
         session = posekit.Session(posekit.PoseOptions(model=self.model, num_threads=self.num_threads,
                                                       smoothing=posekit.SmoothingOptions(enabled=self.smoothing)),
-                                  activity=posekit.ActivityTracker())
+                                  activity=self.tracker)
         t_start = time.perf_counter()
         index = -1
         last_t = t_start

@@ -7,6 +7,8 @@ Inputs (all produced in the same ``make bench`` run, under benchmarks/out/):
     pose_eval.json        python -m training.eval_pose (teacher + bundled students, held-back LSPET)
     activity_eval.json    python -m training.eval_activity
     parity_pose_student.json  python -m export.pose (copied from the export run)
+    parity_activity_*.json    python -m export.activity (copied from the export run)
+    activity_train_metrics.json  metrics.json of the activity training run (Penn Action test split)
 """
 
 from __future__ import annotations
@@ -70,6 +72,29 @@ def bench_table(b: dict) -> list[str]:
     if app is not None:
         rows.append(f"**Demo app frame loop (offscreen, default model, sample clip): median {app['extra_info']['app_loop_fps_median']} FPS** "
                     "(target >= 30).")
+    extra = {x["name"]: x.get("extra_info", {}) for x in b["benchmarks"]}
+    for name, v in sorted(by.items()):
+        if name.startswith("test_classifier_window_latency"):
+            rows.append(f"**Activity classifier {name.split('[')[1].rstrip(']')}: {v:.3f} ms per window** "
+                        "(target <= 0.3 ms at 1 thread; one window per 8 model frames = 16 video frames at 30 FPS).")
+    if "test_activity_layer_per_frame" in by:
+        rows.append(f"**Whole activity layer per frame (ActivityTracker.update, bundled classifier, steady state): "
+                    f"median {by['test_activity_layer_per_frame']:.3f} ms, mean "
+                    f"{next(x['stats']['mean'] for x in b['benchmarks'] if x['name'] == 'test_activity_layer_per_frame') * 1e3:.3f} ms** "
+                    "(target <= 0.5 ms; the mean includes the re-analysis every 15 frames).")
+    lin = extra.get("test_time_is_linear_in_video_length", {}).get("ms_per_frame")
+    if lin:
+        rows.append("**Time vs video length (Session + activity, sample clip looped): "
+                    + ", ".join(f"{k} frames {v:.2f} ms/frame" for k, v in lin.items()) + "** (flat = linear total time).")
+    rss = extra.get("test_peak_rss_of_a_long_run", {})
+    if rss:
+        rows.append(f"**Peak RSS, fresh process, Session + activity over {rss['frames']} frames: {rss['maxrss_mb']:.0f} MB** (target <= 150 MB).")
+    imp = extra.get("test_import_time", {})
+    if imp:
+        rows.append(f"**`import posekit`: {imp['import_posekit_s']:.3f} s** (numpy alone {imp['import_numpy_s']:.3f} s; target <= 0.3 s).")
+    size = extra.get("test_installed_runtime_size", {})
+    if size:
+        rows.append(f"**Installed runtime package: {size['total_kb']} kB** (models {size['models_kb']} kB, sample clip {size['sample_kb']} kB).")
     g = by.get("test_generate_one_10s_sequence")
     if g is not None:
         rows.append(f"**Synthetic generation: {g:.0f} ms per 10 s sequence -> 1,000 sequences ~ {g * 1000 / 2 / 60e3:.1f} min on 2 cores.**")
@@ -91,6 +116,73 @@ def pck_plot(ev: dict, png: Path) -> bool:
     ax.set_xlabel("threshold (x torso diameter)"); ax.set_ylabel("PCK"); ax.grid(alpha=0.3); ax.legend()
     ax.set_title("PCK vs threshold, held-back LSPET, human labels")
     fig.tight_layout(); fig.savefig(png, dpi=100); plt.close(fig)
+    return True
+
+
+def _plt():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
+
+
+def confusion_plot(pt: dict, png: Path, title: str) -> bool:
+    plt = _plt()
+    if plt is None:
+        return False
+    import numpy as np
+
+    cm = np.array(pt["confusion"], float)
+    norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(pt["classes"])), pt["classes"], rotation=45, ha="right")
+    ax.set_yticks(range(len(pt["classes"])), pt["classes"])
+    for i in range(len(cm)):
+        for j in range(len(cm)):
+            if cm[i, j]:
+                ax.text(j, i, int(cm[i, j]), ha="center", va="center", color="white" if norm[i, j] > 0.5 else "black", fontsize=8)
+    ax.set_xlabel("predicted"); ax.set_ylabel("true")
+    ax.set_title(f"Penn Action test, {title}: acc {pt['accuracy']:.3f}")
+    fig.tight_layout(); fig.savefig(png, dpi=100); plt.close(fig)
+    return True
+
+
+def rep_scatter(w: dict, png: Path) -> bool:
+    plt = _plt()
+    if plt is None:
+        return False
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    for cls in sorted({p["class"] for p in w["per_clip"]}):
+        pts = [p for p in w["per_clip"] if p["class"] == cls]
+        ax.scatter([p["true"] for p in pts], [p["pred"] for p in pts], label=cls, alpha=0.7)
+    m = max(max(p["true"] for p in w["per_clip"]), max(p["pred"] for p in w["per_clip"])) + 1
+    ax.plot([0, m], [0, m], "k--", lw=1); ax.set_xlabel("true reps (markers)"); ax.set_ylabel("posekit reps")
+    ax.set_title(f"WorkoutTracker: MAE {w['mae']:.2f}, OBO {w['obo']:.2f}"); ax.legend(fontsize=7)
+    fig.tight_layout(); fig.savefig(png, dpi=100); plt.close(fig)
+    return True
+
+
+def fall_timeline(u: dict, png: Path) -> bool:
+    plt = _plt()
+    if plt is None:
+        return False
+    tl = u["timeline"]
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.plot(tl["t"], tl["tilt"], label="torso tilt (deg)")
+    ax2 = ax.twinx()
+    ax2.plot(tl["t"], tl["hip_y"], color="tab:orange", label="hip height (torso lengths, down +)")
+    if tl.get("fall_prob"):
+        ax2.plot(tl["win_t"], tl["fall_prob"], color="tab:red", label="classifier P(fall)")
+    ax.axvline(u["labelled_onset_s"], color="k", ls="--", label="labelled onset")
+    for e in u["events"]:
+        ax.axvspan(e["onset_s"], e["impact_s"], color="tab:red", alpha=0.2)
+    ax.set_xlabel("s"); ax.set_title("URFD fall-01 from pixels: cues, events (shaded), labelled onset")
+    fig.legend(fontsize=7, loc="upper left"); fig.tight_layout(); fig.savefig(png, dpi=100); plt.close(fig)
     return True
 
 
@@ -139,6 +231,34 @@ def main() -> None:
                   f"{cmp['frames_with_pose']['mediapipe']} |", "",
                   f"posekit is **{cmp['speedup']:.1f}x** faster per frame; its limb keypoints agree with MediaPipe's "
                   f"within 0.2 torso diameters on **{cmp['pck0.2_vs_mediapipe']:.3f}** of limb joints.", ""]
+    tm = load("activity_train_metrics.json")
+    if tm:
+        lines += ["## Activity classifiers (Penn Action official test split + held-out synthetic)", "",
+                  "Command: `python -m training.train_activity --out RUN` then `python -m export.activity --run RUN "
+                  "--report benchmarks/out --install`. Penn Action accuracy is per clip (mean of its windows' "
+                  "probabilities) over its 6 exercises + other (every non-exercise Penn class).", "",
+                  "| model | params | Penn test acc (Keras) | Penn test acc (int8) | synthetic window acc | int8 ms/window @1 thr | @2 thr | int8 size kB |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for arch in ("motionbert", "lstm"):
+            m = tm.get(arch)
+            par = load(f"parity_activity_{arch}.json")
+            if not m:
+                continue
+            q = (par or {}).get("formats", {}).get("int8", {})
+            lat = q.get("latency_ms", {})
+            lines.append(f"| {arch} | {m['params']:,} | {m['penn_test']['accuracy']:.3f} | "
+                         f"{q.get('metrics', {}).get('penn_accuracy', float('nan')):.3f} | {m['synthetic']['accuracy']:.3f} | "
+                         f"{lat.get('1', float('nan')):.3f} | {lat.get('2', float('nan')):.3f} | {q.get('size_bytes', 0) / 1024:.0f} |")
+        lines.append("")
+        for arch in ("motionbert", "lstm"):
+            if arch in tm and confusion_plot(tm[arch]["penn_test"], HERE / f"confusion_{arch}.png", arch):
+                lines += [f"![Penn Action confusion, {arch}](confusion_{arch}.png)", ""]
+        for arch in ("motionbert", "lstm"):
+            par = load(f"parity_activity_{arch}.json")
+            if par:
+                from export.parity import markdown as pmd
+
+                lines += [pmd(par), ""]
     act = load("activity_eval.json")
     if act:
         lines += ["## Activity", "", "Command: `python -m training.eval_activity`.", "",
@@ -159,6 +279,17 @@ def main() -> None:
             w = act["workouttracker_reps"]
             lines += ["", f"WorkoutTracker reps from pixels ({w['clips']} clips with markers): MAE **{w['mae']:.3f}**, "
                           f"off-by-one accuracy **{w['obo']:.3f}** (targets: MAE <= 0.15, OBO >= 0.8)."]
+            if rep_scatter(w, HERE / "reps_scatter.png"):
+                lines += ["", "![WorkoutTracker reps, predicted vs true](reps_scatter.png)"]
+        if "urfd_video" in act and "timeline" in act["urfd_video"] and fall_timeline(act["urfd_video"], HERE / "fall_timeline.png"):
+            lines += ["", "![URFD fall-01 timeline](fall_timeline.png)"]
+        if "form_cues" in act:
+            lines += ["", "Form cues on synthetic sequences with injected faults (exercise given; seeds apart from the "
+                          "thresholds' tuning seeds; noisy 2D keypoints):", "",
+                      "| cue | true positives | false positives | missed | precision | recall |", "|---|---|---|---|---|---|"]
+            f = lambda v: "-" if v is None else f"{v:.2f}"
+            for cue, r in act["form_cues"].items():
+                lines.append(f"| {cue} | {r['tp']} | {r['fp']} | {r['fn']} | {f(r['precision'])} | {f(r['recall'])} |")
         lines.append("")
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {HERE / 'RESULTS.md'}")

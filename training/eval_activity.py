@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from posekit.activity import FallOptions, analyze_keypoints, detect_falls, normalise
+from posekit.activity import FallOptions, analyze_keypoints, detect_falls, normalise, to_body13
 
 from .paths import data_dir
 
@@ -156,13 +156,25 @@ def run_video(path: Path, right_half: bool = False, max_frames: int | None = Non
 
 
 def eval_urfd_video() -> dict[str, Any]:
+    from posekit.activity.classifier import bundled_classifier
+    from posekit.activity.labels import LABEL_ID
+
     kps, fps = run_video(data_dir() / "urfd" / "fall-01-cam0.mp4", right_half=True)
     rep = analyze_keypoints(kps, fps)
     onset = URFD_ONSET_FRAME / fps
     falls = [f.to_dict() for f in rep.falls]
     ok = len(rep.falls) == 1 and abs(rep.falls[0].onset_s - onset) <= 1.0
+    seq = normalise(to_body13(kps), fps)
+    timeline: dict[str, list[float]] = {"t": [round(float(v), 3) for v in seq.t],
+                                        "tilt": [round(float(v), 2) for v in np.nan_to_num(seq.tilt)],
+                                        "hip_y": [round(float(v), 3) for v in np.nan_to_num(seq.hip[:, 1])]}
+    clf = bundled_classifier()
+    if clf is not None:
+        times, _, probs = clf.classify(seq)
+        timeline["win_t"] = [round(float(v), 3) for v in times]
+        timeline["fall_prob"] = [round(float(v), 3) for v in probs[:, LABEL_ID["fall"]]]
     return {"labelled_onset_s": round(onset, 3), "events": falls, "one_event_within_1s": bool(ok),
-            "frames_with_pose": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps))}
+            "frames_with_pose": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps)), "timeline": timeline}
 
 
 def eval_workouttracker(limit: int | None = None) -> dict[str, Any]:
@@ -190,7 +202,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-videos", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    res: dict[str, Any] = {"fall_windows": eval_fall_windows(), "synthetic": eval_synthetic()}
+    res: dict[str, Any] = {"fall_windows": eval_fall_windows(), "synthetic": eval_synthetic(),
+                           "form_cues": eval_form_cues()}
+    log.info("form cues: %s", {k: (v["precision"], v["recall"]) for k, v in res["form_cues"].items()})
     log.info("synthetic: %s", res["synthetic"])
     log.info("fall windows: %s", res["fall_windows"])
     if not args.skip_videos:

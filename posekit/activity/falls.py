@@ -75,8 +75,15 @@ def horizontal_signal(seq: BodySequence, opts: FallOptions = FallOptions()) -> n
     return (np.nan_to_num(tilt, nan=0.0) > opts.lying_tilt) | wide
 
 
-def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions()) -> list[FallEvent]:
-    """Falls in a body sequence (offline; the streaming tracker calls this on a sliding buffer)."""
+def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
+                 fall_prob: tuple[np.ndarray, np.ndarray] | None = None) -> list[FallEvent]:
+    """Falls in a body sequence (offline; the streaming tracker calls this on a sliding buffer).
+
+    ``fall_prob``: the sequence classifier's P(fall) per window, as (window end times s, probs).
+    With it, a transition to lying that the motion rules find too slow or too shallow still counts
+    when the classifier is confident around it (threshold ``0.8 - 0.6 * sensitivity``) and the
+    person was upright before, dropped at least half the rules' descent, and stays down.
+    """
     n = len(seq.t)
     if n < int(RATE):
         return []
@@ -121,9 +128,17 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions()) -> list[F
         near = slice(max(top, impact - int(0.7 * RATE)), min(impact + int(0.3 * RATE), n))
         near_drop = float(np.max(dhip[near])) if near.stop > near.start else 0.0
         fast = near_drop >= 0.8 * scale and (tilt_speed >= opts.min_tilt_speed * scale or drop_speed >= 1.5 * scale)
-        if was_upright and fast and descent >= opts.min_descent * scale and confirmed:
+        p_fall = 0.0
+        if fall_prob is not None and len(fall_prob[0]):
+            near_w = (fall_prob[0] >= (top - 0.3 * RATE) / RATE) & (fall_prob[0] <= (impact + 1.5 * RATE) / RATE)
+            p_fall = float(fall_prob[1][near_w].max()) if near_w.any() else 0.0
+        by_rules = fast and descent >= opts.min_descent * scale
+        by_model = p_fall >= 0.8 - 0.6 * opts.sensitivity and descent >= 0.5 * opts.min_descent * scale
+        if was_upright and (by_rules or by_model) and confirmed:
             conf = float(np.clip(0.4 + 0.2 * min(tilt_speed / (opts.min_tilt_speed * scale), 2.0)
                                  + 0.15 * min(descent / opts.min_descent, 2.0) - 0.5 * min(motion, 0.5), 0.0, 1.0))
+            if fall_prob is not None:
+                conf = 0.5 * conf + 0.5 * p_fall
             moving = np.flatnonzero(dhip[top:impact + 1] > 0.3 * max(drop_speed, 1e-6))
             start = top + int(moving[0]) if len(moving) else top
             events.append(FallEvent(start / RATE, impact / RATE, conf))

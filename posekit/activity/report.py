@@ -161,12 +161,15 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     streaming tracker reuse window probabilities across overlapping buffers."""
     n = len(seq.t)
     labels = None
-    if exercise is not None:
-        labels = np.full(n, LABEL_ID[exercise])
-    elif classifier is not None:
+    fall_prob = None
+    if classifier is not None:
         times, ids, probs = classifier.classify(seq, classifier_opts, cache, t_offset_s)
         labels = frame_labels(times, ids, n, RATE)
-    falls = detect_falls(seq, fall_opts)
+        if "fall" in classifier.labels:
+            fall_prob = (times, probs[:, classifier.labels.index("fall")])
+    if exercise is not None:
+        labels = np.full(n, LABEL_ID[exercise])
+    falls = detect_falls(seq, fall_opts, fall_prob)
     # Reps are not counted across a fall, and the time on the floor after it must not dominate the
     # movement signal: those frames are blanked for counting.
     rep_seq = seq
@@ -248,7 +251,8 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
         layout: 'blazepose33', 'coco17', 'penn13', 'body13' or 'lsp14'.
         activity_model: bundled classifier name or .tflite path; None = the bundled default.
         classify: False skips the exercise classifier (generic 'exercise' segments, no form cues).
-        exercise: the exercise, when known (e.g. chosen by the user): skips the classifier.
+        exercise: the exercise, when known (e.g. chosen by the user): overrides the classifier's
+            exercise labels (the classifier still informs fall detection).
 
     Raises:
         InvalidInputError: wrong shape, unknown layout, bad fps, or no usable frame.
@@ -265,7 +269,7 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
         raise InvalidInputError("keypoints has no frame with coordinates (all NaN or zero)")
     seq = normalise(body, fps)
     clf = None
-    if classify and exercise is None:
+    if classify:
         clf = ActivityClassifier(activity_model) if activity_model is not None else bundled_classifier()
     return analyse_sequence(seq, len(body), fps, rep_options or RepOptions(), fall_options or FallOptions(),
                             clf, form_options or FormOptions(), exercise=exercise)

@@ -109,7 +109,7 @@ class ActivityTracker:
         seq = normalise(to_body13(kps, "blazepose33"), fps)
         offset = (ts[0] - self._t0) / 1000.0
         rep = analyse_sequence(seq, len(kps), fps, self.rep_options, self.fall_options,
-                               None if self.exercise else self.classifier, self.form_options,
+                               self.classifier, self.form_options,
                                self.classifier_options, self._cache, offset, exercise=self.exercise)
         self._label = str(rep.frame_labels[-1]) if len(rep.frame_labels) else "other"
         new_reps = []
