@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INPUT ?=
 OUT ?= out/sample
 
-.PHONY: run test bench mpref venv install-run install-dev label train-pose export-all clean
+.PHONY: run test bench mpref venv install-run install-dev label train-pose train-activity export-activity export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -42,7 +42,12 @@ label: install-dev
 	$(BIN)/python -m training.label --sources lspet videos --every 3
 train-pose: install-dev
 	$(BIN)/python -m training.train_pose --input-size 128 --epochs 18 --steps 250 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose
-export-all: install-dev
+train-activity: install-dev
+	$(BIN)/python -m training.train_activity --pretrain-epochs 6 --finetune-epochs 12 --lstm-epochs 16 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/activity
+export-activity: install-dev
+	$(BIN)/python -m export.activity --run $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/activity --report benchmarks/out --install
+	cp $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/activity/metrics.json benchmarks/out/activity_train_metrics.json
+export-all: install-dev export-activity
 	$(BIN)/python -m export.pose --run $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose --report benchmarks/out --install
 
 # MediaPipe Tasks reference baseline in its own environment (mediapipe pulls opencv-contrib).

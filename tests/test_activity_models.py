@@ -140,7 +140,14 @@ def test_form_cues_on_a_shallow_squat_set():
     # Seen from the side (x-z plane rotated): hips move forward/back, knees bend visibly.
     xy = np.concatenate([kps3d[..., [2]] * 200 + 320, -kps3d[..., [1]] * 200 + 400, np.ones((len(depth), 33, 1))], -1)
     rep = analyze_keypoints(xy, 30.0, exercise="squat")
+    # The same set at full depth draws no depth cue.
+    deep = {"l_hip_flex": 1.8, "r_hip_flex": 1.8, "l_knee": 2.0, "r_knee": 2.0, "torso_flex": 0.6}
+    k_deep = np.stack([place_on_floor(_fk(shape, {k: v * d for k, v in deep.items()}), FEET) for d in depth])
+    xy_deep = np.concatenate([k_deep[..., [2]] * 200 + 320, -k_deep[..., [1]] * 200 + 400, np.ones((len(depth), 33, 1))], -1)
+    deep_rep = analyze_keypoints(xy_deep, 30.0, exercise="squat")
+    assert deep_rep.reps_total == 5 and not [c for c in deep_rep.form_cues if c["cue"] == "squat_depth"]
     assert rep.reps_total + sum(e.quality == "partial" for e in rep.rep_events) == 5
     depth_cues = [c for c in rep.form_cues if c["cue"] == "squat_depth"]
-    assert len(depth_cues) == 5 and all(c["value"] > c["threshold"] for c in depth_cues)
+    assert len(depth_cues) == 5
+    assert all(c["comparison"] == "below" and c["value"] < c["threshold"] for c in depth_cues)
     assert depth_cues[0]["message"].startswith("Squat deeper")

@@ -45,37 +45,38 @@ def _nanmean(x, axis=None):
 
 
 # ----------------------------------------------------------------------------- rep signals
-# Each returns (T,) with NaN where the joints are missing; larger = nearer the rest position.
+# Each gives (T,) with NaN where the joints are missing; larger = nearer the rest position. They
+# only orient the movement signal, so they favour robust cues over precise ones.
 
-def _sig_squat(xy):  # hips high above the ankles at rest, low at the bottom
-    return _mid(xy, AN)[:, 1] - _mid(xy, HIP)[:, 1]
-
-
-def _sig_push(xy):  # shoulders far above the wrists at the top
-    return np.abs(_mid(xy, WR)[:, 1] - _mid(xy, SH)[:, 1])
+def _sig_squat(seq: BodySequence) -> np.ndarray:  # hips high at rest (global height: y down)
+    return -seq.hip[:, 1]
 
 
-def _sig_bench(xy):  # arms extended: wrists far from shoulders
-    d = _mid(xy, WR) - _mid(xy, SH)
+def _sig_push(seq: BodySequence) -> np.ndarray:  # shoulders far above the wrists at the top
+    return np.abs(_mid(seq.xy, WR)[:, 1] - _mid(seq.xy, SH)[:, 1])
+
+
+def _sig_bench(seq: BodySequence) -> np.ndarray:  # arms extended: wrists far from shoulders
+    d = _mid(seq.xy, WR) - _mid(seq.xy, SH)
     return np.hypot(d[:, 0], d[:, 1])
 
 
-def _sig_pull(xy):  # hanging: head far below the wrists (rest); pulled up: head near them
-    return _mid(xy, [HEAD])[:, 1] - _mid(xy, WR)[:, 1]
+def _sig_pull(seq: BodySequence) -> np.ndarray:  # hanging: head far below the wrists
+    return _mid(seq.xy, [HEAD])[:, 1] - _mid(seq.xy, WR)[:, 1]
 
 
-def _sig_situp(xy):  # lying: shoulders far from knees; up: near
-    d = _mid(xy, SH) - _mid(xy, KN)
+def _sig_situp(seq: BodySequence) -> np.ndarray:  # lying: shoulders far from knees
+    d = _mid(seq.xy, SH) - _mid(seq.xy, KN)
     return np.hypot(d[:, 0], d[:, 1])
 
 
-def _sig_jack(xy):  # arms down and feet together at rest
-    arms = _mid(xy, WR)[:, 1] - _mid(xy, [HEAD])[:, 1]
-    feet = np.abs(xy[:, AN[0], 0] - xy[:, AN[1], 0])
+def _sig_jack(seq: BodySequence) -> np.ndarray:  # arms down and feet together at rest
+    arms = _mid(seq.xy, WR)[:, 1] - _mid(seq.xy, [HEAD])[:, 1]
+    feet = np.abs(seq.xy[:, AN[0], 0] - seq.xy[:, AN[1], 0])
     return arms - feet
 
 
-REP_SIGNALS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+REP_SIGNALS: dict[str, Callable[[BodySequence], np.ndarray]] = {
     "squat": _sig_squat, "lunge": _sig_squat, "push_up": _sig_push, "bench_press": _sig_bench,
     "pull_up": _sig_pull, "sit_up": _sig_situp, "jumping_jack": _sig_jack,
 }
@@ -101,7 +102,7 @@ def exercise_signal(seq: BodySequence, exercise: str, smooth_s: float = 0.2) -> 
     fn = REP_SIGNALS.get(exercise)
     if fn is None:
         return None
-    ref = fn(seq.xy)
+    ref = fn(seq)
     ok = np.isfinite(ref)
     if ok.mean() < 0.5:
         return None
@@ -120,7 +121,8 @@ class FormOptions:
     rest (the rep's start); angles in degrees.
 
     Attributes:
-        squat_depth: hip height above the knees at the bottom, in thigh lengths; above it: "go lower".
+        squat_depth: fraction of the standing hip height (above the ankles) lost at the bottom;
+            below it: "go lower" (about 0.5 at thighs parallel).
         squat_torso_lean: torso lean from vertical at the bottom (side view; foreshortening in a front view).
         squat_knee_ratio: front view: knee spacing / ankle spacing at the bottom below this = knees caving.
         push_up_depth: shoulder-over-wrist height at the bottom as a fraction of the top's; above: "lower".
@@ -135,7 +137,7 @@ class FormOptions:
     7000-7039 (`training/eval_activity.py` validates them on other seeds, precision/recall per cue).
     """
 
-    squat_depth: float = 0.3
+    squat_depth: float = 0.33
     squat_torso_lean: float = 48.0
     squat_knee_ratio: float = 0.7
     push_up_depth: float = 0.72
@@ -196,6 +198,19 @@ def _lean_deg(xy_b: np.ndarray, xy_r: np.ndarray) -> float:
     return float(np.nanmax([tilt, short]))
 
 
+def _hip_height_loss(seq: BodySequence, start: int, bottom: int) -> float:
+    """Fraction of the standing hip height above the ankles lost at the bottom, in the sequence's
+    common frame of reference (view-independent for a level camera; ~0.5 at parallel)."""
+    def height(i: int) -> float:
+        g = seq.hip[i] + seq.xy[i] * seq.scale[i]
+        return float(_mid(g, AN)[1] - seq.hip[i, 1])
+
+    T = len(seq.xy)
+    rest = _nanmean([height(i) for i in range(max(0, start - 2), min(T, start + 3))])
+    low = _nanmean([height(i) for i in range(max(0, bottom - 2), min(T, bottom + 3))])
+    return float(1.0 - low / rest) if np.isfinite(rest) and rest > 1e-6 else float("nan")
+
+
 def _line_offset(xy: np.ndarray) -> tuple[float, float]:
     """Side-view body line: signed hip offset from the shoulder-ankle line (+ = below, i.e. sagging)
     as a fraction of the line's length, and the line's horizontal extent (torso lengths)."""
@@ -224,9 +239,7 @@ def rep_cues(seq: BodySequence, exercise: str, start: int, bottom: int, opts: Fo
             out.append(FormCue(t, exercise, name, MESSAGES[name], float(value), thr, "above" if above else "below"))
 
     if exercise == "squat":
-        thigh = _nanmean([np.hypot(*(xr[h] - xr[k])) for h, k in zip(HIP, KN)])
-        depth = (_mid(xb, KN)[1] - _mid(xb, HIP)[1]) / max(thigh, 1e-6)
-        cue("squat_depth", depth, opts.squat_depth, True)
+        cue("squat_depth", _hip_height_loss(seq, start, bottom), opts.squat_depth, False)
         cue("squat_torso_lean", _lean_deg(xb, xr), opts.squat_torso_lean, True)
         hip_w = abs(xr[HIP[0], 0] - xr[HIP[1], 0])
         if hip_w > 0.3:  # front-ish view: left/right separate horizontally

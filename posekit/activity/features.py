@@ -35,6 +35,8 @@ class BodySequence:
         torso: (T,) torso length per frame in source units.
         tilt: (T,) torso angle from image-vertical in degrees (0 upright, 90 horizontal).
         t: (T,) seconds.
+        scale: (T,) each frame's normalising length in the units of ``hip``, so that
+            ``hip + xy * scale`` places the joints in one frame of reference for the whole sequence.
     """
 
     xy: np.ndarray
@@ -44,6 +46,7 @@ class BodySequence:
     torso: np.ndarray
     tilt: np.ndarray
     t: np.ndarray
+    scale: np.ndarray
 
 
 def moving_average(x: np.ndarray, k: int) -> np.ndarray:
@@ -174,4 +177,5 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
     centred[outlier] = np.nan
     hip = np.where(outlier[:, None], np.nan, hip)
     tilt = np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1]))
-    return BodySequence(xy=centred, conf=np.clip(conf, 0, 1), mask=mask, hip=hip / ref, torso=torso, tilt=tilt, t=t)
+    return BodySequence(xy=centred, conf=np.clip(conf, 0, 1), mask=mask, hip=hip / ref, torso=torso, tilt=tilt, t=t,
+                        scale=scale / ref)

@@ -114,7 +114,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def _slice(seq: BodySequence, a: int, b: int) -> BodySequence:
     return dataclasses.replace(seq, xy=seq.xy[a:b], conf=seq.conf[a:b], mask=seq.mask[a:b], hip=seq.hip[a:b],
-                               torso=seq.torso[a:b], tilt=seq.tilt[a:b], t=seq.t[a:b])
+                               torso=seq.torso[a:b], tilt=seq.tilt[a:b], t=seq.t[a:b], scale=seq.scale[a:b])
 
 
 def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n: int) -> list[tuple[str, int, int]]:

@@ -151,6 +151,38 @@ def sample_clip(path: Path, seed: int = 7, fps: float = 30.0, size: tuple[int, i
     return truth
 
 
+def form_clip(path: Path, seed: int = 3, fps: float = 30.0, size: tuple[int, int] = (400, 300)) -> dict:
+    """A squat set seen from the side whose last three reps are too shallow (hips stay well above
+    the knees): for form-cue checks from pixels (app tests, README screenshot). Returns the truth."""
+    from posekit.video import VideoWriter
+
+    from .body import BodyShape
+    from .motions import FEET, _fk, place_on_floor
+
+    shape = BodyShape(height=1.75, girth=1.05)
+    deep = {"l_hip_flex": 1.8, "r_hip_flex": 1.8, "l_knee": 2.0, "r_knee": 2.0, "torso_flex": 0.6,
+            "l_sh_flex": 1.4, "r_sh_flex": 1.4}
+    shallow = {"l_hip_flex": 0.9, "r_hip_flex": 0.9, "l_knee": 1.0, "r_knee": 1.0, "torso_flex": 0.35,
+               "l_sh_flex": 1.4, "r_sh_flex": 1.4}
+    poses, bottoms = [{}] * int(fps), []
+    for bottom in (deep, deep, shallow, shallow, shallow):
+        w = 0.5 - 0.5 * np.cos(np.linspace(0, 2 * np.pi, int(2.2 * fps)))
+        bottoms.append(len(poses) + len(w) // 2)
+        poses += [{k: v * d for k, v in bottom.items()} for d in w] + [{}] * int(0.6 * fps)
+    kps = np.stack([place_on_floor(_fk(shape, a), FEET, 0.0) for a in poses])
+    rng = np.random.default_rng(seed)
+    cam = sample_camera(rng, kps, size, view="side", fill=(0.7, 0.7))
+    look = Look(skin=(224, 172, 105), shirt=(30, 110, 200), pants=(40, 50, 90), shoes=(230, 230, 230), hair=(40, 30, 20),
+                wall=((205, 210, 220), (160, 165, 180)), floor=((150, 120, 90), (125, 100, 75)), light=1.0)
+    frames = render_motion(kps, cam, shape, rng, look, noise=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w = VideoWriter(path, fps, size)
+    for f in frames:
+        w.write(f)
+    w.close()
+    return {"frames": len(kps), "fps": fps, "deep_bottoms": bottoms[:2], "shallow_bottoms": bottoms[2:]}
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path)
