@@ -100,3 +100,19 @@ def test_buildozer_spec_can_package_the_models():
     reqs = app["requirements"].split(",")
     assert "tflite-runtime" in reqs and "numpy" in reqs and any(r.startswith("kivy") for r in reqs)
     assert app["android.permissions"].strip() == "CAMERA"
+
+
+def test_chosen_exercise_counts_and_shows_a_form_cue(tmp_path):
+    """Exercise picker set to squat on a rendered side-view squat set whose last three reps are
+    shallow: the counter counts, the exercise label follows the choice and a form cue with its
+    measured value reaches the screen (from pixels, through the real pose model)."""
+    from training.synth.dataset import form_clip
+
+    clip = tmp_path / "form.mp4"
+    truth = form_clip(clip)
+    state, _ = run_app(tmp_path, clip, "--no-realtime", "--exercise", "squat")
+    assert state["message"] == ""
+    assert state["exercise_label"] == "exercise: squat"
+    assert abs(state["reps"] - (len(truth["deep_bottoms"]) + len(truth["shallow_bottoms"]))) <= 1
+    assert "squat_depth" in state.get("cues", [])
+    assert state["cue_label"].startswith("form: Squat deeper") and " vs 0.33)" in state["cue_label"]
