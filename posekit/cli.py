@@ -130,7 +130,7 @@ def _activity_stage(args: argparse.Namespace) -> Any:
         from .activity import ActivityTracker
     except ImportError:
         return None
-    return ActivityTracker()
+    return ActivityTracker(exercise=getattr(args, "exercise", None))
 
 
 def _hud(img: np.ndarray, r: Any, put_text: Any) -> None:
@@ -173,7 +173,8 @@ def analyze(args: argparse.Namespace) -> int:
     from .activity import analyze_keypoints, load_keypoints
 
     kps = load_keypoints(args.keypoints)
-    report = analyze_keypoints(kps, fps=args.fps, layout=args.layout)
+    report = analyze_keypoints(kps, fps=args.fps, layout=args.layout, exercise=args.exercise,
+                               activity_model=args.activity_model)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": args.fps, **report.summary()}
@@ -194,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--threads", type=int, default=1)
     r.add_argument("--no-smoothing", action="store_true")
     r.add_argument("--mirror", action="store_true", help="mirror frames (front cameras)")
+    r.add_argument("--exercise", help="the exercise, when known (default: classified)")
     r.add_argument("--max-frames", type=int)
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=run)
@@ -201,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("keypoints")
     a.add_argument("--fps", type=float, required=True)
     a.add_argument("--layout", default="blazepose33")
+    a.add_argument("--exercise", help="the exercise, when known (default: classified)")
+    a.add_argument("--activity-model", help="bundled activity model name or .tflite path")
     a.add_argument("--out", default="posekit_out")
     a.set_defaults(fn=analyze)
     i = sub.add_parser("info", help="bundled models: size, sha256, input, quantisation, accuracy")

@@ -136,6 +136,22 @@ def test_bad_keypoint_input(kps, layout, fps, msg):
     assert str(e.value) == msg
 
 
+def test_bad_exercise_and_form_options():
+    from posekit.activity import ActivityTracker
+    from posekit.activity.exercises import FormOptions
+
+    kps = make_sequence("squat", 5, seconds=4.0)[1]["noisy"]
+    msg = r"exercise must be one of \['squat', .*'plank'\] or None \(classify\), got 'burpee'"
+    with pytest.raises(InvalidInputError, match=msg):
+        analyze_keypoints(kps, 30.0, exercise="burpee")
+    with pytest.raises(InvalidInputError, match=r"exercise must be one of .* or None \(automatic\), got 'yoga'"):
+        ActivityTracker(exercise="yoga")
+    with pytest.raises(InvalidInputError, match=r"FormOptions.squat_depth must be a positive number, got -1"):
+        FormOptions(squat_depth=-1)
+    with pytest.raises(InvalidInputError, match=r"FormOptions.lunge_depth must be a positive number, got nan"):
+        FormOptions(lunge_depth=float("nan"))
+
+
 def test_bad_fall_sensitivity():
     with pytest.raises(InvalidInputError, match=r"FallOptions.sensitivity must be in \[0, 1\], got 2"):
         FallOptions(sensitivity=2)
@@ -155,7 +171,13 @@ def test_analyze_cli_writes_summary(tmp_path):
         assert main(["analyze", str(path), "--fps", "30", "--out", str(out)]) == 0
         s = json.loads((out / "summary.json").read_text())
         assert s["reps_total"] == analyze_keypoints(arr["noisy"], 30.0).reps_total
-        assert {"exercises", "falls", "rep_events"} <= set(s)
+        assert {"exercises", "falls", "rep_events", "form_cues"} <= set(s)
+    # A known exercise: segments carry its name, and the CLI flag reaches the analysis.
+    out = tmp_path / "squat"
+    assert main(["analyze", str(tmp_path / "kps.npy"), "--fps", "30", "--exercise", "squat", "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    assert s["exercises"] and {e["label"] for e in s["exercises"]} == {"squat"}
+    assert all(r["exercise"] == "squat" for r in s["rep_events"])
     with pytest.raises(InvalidInputError, match="keypoints file must be .npy, .npz or .json, got '.txt'"):
         bad = tmp_path / "k.txt"
         bad.write_text("x")
