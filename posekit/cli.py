@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import PosekitError
+from .errors import InvalidInputError, PosekitError
 
 log = logging.getLogger("posekit")
 
@@ -173,8 +173,15 @@ def analyze(args: argparse.Namespace) -> int:
     from .activity import analyze_keypoints, load_keypoints
 
     kps = load_keypoints(args.keypoints)
+    size = None
+    if args.image_size:
+        try:
+            w, h = (float(v) for v in args.image_size.lower().split("x"))
+        except ValueError:
+            raise InvalidInputError(f"--image-size must be WIDTHxHEIGHT (e.g. 640x480), got {args.image_size!r}") from None
+        size = (w, h)
     report = analyze_keypoints(kps, fps=args.fps, layout=args.layout, exercise=args.exercise,
-                               activity_model=args.activity_model)
+                               activity_model=args.activity_model, image_size=size)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": args.fps, **report.summary()}
@@ -205,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--layout", default="blazepose33")
     a.add_argument("--exercise", help="the exercise, when known (default: classified)")
     a.add_argument("--activity-model", help="bundled activity model name or .tflite path")
+    a.add_argument("--image-size", help="WIDTHxHEIGHT of the video, for coordinates normalised by image size")
     a.add_argument("--out", default="posekit_out")
     a.set_defaults(fn=analyze)
     i = sub.add_parser("info", help="bundled models: size, sha256, input, quantisation, accuracy")

@@ -152,6 +152,22 @@ def test_bad_exercise_and_form_options():
         FormOptions(lunge_depth=float("nan"))
 
 
+def test_image_size_restores_the_aspect_of_normalised_coordinates():
+    m, arr = make_sequence("fall", 21, seconds=8.0)
+    px = arr["kps2d"].copy()
+    w, h = 480, 360
+    norm = px.copy()
+    norm[..., 0] /= w
+    norm[..., 1] /= h
+    ref = analyze_keypoints(px, 30.0)
+    got = analyze_keypoints(norm, 30.0, image_size=(w, h))
+    assert len(ref.falls) == 1
+    assert [round(f.onset_s, 2) for f in got.falls] == [round(f.onset_s, 2) for f in ref.falls]
+    for bad in ((640,), (0, 480), "640x480", (640, True)):
+        with pytest.raises(InvalidInputError, match=r"image_size must be \(width, height\) with positive numbers"):
+            analyze_keypoints(norm, 30.0, image_size=bad)
+
+
 def test_bad_fall_sensitivity():
     with pytest.raises(InvalidInputError, match=r"FallOptions.sensitivity must be in \[0, 1\], got 2"):
         FallOptions(sensitivity=2)

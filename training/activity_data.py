@@ -136,8 +136,14 @@ class WindowSampler:
         return x, y
 
 
+#: Joint groups a source may lack for a whole sequence (MD4FD has no elbows, some exports no
+#: head or feet): BODY13 slots.
+MISSING_GROUPS = ((3, 4), (5, 6), (0,), (11, 12))
+
+
 def augment_windows(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Flip (L/R swap), small rotation, anisotropic scale, jitter, joint and frame dropout."""
+    """Flip (L/R swap), small rotation, anisotropic scale (coordinates normalised by a non-square
+    image), jitter, joint and frame dropout, and whole joint groups missing for the window."""
     x = x.copy()
     B = len(x)
     flip = rng.random(B) < 0.5
@@ -146,7 +152,7 @@ def augment_windows(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     ang = np.radians(rng.uniform(-12, 12, B))
     c, s = np.cos(ang)[:, None, None], np.sin(ang)[:, None, None]
     sx = rng.uniform(0.85, 1.15, B)[:, None, None]
-    sy = sx * rng.uniform(0.9, 1.1, B)[:, None, None]
+    sy = sx * rng.uniform(0.75, 1.33, B)[:, None, None]
     j = x[:, :, :13]
     xx, yy = j[..., 0].copy(), j[..., 1].copy()
     j[..., 0] = (c * xx - s * yy) * sx
@@ -155,6 +161,8 @@ def augment_windows(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     drop = rng.random(j.shape[:3]) < rng.uniform(0, 0.08, B)[:, None, None]
     fdrop = rng.random(j.shape[:2]) < rng.uniform(0, 0.05, B)[:, None]
     drop |= fdrop[..., None]
+    for b in np.flatnonzero(rng.random(B) < 0.2):
+        drop[b, :, list(MISSING_GROUPS[rng.integers(len(MISSING_GROUPS))])] = True
     j[drop] = 0.0
     j[..., :2] *= j[..., 2:3]  # unobserved joints stay exactly zero
     x[:, :, :13] = j

@@ -30,6 +30,11 @@ log = logging.getLogger("posekit.eval_activity")
 URFD_ONSET_FRAME = 83  # data README: falls on frames 83-112
 
 
+#: Video sizes of the MD4FD sources (their landmarks are normalised by image size): URFD 640x480,
+#: Le2i 320x240 (dataset documentation).
+MD4FD_IMAGE_SIZE = {"le2i": (320, 240), "urfd": (640, 480)}
+
+
 def md4fd_windows() -> dict[str, list[tuple[np.ndarray, int]]]:
     """Dataset -> [(body13 (90, 13, 3), label)]; MD4FD joints: face, shoulders, wrists, hips, knees, ankles."""
     d = data_dir() / "md4fd"
@@ -59,8 +64,8 @@ def eval_fall_windows(opts: FallOptions = FallOptions(), classify: bool = True) 
     ``classify=False``: rules only). Neither MD4FD set was used in training or tuning."""
     res = {}
     for name, items in md4fd_windows().items():
-        pred = np.array([len(analyze_keypoints(b, 30.0, layout="body13", fall_options=opts, classify=classify).falls) > 0
-                         for b, _ in items])
+        pred = np.array([len(analyze_keypoints(b, 30.0, layout="body13", fall_options=opts, classify=classify,
+                                               image_size=MD4FD_IMAGE_SIZE[name]).falls) > 0 for b, _ in items])
         y = np.array([lab for _, lab in items]) == 1
         res[name] = {"windows": int(len(y)), "falls": int(y.sum()),
                      "recall": float(pred[y].mean()) if y.any() else None,
@@ -206,6 +211,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     res: dict[str, Any] = {"fall_windows": eval_fall_windows(), "fall_windows_rules_only": eval_fall_windows(classify=False),
+                           "fall_windows_sensitivity": {str(s): eval_fall_windows(FallOptions(sensitivity=s))
+                                                        for s in (0.25, 0.5, 0.75, 1.0)},
                            "synthetic": eval_synthetic(),
                            "form_cues": eval_form_cues()}
     log.info("form cues: %s", {k: (v["precision"], v["recall"]) for k, v in res["form_cues"].items()})

@@ -241,7 +241,8 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
 def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepose33",
                       rep_options: RepOptions | None = None, fall_options: FallOptions | None = None,
                       form_options: FormOptions | None = None, activity_model: str | Path | None = None,
-                      classify: bool = True, exercise: str | None = None) -> ActivityReport:
+                      classify: bool = True, exercise: str | None = None,
+                      image_size: tuple[int, int] | None = None) -> ActivityReport:
     """Exercise segments, repetitions, form cues and falls in a keypoint sequence from any pose estimator.
 
     Args:
@@ -253,6 +254,9 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
         classify: False skips the exercise classifier (generic 'exercise' segments, no form cues).
         exercise: the exercise, when known (e.g. chosen by the user): overrides the classifier's
             exercise labels (the classifier still informs fall detection).
+        image_size: (width, height) of the source video when the coordinates are normalised by
+            image size (as MediaPipe's are): restores the true aspect ratio, which angles and the
+            "lying = wider than tall" test need. Ignored for pixel coordinates.
 
     Raises:
         InvalidInputError: wrong shape, unknown layout, bad fps, or no usable frame.
@@ -267,6 +271,15 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
     body = to_body13(keypoints, layout)
     if np.isnan(body[..., :2]).all():
         raise InvalidInputError("keypoints has no frame with coordinates (all NaN or zero)")
+    if image_size is not None:
+        ok = (isinstance(image_size, (tuple, list)) and len(image_size) == 2
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in image_size))
+        if not ok:
+            raise InvalidInputError(f"image_size must be (width, height) with positive numbers, got {image_size!r}")
+        if np.nanmax(np.abs(body[..., :2])) <= 2.0:  # normalised coordinates: back to pixels
+            body = body.copy()
+            body[..., 0] *= image_size[0]
+            body[..., 1] *= image_size[1]
     seq = normalise(body, fps)
     clf = None
     if classify:
