@@ -14,10 +14,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _run(tmp_path, *args):
+def _run(tmp_path, *args, source="sample"):
     state = tmp_path / "state.json"
     env = dict(os.environ, SDL_VIDEODRIVER="offscreen", KIVY_NO_ARGS="1")
-    subprocess.run([sys.executable, "-m", "app", "--source", "sample", "--autostart", "--state", str(state),
+    subprocess.run([sys.executable, "-m", "app", "--source", source, "--autostart", "--state", str(state),
                     "--size", "1000x600", *args], cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
     return json.loads(state.read_text())
 
@@ -36,5 +36,12 @@ def test_app_frame_loop_fps(benchmark, tmp_path):
     assert result["fall_banner_visible"]
     if os.environ.get("POSEKIT_SAVE_SCREENSHOTS"):
         shutil.copy(result["screenshot"], REPO / "benchmarks" / "app_fall.png")
-        mid = _run(tmp_path, "--exit-after", "9", "--screenshot", str(tmp_path / "exercise.png"))
-        shutil.copy(mid["screenshot"], REPO / "benchmarks" / "app_exercise.png")
+        # Exercise screenshot: the rendered side-view squat set whose last reps are too shallow
+        # (exercise recognised automatically; the form cue comes from the pose model's keypoints).
+        from training.synth.dataset import form_clip
+
+        clip = tmp_path / "form.mp4"
+        form_clip(clip)
+        ex = _run(tmp_path, "--no-realtime", "--exit-when-done", "--screenshot", str(tmp_path / "exercise.png"),
+                  source=str(clip))
+        shutil.copy(ex["screenshot"], REPO / "benchmarks" / "app_exercise.png")
