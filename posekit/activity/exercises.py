@@ -35,7 +35,13 @@ AN = [_B[Keypoint.LEFT_ANKLE], _B[Keypoint.RIGHT_ANKLE]]
 
 
 def _mid(xy: np.ndarray, idx: list[int]) -> np.ndarray:
-    return _nanmean(xy[:, idx], axis=1) if xy.ndim == 3 else _nanmean(xy[idx], axis=0)
+    """Mean of the joints ``idx`` that are present (NaN when none is), over the joint axis."""
+    pts = xy[:, idx] if xy.ndim == 3 else xy[idx]
+    axis = 1 if xy.ndim == 3 else 0
+    ok = np.isfinite(pts)
+    n = ok.sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, pts, 0.0).sum(axis=axis) / np.where(n > 0, n, np.nan)
 
 
 def _nanmean(x, axis=None):
@@ -201,13 +207,13 @@ def _lean_deg(xy_b: np.ndarray, xy_r: np.ndarray) -> float:
 def _hip_height_loss(seq: BodySequence, start: int, bottom: int) -> float:
     """Fraction of the standing hip height above the ankles lost at the bottom, in the sequence's
     common frame of reference (view-independent for a level camera; ~0.5 at parallel)."""
-    def height(i: int) -> float:
-        g = seq.hip[i] + seq.xy[i] * seq.scale[i]
-        return float(_mid(g, AN)[1] - seq.hip[i, 1])
+    def height(a: int, b: int) -> float:  # mean over frames [a, b)
+        ankles = _mid(seq.xy[a:b], AN)[:, 1] * seq.scale[a:b]  # ankle height below the hips
+        return float(_nanmean(ankles))
 
     T = len(seq.xy)
-    rest = _nanmean([height(i) for i in range(max(0, start - 2), min(T, start + 3))])
-    low = _nanmean([height(i) for i in range(max(0, bottom - 2), min(T, bottom + 3))])
+    rest = height(max(0, start - 2), min(T, start + 3))
+    low = height(max(0, bottom - 2), min(T, bottom + 3))
     return float(1.0 - low / rest) if np.isfinite(rest) and rest > 1e-6 else float("nan")
 
 

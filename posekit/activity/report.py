@@ -154,11 +154,12 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
                      fall_opts: FallOptions = FallOptions(), classifier: ActivityClassifier | None = None,
                      form_opts: FormOptions = FormOptions(), classifier_opts: ClassifierOptions = ClassifierOptions(),
                      cache: dict[int, np.ndarray] | None = None, t_offset_s: float = 0.0,
-                     exercise: str | None = None) -> ActivityReport:
+                     exercise: str | None = None, cues_after_s: float = -1.0) -> ActivityReport:
     """The offline analysis behind :func:`analyze_keypoints` and the streaming tracker.
 
     ``exercise`` fixes the exercise instead of classifying it; ``cache``/``t_offset_s`` let the
-    streaming tracker reuse window probabilities across overlapping buffers."""
+    streaming tracker reuse window probabilities across overlapping buffers, and ``cues_after_s``
+    skips form cues for reps whose bottom it has already judged."""
     n = len(seq.t)
     labels = None
     fall_prob = None
@@ -222,7 +223,7 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
             events.append(RepEvent(c.times()[2], name, "partial" if c.partial else "full", *c.times()))
             # Partial reps get cues too ("go lower" is what a too-shallow rep needs), unless they
             # are mere twitches.
-            if not c.partial or c.amplitude >= 0.3 * typical:
+            if (not c.partial or c.amplitude >= 0.3 * typical) and c.bottom / RATE > cues_after_s:
                 cues += rep_cues(rep_seq, name, c.start, c.bottom, form_opts)
     events.sort(key=lambda r: r.t_s)
     t = np.arange(n_source) / fps
