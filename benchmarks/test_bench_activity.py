@@ -113,7 +113,12 @@ with posekit.Session(activity=ActivityTracker()) as s:
                 if i == n:
                     break
     summary = s.summary()
-print(json.dumps({"maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "frames": n}))
+# VmHWM: this process's own peak (ru_maxrss survives exec and would count the forking parent's).
+try:
+    peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+except OSError:
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"maxrss_mb": peak_kb / 1024, "frames": n}))
 """
 
 

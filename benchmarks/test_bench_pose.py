@@ -64,6 +64,19 @@ def test_invoke_latency_one_thread(benchmark, name, shared):
     RESULTS[f"invoke_{name}_ms"] = _median_ms(benchmark)
 
 
+@pytest.mark.parametrize("name", ["student_int8", "student_float16", "teacher", "teacher_detector"])
+def test_invoke_latency_two_threads(benchmark, name, shared):
+    """Same interpreter, two threads; the MediaPipe person detector (pose_detection.tflite) too."""
+    from posekit.runtime import TFLiteModel
+
+    mp = shared / "models" / "mediapipe"
+    path = {"teacher": mp / "pose_landmark_full.tflite", "teacher_detector": mp / "pose_detection.tflite"}.get(name)
+    net = TFLiteModel(str(path) if path else f"pose_{name}", num_threads=2)
+    d = net.inputs[0]
+    net.run(np.random.default_rng(0).random(d["shape"]).astype(np.float32))
+    benchmark(net.invoke_only)
+
+
 def _median_invoke_ms(model: PoseModel, n: int) -> float:
     import statistics
     import time

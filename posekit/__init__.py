@@ -6,7 +6,7 @@ Example:
     >>> result.xy[posekit.Keypoint.NOSE]
 """
 
-from .activity import ActivityReport, ActivityTracker, analyze_keypoints
+from .activity import ActivityReport, ActivityTracker, FallOptions, FormOptions, RepOptions, analyze_keypoints
 from .api import estimate
 from .errors import InvalidInputError, MissingDependencyError, ModelError, PosekitError
 from .keypoints import Keypoint
@@ -20,7 +20,7 @@ from .types import FrameResult, PoseResult
 __version__ = "0.1.0"
 
 __all__ = [
-    "estimate", "analyze_keypoints", "ActivityReport", "ActivityTracker", "PoseTracker", "Session", "PoseModel", "PoseResult", "FrameResult", "Roi",
+    "estimate", "analyze_keypoints", "ActivityReport", "ActivityTracker", "FallOptions", "FormOptions", "RepOptions", "PoseTracker", "Session", "PoseModel", "PoseResult", "FrameResult", "Roi",
     "PoseOptions", "SmoothingOptions", "Keypoint", "PosekitError", "InvalidInputError",
     "ModelError", "MissingDependencyError", "__version__",
 ]

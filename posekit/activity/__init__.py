@@ -1,11 +1,13 @@
-"""Activity analysis: repetitions (class-agnostic), falls, and streaming for Session."""
+"""Activity analysis: exercise recognition, repetitions, form cues, falls, and streaming for Session."""
 
+from .classifier import ActivityClassifier, ClassifierOptions
+from .exercises import FormOptions
 from .falls import FallEvent, FallOptions, detect_falls
 from .features import BodySequence, normalise, to_body13
 from .report import ActivityReport, ExerciseSegment, RepEvent, analyze_keypoints, load_keypoints
 from .reps import RepOptions, count_reps
 from .tracker import ActivityTracker
 
-__all__ = ["ActivityReport", "ActivityTracker", "BodySequence", "ExerciseSegment", "FallEvent", "FallOptions",
+__all__ = ["ActivityClassifier", "ActivityReport", "ActivityTracker", "ClassifierOptions", "FormOptions", "BodySequence", "ExerciseSegment", "FallEvent", "FallOptions",
            "RepEvent", "RepOptions", "analyze_keypoints", "count_reps", "detect_falls", "load_keypoints",
            "normalise", "to_body13"]
