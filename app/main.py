@@ -68,7 +68,7 @@ def build_app(args: argparse.Namespace):
         fall_visible = BooleanProperty(False)
         exercise_choices = ListProperty(["auto", *EXERCISES])
         model_choices = ListProperty(bundled_model_names("pose"))
-        default_model = StringProperty(default_model_name("pose"))
+        default_model = StringProperty(args.model or default_model_name("pose"))
 
         def __init__(self, app, **kw):
             super().__init__(**kw)
@@ -273,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--state")
     ap.add_argument("--no-realtime", action="store_true")
     ap.add_argument("--exercise", default="auto", help="auto | an exercise (fixes the rep counter and form rules)")
+    ap.add_argument("--model", help="bundled pose model to start with (default: the manifest's default)")
     ap.add_argument("--size", default=None, help="window size WxH (e.g. 1000x600, 480x800 for portrait)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")

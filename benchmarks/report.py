@@ -70,7 +70,8 @@ def bench_table(b: dict) -> list[str]:
                     "this shared 2-core machine moves the median by 2x between runs).")
     app = next((x for x in b["benchmarks"] if x["name"] == "test_app_frame_loop_fps"), None)
     if app is not None:
-        rows.append(f"**Demo app frame loop (offscreen, default model, sample clip): median {app['extra_info']['app_loop_fps_median']} FPS** "
+        rows.append(f"**Demo app frame loop (offscreen, {app['extra_info'].get('model', 'default model')} + int8 activity classifier, "
+                    f"sample clip): median {app['extra_info']['app_loop_fps_median']} FPS** "
                     "(target >= 30).")
     two = {n.split("[")[1].rstrip("]"): v for n, v in by.items() if n.startswith("test_invoke_latency_two_threads")}
     if two:

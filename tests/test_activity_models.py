@@ -89,7 +89,7 @@ def test_tiny_training_and_export_of_both_architectures(shared_data, tmp_path):
     assert m["lstm"]["penn_test"]["classes"][-1] == "other"
     assert np.array(m["lstm"]["penn_test"]["confusion"]).sum() == m["lstm"]["penn_test"]["clips"]
     reps = export(tmp_path / "run", tmp_path / "export", data={"penn": penn, "synth": synth},
-                  formats=("float32", "int8"), parity_n=8)
+                  formats=("float32", "int8"), parity_n=8, rep_metric=False)
     for arch, rep in reps.items():
         assert rep["formats"]["float32"]["max_abs_diff"] < 1e-4, arch
         assert rep["formats"]["onnx"]["max_abs_diff"] < 1e-4, arch
@@ -151,3 +151,15 @@ def test_form_cues_on_a_shallow_squat_set():
     assert len(depth_cues) == 5
     assert all(c["comparison"] == "below" and c["value"] < c["threshold"] for c in depth_cues)
     assert depth_cues[0]["message"].startswith("Squat deeper")
+
+
+@needs_bundled
+def test_export_rep_count_metric_runs_the_full_analysis_with_a_model_file():
+    from pathlib import Path
+
+    import posekit
+    from export.activity import rep_count_mae
+
+    path = Path(posekit.__file__).parent / "models" / "activity_lstm_int8.tflite"
+    mae = rep_count_mae(path, n_per_kind=1)
+    assert 0.0 <= mae <= 0.3
