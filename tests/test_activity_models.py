@@ -163,3 +163,17 @@ def test_export_rep_count_metric_runs_the_full_analysis_with_a_model_file():
     path = Path(posekit.__file__).parent / "models" / "activity_lstm_int8.tflite"
     mae = rep_count_mae(path, n_per_kind=1)
     assert 0.0 <= mae <= 0.3
+
+
+@needs_bundled
+def test_tracker_model_selection():
+    from pathlib import Path
+
+    import posekit
+    from posekit.activity import ActivityTracker
+
+    path = Path(posekit.__file__).parent / "models" / "activity_motionbert_float16.tflite"
+    assert ActivityTracker(activity_model=path).classifier.name == str(path)
+    assert ActivityTracker(activity_model="activity_motionbert_float16").classifier.name == "activity_motionbert_float16"
+    assert ActivityTracker(activity_model=False).classifier is None
+    assert ActivityTracker().classifier.name == "activity_lstm_int8"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ class ActivityTracker:
 
     def __init__(self, window_s: float = 20.0, every: int = 20, rep_options: RepOptions | None = None,
                  fall_options: FallOptions | None = None, form_options: FormOptions | None = None,
-                 activity_model: str | bool | None = None, exercise: str | None = None,
+                 activity_model: str | os.PathLike[str] | bool | None = None, exercise: str | None = None,
                  classifier_options: ClassifierOptions | None = None) -> None:
         from ..errors import InvalidInputError
         from ..runtime import bundled_model_names
@@ -54,7 +55,7 @@ class ActivityTracker:
         self.classifier: ActivityClassifier | None = None
         if activity_model is not False and (activity_model is not None or bundled_model_names("activity")):
             # Its own interpreter: a tracker may live on a worker thread.
-            self.classifier = ActivityClassifier(activity_model if isinstance(activity_model, str) else None)
+            self.classifier = ActivityClassifier(None if activity_model in (None, True) else activity_model)
         self.reset()
 
     def reset(self) -> None:
