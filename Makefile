@@ -43,7 +43,7 @@ label: install-dev
 train-pose: install-dev
 	$(BIN)/python -m training.train_pose --input-size 128 --epochs 18 --steps 250 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose
 train-activity: install-dev
-	$(BIN)/python -m training.train_activity --pretrain-epochs 6 --finetune-epochs 12 --lstm-epochs 16 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/activity
+	$(BIN)/python -m training.train_activity --pretrain-epochs 6 --finetune-epochs 12 --lstm-epochs 150 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/activity
 export-activity: install-dev
 	$(BIN)/python -m export.activity --run $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/activity --report benchmarks/out --install
 	cp $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/activity/metrics.json benchmarks/out/activity_train_metrics.json
