@@ -108,12 +108,8 @@ def bench_table(b: dict) -> list[str]:
 
 
 def pck_plot(ev: dict, png: Path) -> bool:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = _plt()
+    if plt is None:
         return False
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for name, m in ev["models"].items():

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from posekit.activity import FallOptions, analyze_keypoints, detect_falls, normalise, to_body13
+from posekit.activity import FallOptions, analyze_keypoints, normalise, to_body13
 
 from .paths import data_dir
 

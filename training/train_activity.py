@@ -14,7 +14,6 @@ reused when present.
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import json
 import logging
@@ -26,7 +25,7 @@ import numpy as np
 
 from posekit.activity.labels import LABEL_ID, LABELS
 
-from .activity_data import (PENN_MAP, SYNTH_KINDS, WindowSampler, cached, load_penn, penn_eval_windows,
+from .activity_data import (PENN_MAP, WindowSampler, cached, load_penn, penn_eval_windows,
                             synth_sequences, window_label)
 
 log = logging.getLogger("posekit.train_activity")

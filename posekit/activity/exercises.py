@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..keypoints import BODY13, Keypoint
-from .features import RATE, BodySequence, moving_average
+from .features import RATE, BodySequence
 
 _B = {kp: i for i, kp in enumerate(BODY13)}
 HEAD = _B[Keypoint.NOSE]

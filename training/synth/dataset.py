@@ -117,13 +117,26 @@ def montage(png: Path, seed: int = 0, size: tuple[int, int] = (320, 240)) -> Non
     cv2.imwrite(str(png), np.concatenate(rows, 0)[:, :, ::-1])
 
 
+def _write_clip(path: Path, kps: np.ndarray, cam, shape, rng: np.random.Generator, shirt: tuple[int, int, int],
+                fps: float, size: tuple[int, int]) -> None:
+    """Render a motion with the bundled clips' fixed look (no sensor noise) and write it as a video."""
+    from posekit.video import VideoWriter
+
+    look = Look(skin=(224, 172, 105), shirt=shirt, pants=(40, 50, 90), shoes=(230, 230, 230), hair=(40, 30, 20),
+                wall=((205, 210, 220), (160, 165, 180)), floor=((150, 120, 90), (125, 100, 75)), light=1.0)
+    frames = render_motion(kps, cam, shape, rng, look, noise=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w = VideoWriter(path, fps, size)
+    for f in frames:
+        w.write(f)
+    w.close()
+
+
 def sample_clip(path: Path, seed: int = 7, fps: float = 30.0, size: tuple[int, int] = (400, 300)) -> dict:
     """The bundled sample: squats, then a forward fall, one person, one fixed oblique camera.
 
     Deterministic for a seed. Returns the ground truth (rep bottoms, fall onset/impact in frames).
     """
-    from posekit.video import VideoWriter
-
     from .body import BodyShape
     from .motions import fall, squat
 
@@ -136,14 +149,7 @@ def sample_clip(path: Path, seed: int = 7, fps: float = 30.0, size: tuple[int, i
     fk = fl.kps3d + np.array([offset[0], 0.0, offset[1]])
     kps = np.concatenate([sq.kps3d, fk])
     cam = sample_camera(np.random.default_rng(seed + 2), kps, size, view="oblique", fill=(0.7, 0.7))
-    look = Look(skin=(224, 172, 105), shirt=(200, 40, 60), pants=(40, 50, 90), shoes=(230, 230, 230), hair=(40, 30, 20),
-                wall=((205, 210, 220), (160, 165, 180)), floor=((150, 120, 90), (125, 100, 75)), light=1.0)
-    frames = render_motion(kps, cam, shape, rng, look, noise=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    w = VideoWriter(path, fps, size)
-    for f in frames:
-        w.write(f)
-    w.close()
+    _write_clip(path, kps, cam, shape, rng, (200, 40, 60), fps, size)
     n_sq = len(sq.kps3d)
     truth = {"frames": len(kps), "fps": fps, "squat_reps": sum(not r.partial for r in sq.reps),
              "rep_bottoms": [r.bottom for r in sq.reps if not r.partial],
@@ -154,8 +160,6 @@ def sample_clip(path: Path, seed: int = 7, fps: float = 30.0, size: tuple[int, i
 def form_clip(path: Path, seed: int = 3, fps: float = 30.0, size: tuple[int, int] = (400, 300)) -> dict:
     """A squat set seen from the side whose last three reps are too shallow (hips stay well above
     the knees): for form-cue checks from pixels (app tests, README screenshot). Returns the truth."""
-    from posekit.video import VideoWriter
-
     from .body import BodyShape
     from .motions import FEET, _fk, place_on_floor
 
@@ -172,14 +176,7 @@ def form_clip(path: Path, seed: int = 3, fps: float = 30.0, size: tuple[int, int
     kps = np.stack([place_on_floor(_fk(shape, a), FEET, 0.0) for a in poses])
     rng = np.random.default_rng(seed)
     cam = sample_camera(rng, kps, size, view="side", fill=(0.7, 0.7))
-    look = Look(skin=(224, 172, 105), shirt=(30, 110, 200), pants=(40, 50, 90), shoes=(230, 230, 230), hair=(40, 30, 20),
-                wall=((205, 210, 220), (160, 165, 180)), floor=((150, 120, 90), (125, 100, 75)), light=1.0)
-    frames = render_motion(kps, cam, shape, rng, look, noise=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    w = VideoWriter(path, fps, size)
-    for f in frames:
-        w.write(f)
-    w.close()
+    _write_clip(path, kps, cam, shape, rng, (30, 110, 200), fps, size)
     return {"frames": len(kps), "fps": fps, "deep_bottoms": bottoms[:2], "shallow_bottoms": bottoms[2:]}
 
 
