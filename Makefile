@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INPUT ?=
 OUT ?= out/sample
+RUNS ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/runs
 
 .PHONY: run test bench mpref venv install-run install-dev label train-pose train-activity export-activity export-all clean
 
@@ -33,7 +34,7 @@ bench: install-dev
 	mkdir -p benchmarks/out
 	POSEKIT_SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest -q benchmarks --benchmark-only --benchmark-json=benchmarks/out/bench.json
 	$(BIN)/python -m training.eval_pose --teacher --model pose_student_int8 --model pose_student_float16 --out benchmarks/out
-	$(BIN)/python -m training.eval_activity --out benchmarks/out
+	$(BIN)/python -m training.eval_activity --out benchmarks/out $(if $(wildcard $(RUNS)/falls_without_le2i),--fall-folds $(RUNS))
 	-$(MAKE) mpref
 	$(BIN)/python benchmarks/report.py
 
@@ -41,14 +42,21 @@ bench: install-dev
 label: install-dev
 	$(BIN)/python -m training.label --sources lspet videos --every 3
 train-pose: install-dev
-	$(BIN)/python -m training.train_pose --input-size 128 --epochs 18 --steps 250 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose
+	$(BIN)/python -m training.train_pose --input-size 128 --epochs 18 --steps 250 --out $(RUNS)/pose
+# Activity: (1) both architectures on Penn Action + synthetic; (2) the LSTM fine-tuned with real
+# MD4FD fall / daily-activity windows: once per held-out set (the cross-dataset folds the fall
+# figures come from) and once on both sets (what ships).
+FALLS_FT := --pretrain-epochs 0 --finetune-epochs 0 --lstm-epochs 30 --lr 5e-4 --init-from $(RUNS)/activity
 train-activity: install-dev
-	$(BIN)/python -m training.train_activity --pretrain-epochs 6 --finetune-epochs 12 --lstm-epochs 150 --out $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/activity
+	$(BIN)/python -m training.train_activity --pretrain-epochs 6 --finetune-epochs 12 --lstm-epochs 150 --out $(RUNS)/activity
+	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd urfd --out $(RUNS)/falls_without_le2i
+	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd le2i --out $(RUNS)/falls_without_urfd
+	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd le2i,urfd --out $(RUNS)/activity_falls
 export-activity: install-dev
-	$(BIN)/python -m export.activity --run $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/activity --report benchmarks/out --install
-	cp $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/activity/metrics.json benchmarks/out/activity_train_metrics.json
+	$(BIN)/python -m export.activity --run $(RUNS)/activity_falls --report benchmarks/out --install
+	cp $(RUNS)/activity_falls/metrics.json benchmarks/out/activity_train_metrics.json
 export-all: install-dev export-activity
-	$(BIN)/python -m export.pose --run $${POSEKIT_CACHE:-$$HOME/.cache/posekit}/runs/pose --report benchmarks/out --install
+	$(BIN)/python -m export.pose --run $(RUNS)/pose --report benchmarks/out --install
 
 # MediaPipe Tasks reference baseline in its own environment (mediapipe pulls opencv-contrib).
 MP_VIDEO ?= ../shared/data/workouttracker/videos/squats/squat_11.mp4

@@ -77,25 +77,49 @@ def rep_count_mae(model_path: Path, n_per_kind: int = 4, seed: int = 910_000) ->
     return float(np.mean(errs))
 
 
+def training_data(cfg: dict[str, Any]) -> dict[str, list]:
+    """{'penn': clips, 'synth': sequences} of a run's config, from the dataset cache."""
+    from training.activity_data import cached, load_penn, synth_sequences
+
+    return {"penn": cached(f"penn_{cfg.get('penn_limit')}", lambda: load_penn(limit=cfg.get("penn_limit"))),
+            "synth": cached(f"synth_{cfg['synth_per_kind']}_{cfg['synth_seconds']}",
+                            lambda: synth_sequences(cfg["synth_per_kind"], seconds=cfg["synth_seconds"]))}
+
+
+def calibration_windows(data: dict[str, list]) -> np.ndarray:
+    """The int8 calibration set: un-augmented training windows, seed 0."""
+    from training.activity_data import WindowSampler
+
+    train_clips = [p for p in data["penn"] if p["split"] == "train"]
+    return WindowSampler(train_clips, data["synth"], seed=0).sample(CALIB_N, augment=False)[0]
+
+
+def export_lstm(run: Path, path: Path) -> Path:
+    """Just the LSTM in its shipped format (int8, same calibration as :func:`export`): for
+    evaluating a run, e.g. a cross-dataset fold, through the runtime without a full export."""
+    model = load_models(run)["lstm"]
+    calib = calibration_windows(training_data(json.loads((run / "config.json").read_text())))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(tfl.convert(model, INPUT_SHAPE, SHIP["lstm"], lambda: ([c[None]] for c in calib), ("probs",),
+                                 float_ops=FLOAT_OPS))
+    return path
+
+
 def export(run: Path, out: Path, data: dict[str, list] | None = None, install: bool = False,
            report_dir: Path | None = None, with_onnx: bool = True, parity_n: int = 64,
            formats: tuple[str, ...] = ("float32", "float16", "int8"), rep_metric: bool = True) -> dict[str, Any]:
     """Export both architectures; ``data`` = {'penn': clips, 'synth': sequences} (loaded from the
     cache when None). Returns {arch: parity report}."""
-    from training.activity_data import WindowSampler, cached, load_penn, synth_sequences
+    from training.activity_data import WindowSampler
     from training.train_activity import penn_clip_eval
 
     from .pose import onnx_runner
 
     models = load_models(run)
     cfg = models["config"]
-    if data is None:
-        data = {"penn": cached(f"penn_{cfg.get('penn_limit')}", lambda: load_penn(limit=cfg.get("penn_limit"))),
-                "synth": cached(f"synth_{cfg['synth_per_kind']}_{cfg['synth_seconds']}",
-                                lambda: synth_sequences(cfg["synth_per_kind"], seconds=cfg["synth_seconds"]))}
-    train_clips = [p for p in data["penn"] if p["split"] == "train"]
+    data = data or training_data(cfg)
     test_clips = [p for p in data["penn"] if p["split"] == "test" and p["speed"] == 1.0]
-    calib, _ = WindowSampler(train_clips, data["synth"], seed=0).sample(CALIB_N, augment=False)
+    calib = calibration_windows(data)
     held, _ = WindowSampler(test_clips, [], seed=1, penn_frac=1.0).sample(parity_n, augment=False) if test_clips \
         else (calib[:parity_n], None)
     out.mkdir(parents=True, exist_ok=True)
@@ -158,10 +182,10 @@ def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run:
                          if q == "int8" else None),
             params=reports[arch]["params"],
             training={"data": "Penn Action official train split (human joint labels) + synthetic motion "
-                              f"({cfg['synth_per_kind']} sequences per kind x 16 kinds)",
-                      "config": cfg, "commit": tfl.git_commit(),
-                      "command": (f"python -m training.train_activity --pretrain-epochs {cfg['pretrain_epochs']} "
-                                  f"--finetune-epochs {cfg['finetune_epochs']} --lstm-epochs {cfg['lstm_epochs']} --out RUN")},
+                              f"({cfg['synth_per_kind']} sequences per kind x 16 kinds)"
+                              + (f" + MD4FD fall/daily-activity windows ({cfg['md4fd']})"
+                                 if cfg.get("md4fd") and arch == "lstm" else ""),
+                      "config": cfg, "commit": tfl.git_commit(), "command": "make train-activity (see Makefile)"},
             metrics={f"penn_test_accuracy_{q}": round(acc[arch], 4),
                      "penn_test_accuracy_keras": round(tm.get("penn_test", {}).get("accuracy", float("nan")), 4),
                      "synthetic_window_accuracy_keras": round(tm.get("synthetic", {}).get("accuracy", float("nan")), 4),

@@ -177,3 +177,70 @@ def test_tracker_model_selection():
     assert ActivityTracker(activity_model="activity_motionbert_float16").classifier.name == "activity_motionbert_float16"
     assert ActivityTracker(activity_model=False).classifier is None
     assert ActivityTracker().classifier.name == "activity_lstm_int8"
+
+
+def test_md4fd_urfd_windows_are_counted_once(shared_data):
+    from training.activity_data import NOT_FALL, WindowSampler, md4fd_sequences, md4fd_windows
+
+    w = md4fd_windows()
+    assert {k: (len(v), sum(lab for _, lab in v)) for k, v in w.items()} == {"le2i": (67, 25), "urfd": (201, 35)}
+    seqs = md4fd_sequences(("le2i",))
+    assert len(seqs) == 67 and {s["label"] for s in seqs} == {LABEL_ID["fall"], NOT_FALL}
+    # The sampler mixes them in at the asked share, half falls, half daily activities.
+    x, y = WindowSampler([], [{"tokens": _tokens(), "labels": np.full(90, LABEL_ID["squat"])}], seed=0,
+                         penn_frac=0.0, md4fd=seqs, md4fd_frac=0.25).sample(64)
+    assert (y == NOT_FALL).sum() == 8 and (y == LABEL_ID["fall"]).sum() == 8 and (y == LABEL_ID["squat"]).sum() == 48
+    assert x.shape == (64, WINDOW, TOKENS, 3)
+
+
+def test_fall_aware_loss_only_pushes_daily_activities_away_from_fall():
+    from training.activity_data import NOT_FALL
+    from training.train_activity import fall_aware_crossentropy
+
+    p = np.full((3, len(LABELS)), 0.02, np.float32)
+    p[:, LABEL_ID["fall"]] = 0.3
+    p[:, LABEL_ID["squat"]] = 1 - p.sum(1) + 0.02
+    y = np.array([LABEL_ID["squat"], LABEL_ID["fall"], NOT_FALL])
+    loss = np.asarray(fall_aware_crossentropy(y, p))
+    assert loss == pytest.approx([-np.log(p[0, LABEL_ID["squat"]]), -np.log(0.3), -np.log(0.7)], rel=1e-5)
+
+
+def test_stream_windows_stay_on_the_stride_grid_as_the_buffer_slides():
+    """The tracker's buffer slides by 20 frames (10 model frames, not a multiple of the stride):
+    earlier windows must still be found in the cache, so each analysis runs ~1 new window."""
+    _, arr = make_sequence("squat", 7, seconds=24.0)
+    body = to_body13(arr["noisy"])
+    clf = ActivityClassifier()
+    calls = []
+    predict = clf.predict
+    clf.predict = lambda w: calls.append(len(w)) or predict(w)
+    cache: dict = {}
+    for k in range(12):
+        a = 20 * k
+        clf.classify(normalise(body[a:a + 600], 30.0), ClassifierOptions(), cache, a / 30.0)
+    # First buffer: all its windows; then 10 model frames per step = 1-2 grid windows + the newest.
+    assert calls[0] >= 35 and max(calls[1:]) <= 3, calls
+
+
+def test_classifier_led_fall_is_reported_once_and_lying_on_is_not_a_new_fall():
+    from posekit.activity.falls import detect_falls
+
+    m, arr = make_sequence("fall", 203, seconds=8.0)
+    onset, impact = m.fall_onset / 30.0, m.fall_impact / 30.0
+
+    def probs(seq, lo=onset, hi=impact + 1.0, p=0.95):  # a classifier confident around the fall only
+        ends = np.arange(WINDOW, len(seq.t) // 2 + 1, STRIDE) / 15.0
+        return ends, np.where((ends >= lo) & (ends <= hi), p, 0.05)
+
+    # Cut at impact: no lying tail for the motion rules to confirm.
+    short = normalise(to_body13(arr["noisy"][:int(m.fall_impact)]), 30.0)
+    assert detect_falls(short) == []
+    events = detect_falls(short, fall_prob=probs(short))
+    assert len(events) == 1 and abs(events[0].onset_s - onset) <= 1.0
+    assert detect_falls(short, fall_prob=probs(short, p=0.2)) == []  # not confident: nothing
+    # The whole sequence (rules and classifier both see it): still one event.
+    full = normalise(to_body13(arr["noisy"]), 30.0)
+    assert len(detect_falls(full, fall_prob=probs(full))) == 1
+    # Lying on the floor after the fall with the classifier still saying "fall": no new fall.
+    lying = normalise(to_body13(arr["noisy"][int(m.fall_impact) + 15:]), 30.0)
+    assert detect_falls(lying, fall_prob=probs(lying, 0.0, 99.0)) == []

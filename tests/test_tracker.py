@@ -59,6 +59,17 @@ def test_tracker_keeps_the_person_across_frames(squat_frames):
     assert (uv > 0).all() and (uv < 1).all()
 
 
+def test_acquisition_keeps_a_standing_person_upright(fall_frames):
+    """URFD fall-01 opens with a small person standing: acquisition must not turn the crop by a
+    first guess's body axis (it once locked onto a sideways crop and tracked garbage)."""
+    tr = PoseTracker()
+    found = [r for r in (tr.process(f, i * 33) for i, f in enumerate(fall_frames[:30])) if r is not None]
+    assert len(found) >= 25
+    up = np.array([(r.xy[Keypoint.LEFT_SHOULDER] + r.xy[Keypoint.RIGHT_SHOULDER]) / 2 - mid_hip(r) for r in found])
+    tilt = np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1]))
+    assert np.median(tilt) < 20 and max(abs(r.roi.rotation) for r in found) < 0.6, (np.median(tilt), found[-1].roi)
+
+
 def test_tracker_reacquires_after_a_cut(squat_frames, fall_frames):
     tr = PoseTracker(PoseOptions(smoothing=SmoothingOptions(enabled=False)))
     t = 0

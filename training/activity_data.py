@@ -12,7 +12,9 @@ guitar, tennis, clean_and_jerk, jump_rope) -> other.
 from __future__ import annotations
 
 import csv
+import json
 import logging
+import zipfile
 
 import numpy as np
 
@@ -77,6 +79,54 @@ def synth_sequences(n_per_kind: int, seed: int = 0, seconds: float = 10.0, kinds
     return out
 
 
+#: Video sizes of the MD4FD sources (their landmarks are normalised by image size): URFD 640x480,
+#: Le2i 320x240 (dataset documentation).
+MD4FD_IMAGE_SIZE = {"le2i": (320, 240), "urfd": (640, 480)}
+#: Training label of an MD4FD daily-activity window: "not a fall", class otherwise unknown.
+NOT_FALL = -1
+
+
+def md4fd_windows() -> dict[str, list[tuple[np.ndarray, int]]]:
+    """Dataset -> [(body13 (90, 13, 3) normalised by image size, label 1 fall / 0 daily activity)].
+
+    URFD comes from ``URFD_normalized.zip`` only: ``ur_fall_FALL.json`` holds the same 35 fall
+    windows (identical coordinates), so reading both would count every URFD fall twice."""
+    d = data_dir() / "md4fd"
+    raw: dict[str, list] = {"le2i": []}
+    for f in ("le2i_home_01.json", "le2i_home_02.json"):
+        raw["le2i"] += json.loads((d / f).read_text())
+    with zipfile.ZipFile(d / "URFD_normalized.zip") as z:
+        raw["urfd"] = json.loads(z.read("URFD_normalized.json"))
+    # MD4FD order -> BODY13 slots (head, LS, RS, LE, RE, LW, RW, LH, RH, LK, RK, LA, RA); no elbows.
+    slots = [0, 1, 2, 5, 6, 7, 8, 9, 10, 11, 12]
+    out: dict[str, list[tuple[np.ndarray, int]]] = {}
+    for name, windows in raw.items():
+        items = []
+        for w in windows:
+            frames = np.asarray(w[:-1], dtype=np.float64)[:, :22].reshape(-1, 11, 2)
+            body = np.full((len(frames), 13, 3), np.nan)
+            body[:, slots, :2] = frames
+            body[:, slots, 2] = 1.0
+            items.append((body, int(w[-1])))
+        out[name] = items
+    return out
+
+
+def md4fd_sequences(sets: tuple[str, ...]) -> list[dict]:
+    """MD4FD windows of the given sets as token sequences, labelled fall or :data:`NOT_FALL`."""
+    out = []
+    for name, items in md4fd_windows().items():
+        if name not in sets:
+            continue
+        size = np.array(MD4FD_IMAGE_SIZE[name], dtype=np.float64)
+        for body, lab in items:
+            px = body.copy()
+            px[..., :2] *= size
+            out.append({"tokens": sequence_tokens(normalise(px, 30.0)), "set": name,
+                        "label": LABEL_ID["fall"] if lab == 1 else NOT_FALL})
+    return out
+
+
 def window_label(labels: np.ndarray) -> int:
     """Label of a window from its per-token labels: the majority of its last half, except that a
     fall anywhere in the last three quarters makes it a fall window."""
@@ -100,9 +150,13 @@ class WindowSampler:
     """Random training windows: Penn clips (clip label) and synthetic sequences (window label),
     with class-balanced sampling and feature-space augmentation."""
 
-    def __init__(self, penn: list[dict], synth: list[dict], seed: int = 0, penn_frac: float = 0.5) -> None:
+    def __init__(self, penn: list[dict], synth: list[dict], seed: int = 0, penn_frac: float = 0.5,
+                 md4fd: list[dict] | None = None, md4fd_frac: float = 0.0) -> None:
         self.rng = np.random.default_rng(seed)
         self.penn, self.synth, self.penn_frac = penn, synth, penn_frac
+        # Real fall / daily-activity windows (label fall or NOT_FALL), half of each per draw.
+        self.md4fd = {lab: [m for m in (md4fd or []) if m["label"] == lab] for lab in (LABEL_ID["fall"], NOT_FALL)}
+        self.md4fd_frac = md4fd_frac if all(self.md4fd.values()) else 0.0
         # Pre-index synthetic windows by label so rare classes (fall) are sampled often enough.
         self.synth_index: dict[int, list[tuple[int, int]]] = {}
         for si, s in enumerate(synth):
@@ -118,8 +172,14 @@ class WindowSampler:
         x = np.zeros((batch, WINDOW, TOKENS, 3), np.float32)
         y = np.zeros(batch, np.int64)
         n_penn = int(round(batch * self.penn_frac)) if self.penn else 0
+        n_md = int(round(batch * self.md4fd_frac))
         for b in range(batch):
-            if b < n_penn:
+            if b >= batch - n_md:
+                lab = (LABEL_ID["fall"], NOT_FALL)[b % 2]
+                m = self.md4fd[lab][self.rng.integers(len(self.md4fd[lab]))]
+                T = len(m["tokens"])
+                x[b], y[b] = cut(m["tokens"], int(self.rng.integers(min(T, WINDOW), T + 1))), lab
+            elif b < n_penn:
                 lab = list(self.penn_by_label)[self.rng.integers(len(self.penn_by_label))]
                 p = self.penn[self.penn_by_label[lab][self.rng.integers(len(self.penn_by_label[lab]))]]
                 T = len(p["tokens"])

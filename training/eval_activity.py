@@ -1,13 +1,14 @@
 """Evaluate the activity layer on real human data (never used to tune thresholds on the fly).
 
 * Falls, MD4FD keypoint windows (MediaPipe landmarks, 30 fps, 3 s): Le2i and URFD windows,
-  recall at the specificity the detector gives (no training: the detector is rule-based).
+  recall at the specificity the detector gives. Cross-dataset: with ``--fall-folds``, each set is
+  analysed with the classifier fold that was trained on the other set only.
 * Falls from pixels: ``urfd/fall-01-cam0.mp4`` (RGB half) through posekit.Session: one event
-  within 1 s of the labelled onset (frame 83).
+  within 1 s of the labelled onset (frame 83); with ``--fall-folds``, by the fold that never saw URFD.
 * Reps from pixels: WorkoutTracker clips with rep markers through posekit.Session: count MAE
   (|pred - true| / true) and off-by-one accuracy.
 
-    python -m training.eval_activity --out eval/
+    python -m training.eval_activity --out eval/ --fall-folds ~/.cache/posekit/runs
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import argparse
 import csv
 import json
 import logging
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -24,52 +24,49 @@ import numpy as np
 
 from posekit.activity import FallOptions, analyze_keypoints, normalise, to_body13
 
+from .activity_data import MD4FD_IMAGE_SIZE, md4fd_windows
+
 from .paths import data_dir
 
 log = logging.getLogger("posekit.eval_activity")
 URFD_ONSET_FRAME = 83  # data README: falls on frames 83-112
 
 
-#: Video sizes of the MD4FD sources (their landmarks are normalised by image size): URFD 640x480,
-#: Le2i 320x240 (dataset documentation).
-MD4FD_IMAGE_SIZE = {"le2i": (320, 240), "urfd": (640, 480)}
+#: Cross-dataset fall folds: held-out MD4FD set -> the set its classifier was trained on. Each
+#: fold is a run directory ``<runs>/falls_without_<held-out set>`` (``make train-falls``).
+FOLDS = {"le2i": "urfd", "urfd": "le2i"}
 
 
-def md4fd_windows() -> dict[str, list[tuple[np.ndarray, int]]]:
-    """Dataset -> [(body13 (90, 13, 3), label)]; MD4FD joints: face, shoulders, wrists, hips, knees, ankles."""
-    d = data_dir() / "md4fd"
-    raw = {"le2i": [], "urfd": []}
-    for f in ("le2i_home_01.json", "le2i_home_02.json"):
-        raw["le2i"] += json.loads((d / f).read_text())
-    raw["urfd"] += json.loads((d / "ur_fall_FALL.json").read_text())
-    with zipfile.ZipFile(d / "URFD_normalized.zip") as z:
-        raw["urfd"] += json.loads(z.read("URFD_normalized.json"))
-    # MD4FD order -> BODY13 slots (head, LS, RS, LE, RE, LW, RW, LH, RH, LK, RK, LA, RA); no elbows.
-    slots = [0, 1, 2, 5, 6, 7, 8, 9, 10, 11, 12]
-    out: dict[str, list[tuple[np.ndarray, int]]] = {}
-    for name, windows in raw.items():
-        items = []
-        for w in windows:
-            frames = np.asarray(w[:-1], dtype=np.float64)[:, :22].reshape(-1, 11, 2)
-            body = np.full((len(frames), 13, 3), np.nan)
-            body[:, slots, :2] = frames
-            body[:, slots, 2] = 1.0
-            items.append((body, int(w[-1])))
-        out[name] = items
+def fold_models(runs: Path) -> dict[str, Path]:
+    """Held-out set -> its fold's LSTM in the shipped format (exported on first use)."""
+    from export.activity import export_lstm
+
+    out = {}
+    for held in FOLDS:
+        run = runs / f"falls_without_{held}"
+        path = run / "export" / "activity_lstm_int8.tflite"
+        if not path.exists():
+            export_lstm(run, path)
+        out[held] = path
     return out
 
 
-def eval_fall_windows(opts: FallOptions = FallOptions(), classify: bool = True) -> dict[str, Any]:
+def eval_fall_windows(opts: FallOptions = FallOptions(), classify: bool = True,
+                      models: dict[str, Path] | None = None) -> dict[str, Any]:
     """MD4FD windows through the same analysis as any keypoint sequence (classifier + motion rules;
-    ``classify=False``: rules only). Neither MD4FD set was used in training or tuning."""
+    ``classify=False``: rules only). ``models``: the classifier per set (a fold that never saw that
+    set); None = the bundled default (in-sample when it was trained on MD4FD)."""
     res = {}
     for name, items in md4fd_windows().items():
+        model = str(models[name]) if models else None
         pred = np.array([len(analyze_keypoints(b, 30.0, layout="body13", fall_options=opts, classify=classify,
-                                               image_size=MD4FD_IMAGE_SIZE[name]).falls) > 0 for b, _ in items])
+                                               activity_model=model, image_size=MD4FD_IMAGE_SIZE[name]).falls) > 0
+                         for b, _ in items])
         y = np.array([lab for _, lab in items]) == 1
         res[name] = {"windows": int(len(y)), "falls": int(y.sum()),
                      "recall": float(pred[y].mean()) if y.any() else None,
-                     "specificity": float((~pred[~y]).mean()) if (~y).any() else None}
+                     "specificity": float((~pred[~y]).mean()) if (~y).any() else None,
+                     "model": (Path(model).parent.parent.name if model else "bundled") if classify else None}
     return res
 
 
@@ -163,12 +160,13 @@ def run_video(path: Path, right_half: bool = False, max_frames: int | None = Non
     return np.stack(rows), fps
 
 
-def eval_urfd_video() -> dict[str, Any]:
-    from posekit.activity.classifier import bundled_classifier
+def eval_urfd_video(model: Path | None = None) -> dict[str, Any]:
+    """``model``: a classifier that never saw URFD (None = the bundled one)."""
+    from posekit.activity.classifier import ActivityClassifier, bundled_classifier
     from posekit.activity.labels import LABEL_ID
 
     kps, fps = run_video(data_dir() / "urfd" / "fall-01-cam0.mp4", right_half=True)
-    rep = analyze_keypoints(kps, fps)
+    rep = analyze_keypoints(kps, fps, activity_model=str(model) if model else None)
     onset = URFD_ONSET_FRAME / fps
     falls = [f.to_dict() for f in rep.falls]
     ok = len(rep.falls) == 1 and abs(rep.falls[0].onset_s - onset) <= 1.0
@@ -176,7 +174,7 @@ def eval_urfd_video() -> dict[str, Any]:
     timeline: dict[str, list[float]] = {"t": [round(float(v), 3) for v in seq.t],
                                         "tilt": [round(float(v), 2) for v in np.nan_to_num(seq.tilt)],
                                         "hip_y": [round(float(v), 3) for v in np.nan_to_num(seq.hip[:, 1])]}
-    clf = bundled_classifier()
+    clf = ActivityClassifier(model) if model else bundled_classifier()
     if clf is not None:
         times, _, probs = clf.classify(seq)
         timeline["win_t"] = [round(float(v), 3) for v in times]
@@ -208,10 +206,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path("eval"))
     ap.add_argument("--limit", type=int)
     ap.add_argument("--skip-videos", action="store_true")
+    ap.add_argument("--fall-folds", type=Path, help="runs directory holding falls_without_le2i / falls_without_urfd: "
+                                                    "falls are evaluated with the fold that never saw each set")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    res: dict[str, Any] = {"fall_windows": eval_fall_windows(), "fall_windows_rules_only": eval_fall_windows(classify=False),
-                           "fall_windows_sensitivity": {str(s): eval_fall_windows(FallOptions(sensitivity=s))
+    folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
+    res: dict[str, Any] = {"fall_windows": eval_fall_windows(models=folds),
+                           "fall_windows_rules_only": eval_fall_windows(classify=False),
+                           "fall_windows_sensitivity": {str(s): eval_fall_windows(FallOptions(sensitivity=s), models=folds)
                                                         for s in (0.25, 0.5, 0.75, 1.0)},
                            "synthetic": eval_synthetic(),
                            "form_cues": eval_form_cues()}
@@ -219,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     log.info("synthetic: %s", res["synthetic"])
     log.info("fall windows: %s", res["fall_windows"])
     if not args.skip_videos:
-        res["urfd_video"] = eval_urfd_video()
+        res["urfd_video"] = eval_urfd_video(folds["urfd"] if folds else None)
         log.info("urfd video: %s", res["urfd_video"])
         res["workouttracker_reps"] = eval_workouttracker(args.limit)
         log.info("workouttracker: mae %.3f obo %.3f", res["workouttracker_reps"]["mae"], res["workouttracker_reps"]["obo"])

@@ -25,8 +25,8 @@ import numpy as np
 
 from posekit.activity.labels import LABEL_ID, LABELS
 
-from .activity_data import (PENN_MAP, WindowSampler, cached, load_penn, penn_eval_windows,
-                            synth_sequences, window_label)
+from .activity_data import (NOT_FALL, PENN_MAP, WindowSampler, cached, load_penn, md4fd_sequences,
+                            penn_eval_windows, synth_sequences, window_label)
 
 log = logging.getLogger("posekit.train_activity")
 
@@ -50,6 +50,9 @@ class ActivityConfig:
     seed: int = 0
     tiny: bool = False
     penn_limit: int | None = None
+    md4fd: str = ""  # MD4FD fall sets to train on ("le2i", "urfd", "le2i,urfd"); the others are held out
+    md4fd_frac: float = 0.125
+    init_from: str = ""  # a run directory whose weights each stage starts from (then trains its epochs)
 
 
 def to_penn_eval(probs: np.ndarray) -> np.ndarray:
@@ -93,6 +96,31 @@ def synth_eval(predict, seqs: list[dict]) -> dict[str, Any]:
     return {"windows": int(len(y)), "accuracy": float((pred == y).mean()), "per_class": per}
 
 
+def fall_aware_crossentropy(y_true, y_pred):
+    """Cross-entropy on known labels; for :data:`NOT_FALL` windows (a real daily activity of unknown
+    class) only -log(1 - P(fall))."""
+    from keras import ops
+
+    y = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+    p = ops.clip(y_pred, 1e-7, 1.0)
+    ce = -ops.log(ops.take_along_axis(p, ops.maximum(y, 0)[:, None], axis=1)[:, 0])
+    not_fall = -ops.log(ops.clip(1.0 - y_pred[:, LABEL_ID["fall"]], 1e-7, 1.0))
+    return ops.where(y == NOT_FALL, not_fall, ce)
+
+
+def md4fd_eval(predict, seqs: list[dict]) -> dict[str, Any]:
+    """Held-out MD4FD windows, classifier alone: a window's score is its highest P(fall) over the
+    stride windows inside it. Recall / specificity at P >= 0.5, and ROC AUC."""
+    from posekit.activity.classifier import windows
+
+    score = np.array([float(predict(windows(s["tokens"])[0])[:, LABEL_ID["fall"]].max()) for s in seqs])
+    y = np.array([s["label"] != NOT_FALL for s in seqs])
+    pos, neg = score[y], score[~y]
+    auc = float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
+    return {"windows": int(len(y)), "falls": int(y.sum()), "recall_at_0.5": float((pos >= 0.5).mean()),
+            "specificity_at_0.5": float((neg < 0.5).mean()), "auc": round(auc, 4)}
+
+
 def _mask_batch(x: np.ndarray, rng: np.random.Generator, cfg: ActivityConfig):
     B, T, J, _ = x.shape
     m = rng.random((B, T, J)) < cfg.mask_joint
@@ -126,7 +154,11 @@ def train(cfg: ActivityConfig, out: Path, penn: list[dict] | None = None, synth:
     test_clips = [p for p in penn if p["split"] == "test" and p["speed"] == 1.0]
     log.info("data: %d penn train sequences, %d penn test clips, %d synthetic (%.0fs)",
              len(train_clips), len(test_clips), len(synth), time.time() - t0)
-    sampler = WindowSampler(train_clips, synth, seed=cfg.seed, penn_frac=cfg.penn_frac)
+    sets = tuple(x for x in cfg.md4fd.split(",") if x)
+    md4fd_train = md4fd_sequences(sets) if sets else []
+    md4fd_held = {name: md4fd_sequences((name,)) for name in ("le2i", "urfd") if name not in sets}
+    sampler = WindowSampler(train_clips, synth, seed=cfg.seed, penn_frac=cfg.penn_frac,
+                            md4fd=md4fd_train, md4fd_frac=cfg.md4fd_frac)
     log_path = out / "log.csv"
     if not log_path.exists():
         log_path.write_text("model,epoch,loss,accuracy,seconds\n")
@@ -142,6 +174,9 @@ def train(cfg: ActivityConfig, out: Path, penn: list[dict] | None = None, synth:
             model.load_weights(path)
             log.info("%s: reusing %s", name, path)
             return
+        if cfg.init_from:
+            model.load_weights(Path(cfg.init_from).expanduser() / path.name)
+            log.info("%s: starting from %s", name, Path(cfg.init_from) / path.name)
         for ep in range(epochs):
             losses, accs = [], []
             for _ in range(cfg.steps):
@@ -167,18 +202,20 @@ def train(cfg: ActivityConfig, out: Path, penn: list[dict] | None = None, synth:
     _, pre, mb = build_motionbert(mb_cfg)
     compile_(pre, cfg.lr, cfg.pretrain_epochs, "mae")
     fit(pre, "motionbert_pretrain", cfg.pretrain_epochs, pretrain_batch)
-    compile_(mb, cfg.lr, cfg.finetune_epochs, keras.losses.SparseCategoricalCrossentropy(), ["accuracy"])
+    compile_(mb, cfg.lr, cfg.finetune_epochs, fall_aware_crossentropy, ["accuracy"])
     fit(mb, "motionbert", cfg.finetune_epochs, classify_batch)
     lstm = build_lstm(units=16, embed=16) if cfg.tiny else build_lstm()
-    compile_(lstm, 2 * cfg.lr, cfg.lstm_epochs, keras.losses.SparseCategoricalCrossentropy(), ["accuracy"])
+    compile_(lstm, 2 * cfg.lr, cfg.lstm_epochs, fall_aware_crossentropy, ["accuracy"])
     fit(lstm, "lstm", cfg.lstm_epochs, classify_batch)
 
     metrics: dict[str, Any] = {"eval": "Penn Action official test split (clip level: mean of stride-8 window "
-                                       "probabilities); held-out synthetic seeds (window level)"}
+                                       "probabilities); held-out synthetic seeds (window level); MD4FD sets "
+                                       "not trained on (window level)", "md4fd_trained_on": list(sets)}
     for name, model in (("motionbert", mb), ("lstm", lstm)):
         predict = lambda x, m=model: np.asarray(m(x, training=False))
         metrics[name] = {"params": int(model.count_params()), "penn_test": penn_clip_eval(predict, test_clips),
-                         "synthetic": synth_eval(predict, synth_test)}
+                         "synthetic": synth_eval(predict, synth_test),
+                         "md4fd_held_out": {k: md4fd_eval(predict, v) for k, v in md4fd_held.items()}}
         log.info("%s: penn test acc %.3f, synthetic acc %.3f, params %d", name, metrics[name]["penn_test"]["accuracy"],
                  metrics[name]["synthetic"]["accuracy"], metrics[name]["params"])
     metrics["seconds"] = round(time.time() - t0, 1)
@@ -197,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = ActivityConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(ActivityConfig)
-                            if getattr(args, f.name, None) not in (None, False)} | ({"tiny": True} if args.tiny else {}))
+                            if f.name != "tiny" and getattr(args, f.name, None) is not None} | {"tiny": args.tiny})
     res = train(cfg, args.out)
     print(json.dumps({k: {"penn_test_accuracy": v["penn_test"]["accuracy"], "synthetic_accuracy": v["synthetic"]["accuracy"],
                           "params": v["params"]} for k, v in res["metrics"].items() if isinstance(v, dict)}, indent=2))

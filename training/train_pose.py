@@ -38,6 +38,7 @@ class TrainConfig:
     tiny: bool = False
     seed: int = 0
     sources: tuple[str, ...] = ("lspet", "videos")
+    init: str | None = None  # weights to start from (a second, lower-rate stage); ignored when resuming
 
 
 def pck(pred_uv: np.ndarray, true_uv: np.ndarray, mask: np.ndarray, thr: float = 0.2) -> float:
@@ -82,8 +83,16 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     if (out / "last.weights.h5").exists():
         model.load_weights(out / "last.weights.h5")
         log.info("resumed from %s", out / "last.weights.h5")
+    elif cfg.init:
+        model.load_weights(cfg.init)
+        log.info("initialised from %s", cfg.init)
     total = cfg.epochs * cfg.steps_per_epoch
-    sched = keras.optimizers.schedules.CosineDecay(cfg.lr, total, alpha=0.02, warmup_target=None)
+    if cfg.init:  # fresh optimiser on trained weights: warm up instead of jumping to the peak rate
+        warm = min(cfg.steps_per_epoch, total // 4)
+        sched = keras.optimizers.schedules.CosineDecay(cfg.lr * 0.05, total - warm, alpha=0.02,
+                                                       warmup_target=cfg.lr, warmup_steps=warm)
+    else:
+        sched = keras.optimizers.schedules.CosineDecay(cfg.lr, total, alpha=0.02)
     opt = keras.optimizers.Adam(sched)
     augment = make_augmenter(cfg.input_size)
     negs = data["negatives"]
@@ -192,11 +201,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--steps", type=int, help="steps per epoch")
     ap.add_argument("--batch", type=int)
     ap.add_argument("--input-size", type=int)
+    ap.add_argument("--lr", type=float, help="peak learning rate of the cosine schedule")
+    ap.add_argument("--init", help="start from these weights (e.g. an earlier run's best.weights.h5)")
     ap.add_argument("--tiny", action="store_true", help="tiny network (tests)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = TrainConfig(tiny=args.tiny)
-    for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps), ("batch", args.batch), ("input_size", args.input_size)):
+    for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps), ("batch", args.batch), ("input_size", args.input_size),
+                 ("lr", args.lr), ("init", args.init)):
         if v is not None:
             setattr(cfg, k, v)
     res = train(cfg, args.out)

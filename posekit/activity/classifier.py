@@ -150,7 +150,15 @@ class ActivityClassifier:
             probabilities (N, C).
         """
         tok = sequence_tokens(seq)
-        win, ends = windows(tok)
+        ends = None
+        if cache is not None and len(tok) >= WINDOW:
+            # Window ends on the stream's own STRIDE grid (plus the newest frame), so a buffer that
+            # has slid by any number of frames finds its earlier windows in the cache.
+            off = int(round(t_offset_s * MODEL_RATE))
+            ends = np.arange(WINDOW + (-(WINDOW + off)) % STRIDE, len(tok) + 1, STRIDE)
+            if not len(ends) or ends[-1] != len(tok):
+                ends = np.append(ends, len(tok))
+        win, ends = windows(tok, ends)
         if cache is None:
             probs = self.predict(win)
         else:

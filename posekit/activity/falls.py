@@ -147,7 +147,52 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
         i += 1
     if not events:
         events = _drop_falls(seq, hip_y, dhip, opts, scale)
+    if fall_prob is not None:
+        events = sorted(events + _model_falls(seq, fall_prob, events, horiz, h, dhip, opts, scale),
+                        key=lambda e: e.onset_s)
     return events
+
+
+#: Length of a classifier window in seconds (32 tokens at 15 Hz).
+MODEL_WINDOW_S = 32 / 15.0
+
+
+def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], found: list[FallEvent],
+                 horiz: np.ndarray, h: np.ndarray, dhip: np.ndarray, opts: FallOptions, scale: float) -> list[FallEvent]:
+    """Falls the classifier is confident about (P(fall) >= ``0.8 - 0.6 * sensitivity``) where the
+    motion rules saw no clean transition (the fall is cut by the buffer's edge, or seen end-on), as
+    long as the window holds a way down: it ends horizontal after not being so, or with the hips at
+    least half the rules' descent below their highest point in it (lying that merely continues is
+    not a new fall). Onset = where the hips start their fastest drop."""
+    times, probs = fall_prob
+    thr = 0.8 - 0.6 * opts.sensitivity
+    n = len(h)
+    out: list[FallEvent] = []
+    taken = [(e.onset_s - opts.confirm_s, e.impact_s + opts.confirm_s) for e in found]
+    for t_end, p in zip(times, probs):
+        if p < thr:
+            continue
+        e = min(n, int(round(t_end * RATE)))
+        s = max(0, e - int(MODEL_WINDOW_S * RATE))
+        if e - s < int(0.5 * RATE):
+            continue
+        tail = slice(max(s, e - int(0.3 * RATE)), e)
+        dropped = float(np.mean(h[tail]) - np.min(h[s:e]))
+        went_down = horiz[tail].mean() >= 0.5 and not horiz[s:tail.start].all()
+        if not (went_down or dropped >= 0.5 * opts.min_descent * scale):
+            continue
+        # The way down runs from the window's highest hip position to its end.
+        top = s + int(np.argmin(h[s:e]))
+        j = top + int(np.argmax(dhip[top:e]))
+        moving = np.flatnonzero(dhip[top:j + 1] < 0.3 * max(float(dhip[j]), 1e-6))
+        onset = top + int(moving[-1]) + 1 if len(moving) else top
+        lying = np.flatnonzero(horiz[j:e])
+        impact = j + int(lying[0]) if len(lying) else j
+        if any(a <= onset / RATE <= b for a, b in taken):
+            continue  # the same fall, seen by a later window (or by the rules)
+        out.append(FallEvent(onset / RATE, impact / RATE, float(p)))
+        taken.append((onset / RATE - opts.confirm_s, impact / RATE + opts.confirm_s))
+    return out
 
 
 def _drop_falls(seq: BodySequence, hip_y: np.ndarray, dhip: np.ndarray, opts: FallOptions, scale: float) -> list[FallEvent]:

@@ -59,7 +59,8 @@ class ActivityTracker:
         self.reset()
 
     def reset(self) -> None:
-        self._kps: list[np.ndarray] = []
+        self._pending: list[np.ndarray] = []  # raw (33, 3) rows since the last analysis
+        self._body = np.zeros((0, 13, 3))  # the buffer as BODY13 rows (converted once per row)
         self._ts: list[int] = []
         self._n = 0
         self._reps: list[RepEvent] = []
@@ -79,13 +80,13 @@ class ActivityTracker:
         if pose is not None:
             row[:, :2] = pose.xy
             row[:, 2] = pose.conf
-        self._kps.append(row)
+        self._pending.append(row)
         self._ts.append(timestamp_ms)
         self._n += 1
         new_reps: list[RepEvent] = []
         new_falls: list[FallEvent] = []
         new_cues: list[dict[str, Any]] = []
-        if self._n % self.every == 0 and len(self._kps) >= 15:
+        if self._n % self.every == 0 and len(self._ts) >= 15:
             new_reps, new_falls, new_cues = self._analyse()
         label = self._label
         if self._recent_fall(timestamp_ms):
@@ -107,10 +108,12 @@ class ActivityTracker:
         ts = np.asarray(self._ts, dtype=np.float64)
         span = (ts[-1] - ts[0]) / 1000.0
         fps = (len(ts) - 1) / span if span > 0 else 30.0
-        kps = np.stack(self._kps)
-        seq = normalise(to_body13(kps, "blazepose33"), fps)
+        if self._pending:
+            self._body = np.concatenate([self._body, to_body13(np.stack(self._pending), "blazepose33")])
+            self._pending = []
+        seq = normalise(self._body, fps)
         offset = (ts[0] - self._t0) / 1000.0
-        rep = analyse_sequence(seq, len(kps), fps, self.rep_options, self.fall_options,
+        rep = analyse_sequence(seq, len(self._body), fps, self.rep_options, self.fall_options,
                                self.classifier, self.form_options,
                                self.classifier_options, self._cache, offset, exercise=self.exercise,
                                cues_after_s=max(self._last_cue_t, self._last_rep_bottom) - offset + 0.1)
@@ -148,7 +151,7 @@ class ActivityTracker:
         keep = ts >= ts[-1] - self.window_s * 1000.0
         if not keep.all():
             first = int(np.argmax(keep))
-            self._kps, self._ts = self._kps[first:], self._ts[first:]
+            self._body, self._ts = self._body[first:], self._ts[first:]
         return new_reps, new_falls, new_cues
 
     def summary(self) -> dict[str, Any]:

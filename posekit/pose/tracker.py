@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -33,7 +34,9 @@ def acquire(model: PoseModel, image: np.ndarray, start: Roi, passes: int, min_sc
             best = (xy, vis, score, roi)
         # Refine even when the score is still low: a network often localises a small person
         # before it is confident about them.
-        nxt = roi_from_landmarks(xy, vis)
+        # Upright crops while acquiring: a first guess's body axis is not reliable enough to turn
+        # the crop by (a sideways crop then tracks itself); tracking turns the crop afterwards.
+        nxt = dataclasses.replace(roi_from_landmarks(xy, vis), rotation=0.0)
         if abs(nxt.size / roi.size - 1) < 0.15 and np.hypot(nxt.cx - roi.cx, nxt.cy - roi.cy) < 0.05 * roi.size:
             break  # converged: another pass would see the same crop
         roi = nxt
