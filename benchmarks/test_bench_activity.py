@@ -49,7 +49,7 @@ def _pose_stream(n: int) -> list[PoseResult]:
 
 
 def test_activity_layer_per_frame(benchmark):
-    """ActivityTracker.update per frame (amortised over its 15-frame re-analysis), bundled classifier."""
+    """ActivityTracker.update per frame (amortised over its 20-frame re-analysis of a 20 s buffer), bundled classifier."""
     stream = _pose_stream(900)
     state = {"tr": ActivityTracker(), "i": 0}
 

@@ -22,6 +22,8 @@ class PoseResult:
         roi: the crop the network saw.
         timestamp_ms: the frame's timestamp (0 for single images).
         image_size: (width, height) in pixels.
+        track_age: frames since the tracker (re)acquired this person (0 on the acquisition frame);
+            None outside tracking (single images, poses built by hand).
     """
 
     xy: np.ndarray
@@ -30,6 +32,7 @@ class PoseResult:
     roi: Roi
     timestamp_ms: int
     image_size: tuple[int, int]
+    track_age: int | None = None
 
     @property
     def xyn(self) -> np.ndarray:

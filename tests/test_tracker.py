@@ -70,6 +70,20 @@ def test_acquisition_keeps_a_standing_person_upright(fall_frames):
     assert np.median(tilt) < 20 and max(abs(r.roi.rotation) for r in found) < 0.6, (np.median(tilt), found[-1].roi)
 
 
+def test_track_age_counts_frames_since_acquisition(squat_frames):
+    from posekit.activity.tracker import SETTLE_FRAMES, settled
+
+    tr = PoseTracker()
+    ages = [tr.process(f, i * 33).track_age for i, f in enumerate(squat_frames[:12])]
+    assert ages == list(range(12))
+    tr.reset()
+    first = tr.process(squat_frames[0], 0)
+    assert first.track_age == 0 and not settled(first) and not settled(None)
+    assert settled(posekit.estimate(squat_frames[0]))  # single images carry no track age
+    assert [settled(r) for r in (tr.process(f, (i + 1) * 33) for i, f in enumerate(squat_frames[1:12]))] == \
+        [i + 1 >= SETTLE_FRAMES for i in range(11)]
+
+
 def test_tracker_reacquires_after_a_cut(squat_frames, fall_frames):
     tr = PoseTracker(PoseOptions(smoothing=SmoothingOptions(enabled=False)))
     t = 0

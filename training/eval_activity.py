@@ -142,6 +142,7 @@ def eval_form_cues(n: int = 20, seed: int = 5300, source: str = "noisy") -> dict
 def run_video(path: Path, right_half: bool = False, max_frames: int | None = None) -> tuple[np.ndarray, float]:
     """Pixels -> (T, 33, 3) keypoints through posekit's tracker (smoothing on), and fps."""
     from posekit import PoseTracker
+    from posekit.activity.tracker import settled
     from posekit.video import FrameSource
 
     tr = PoseTracker()
@@ -152,7 +153,7 @@ def run_video(path: Path, right_half: bool = False, max_frames: int | None = Non
             img = np.ascontiguousarray(f.rgb[:, f.rgb.shape[1] // 2:]) if right_half else f.rgb
             r = tr.process(img, f.timestamp_ms)
             row = np.full((33, 3), np.nan)
-            if r is not None:
+            if settled(r):  # as the streaming tracker: a new track's first frames are skipped
                 row[:, :2], row[:, 2] = r.xy, r.conf
             rows.append(row)
             if max_frames and len(rows) >= max_frames:
@@ -180,6 +181,7 @@ def eval_urfd_video(model: Path | None = None) -> dict[str, Any]:
         timeline["win_t"] = [round(float(v), 3) for v in times]
         timeline["fall_prob"] = [round(float(v), 3) for v in probs[:, LABEL_ID["fall"]]]
     return {"labelled_onset_s": round(onset, 3), "events": falls, "one_event_within_1s": bool(ok),
+            "classifier": Path(model).parent.parent.name if model else None,
             "frames_with_pose": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps)), "timeline": timeline}
 
 
@@ -220,6 +222,12 @@ def main(argv: list[str] | None = None) -> None:
     log.info("form cues: %s", {k: (v["precision"], v["recall"]) for k, v in res["form_cues"].items()})
     log.info("synthetic: %s", res["synthetic"])
     log.info("fall windows: %s", res["fall_windows"])
+    if args.fall_folds:  # the folds' own held-out figures (classifier alone, from training)
+        res["fall_folds_classifier_alone"] = {}
+        for held in FOLDS:
+            m = json.loads((args.fall_folds.expanduser() / f"falls_without_{held}" / "metrics.json").read_text())["lstm"]
+            res["fall_folds_classifier_alone"][held] = {**m["md4fd_held_out"][held],
+                                                        "penn_test_accuracy": m["penn_test"]["accuracy"]}
     if not args.skip_videos:
         res["urfd_video"] = eval_urfd_video(folds["urfd"] if folds else None)
         log.info("urfd video: %s", res["urfd_video"])

@@ -148,7 +148,7 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
     if not events:
         events = _drop_falls(seq, hip_y, dhip, opts, scale)
     if fall_prob is not None:
-        events = sorted(events + _model_falls(seq, fall_prob, events, horiz, h, dhip, opts, scale),
+        events = sorted(events + _model_falls(seq, fall_prob, events, horiz, h, dhip, tilt, opts, scale),
                         key=lambda e: e.onset_s)
     return events
 
@@ -158,7 +158,8 @@ MODEL_WINDOW_S = 32 / 15.0
 
 
 def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], found: list[FallEvent],
-                 horiz: np.ndarray, h: np.ndarray, dhip: np.ndarray, opts: FallOptions, scale: float) -> list[FallEvent]:
+                 horiz: np.ndarray, h: np.ndarray, dhip: np.ndarray, tilt: np.ndarray, opts: FallOptions,
+                 scale: float) -> list[FallEvent]:
     """Falls the classifier is confident about (P(fall) >= ``0.8 - 0.6 * sensitivity``) where the
     motion rules saw no clean transition (the fall is cut by the buffer's edge, or seen end-on), as
     long as the window holds a way down: it ends horizontal after not being so, or with the hips at
@@ -181,9 +182,12 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
         went_down = horiz[tail].mean() >= 0.5 and not horiz[s:tail.start].all()
         if not (went_down or dropped >= 0.5 * opts.min_descent * scale):
             continue
-        # The way down runs from the window's highest hip position to its end.
+        # The way down runs from the window's highest hip position to its end, and starts from
+        # an upright body (a push-up or a plank is horizontal throughout).
         top = s + int(np.argmin(h[s:e]))
         j = top + int(np.argmax(dhip[top:e]))
+        if not np.any((tilt[s:j + 1] < opts.upright_tilt) & ~horiz[s:j + 1]):
+            continue
         moving = np.flatnonzero(dhip[top:j + 1] < 0.3 * max(float(dhip[j]), 1e-6))
         onset = top + int(moving[-1]) + 1 if len(moving) else top
         lying = np.flatnonzero(horiz[j:e])

@@ -18,6 +18,17 @@ from .report import RepEvent, analyse_sequence
 from .reps import RepOptions
 
 
+#: A new track's first poses come from the acquisition crop and swing into place over a few frames
+#: (a person on the floor first looks upright, then "tips over"): the activity layer skips them.
+SETTLE_FRAMES = 8
+
+
+def settled(pose: PoseResult | None) -> bool:
+    """True when ``pose`` is usable for activity analysis: present and past a new track's first
+    :data:`SETTLE_FRAMES` frames (poses without a ``track_age`` count as settled)."""
+    return pose is not None and (pose.track_age is None or pose.track_age >= SETTLE_FRAMES)
+
+
 class ActivityTracker:
     """Keeps a sliding buffer of poses and re-analyses it every ``every`` frames.
 
@@ -77,7 +88,7 @@ class ActivityTracker:
         if self._t0 is None:
             self._t0 = timestamp_ms
         row = np.full((NUM_KEYPOINTS, 3), np.nan)
-        if pose is not None:
+        if settled(pose):
             row[:, :2] = pose.xy
             row[:, 2] = pose.conf
         self._pending.append(row)

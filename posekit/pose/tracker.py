@@ -17,15 +17,15 @@ from .smoothing import LandmarkSmoother
 
 log = logging.getLogger(__name__)
 
+#: Acquisition turns its final crop by the body axis when that is further than this from upright.
+ACQUIRE_TURN_RAD = 0.5
 
-def acquire(model: PoseModel, image: np.ndarray, start: Roi, passes: int, min_score: float
+
+def _refine(model: PoseModel, image: np.ndarray, start: Roi, passes: int
             ) -> tuple[np.ndarray, np.ndarray, float, Roi] | None:
-    """Find the person starting from ``start`` (full frame or a user box), refining the crop.
-
-    Each pass re-centres and re-scales the crop on the landmarks of the previous pass, so a small
-    person in a large frame ends up filling the crop. Returns None when the best pass scores
-    below ``min_score``.
-    """
+    """Re-centre and re-scale the crop on the previous pass's landmarks, keeping ``start``'s
+    rotation (a first guess's body axis is not reliable enough to turn the crop by: a crop turned
+    the wrong way tracks itself). Returns the best pass."""
     roi = start
     best = None
     for _ in range(passes):
@@ -34,14 +34,35 @@ def acquire(model: PoseModel, image: np.ndarray, start: Roi, passes: int, min_sc
             best = (xy, vis, score, roi)
         # Refine even when the score is still low: a network often localises a small person
         # before it is confident about them.
-        # Upright crops while acquiring: a first guess's body axis is not reliable enough to turn
-        # the crop by (a sideways crop then tracks itself); tracking turns the crop afterwards.
-        nxt = dataclasses.replace(roi_from_landmarks(xy, vis), rotation=0.0)
+        nxt = dataclasses.replace(roi_from_landmarks(xy, vis), rotation=start.rotation)
         if abs(nxt.size / roi.size - 1) < 0.15 and np.hypot(nxt.cx - roi.cx, nxt.cy - roi.cy) < 0.05 * roi.size:
             break  # converged: another pass would see the same crop
         roi = nxt
+    return best
+
+
+def acquire(model: PoseModel, image: np.ndarray, start: Roi, passes: int, min_score: float
+            ) -> tuple[np.ndarray, np.ndarray, float, Roi] | None:
+    """Find the person starting from ``start`` (full frame or a user box), refining the crop.
+
+    Each pass re-centres and re-scales the crop on the landmarks of the previous pass, so a small
+    person in a large frame ends up filling the crop; the crop stays as upright as ``start``.
+    Returns None when the best pass scores below ``min_score``.
+
+    Searching quarter-turned crops too (for people lying or on all fours) was tried and dropped:
+    the student's presence score cannot tell a turned crop of a person from one of furniture
+    (0.999 on URFD fall-01's chairs vs 0.92 upright on the person).
+    """
+    best = _refine(model, image, start, passes)
     if best is None or best[2] < min_score:
         return None
+    # Once the crop is tight, the body axis is reliable: the final pass turns the crop to it, as
+    # BlazePose's detector-given rotation would.
+    turned = roi_from_landmarks(best[0], best[1])
+    if abs(turned.rotation - best[3].rotation) > ACQUIRE_TURN_RAD:
+        xy, vis, score = model.predict(image, turned)
+        if score >= min_score:
+            best = (xy, vis, score, turned)
     return best
 
 
@@ -71,6 +92,7 @@ class PoseTracker:
     def reset(self) -> None:
         """Forget the person: next frame starts with acquisition; timestamps may restart."""
         self._roi: Roi | None = None
+        self._age = -1
         self._last_ms: int | None = None
         self._smoother.reset()
 
@@ -106,6 +128,7 @@ class PoseTracker:
                 log.debug("lost person at %d ms (score %.2f); re-acquiring", ts, score)
                 self._smoother.reset()
         if found is None:
+            self._age = -1
             found = acquire(self.model, frame, full_frame_roi(w, h), self.options.acquire_passes,
                             self.options.min_pose_score)
         t1 = time.perf_counter()
@@ -122,9 +145,10 @@ class PoseTracker:
                 and 0.03 * side <= nxt.size <= 3.0 * side)
         self._roi = nxt if sane else None
         sxy, svis = self._smoother(xy, vis, ts)
+        self._age += 1
         self.last_timings_ms = {"pose": (time.perf_counter() - t0) * 1e3}
         return PoseResult(xy=sxy.astype(np.float32), conf=svis.astype(np.float32), score=score,
-                          roi=roi, timestamp_ms=ts, image_size=(w, h))
+                          roi=roi, timestamp_ms=ts, image_size=(w, h), track_age=self._age)
 
 
 def estimate_with(model: PoseModel, image: np.ndarray, box: tuple[float, float, float, float] | None,
