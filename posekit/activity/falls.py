@@ -180,7 +180,10 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
         tail = slice(max(s, e - int(0.3 * RATE)), e)
         dropped = float(np.mean(h[tail]) - np.min(h[s:e]))
         went_down = horiz[tail].mean() >= 0.5 and not horiz[s:tail.start].all()
-        if not (went_down or dropped >= 0.5 * opts.min_descent * scale):
+        # Hips lower but the torso still upright is sitting down, unless the drop is a fall's
+        # (falls toward the camera foreshorten the torso instead of tilting it).
+        tipped = float(np.mean(tilt[tail])) >= opts.upright_tilt
+        if not (went_down or (dropped >= 0.5 * opts.min_descent * scale and tipped) or dropped >= 1.0 * scale):
             continue
         # The way down runs from the window's highest hip position to its end, and starts from
         # an upright body (a push-up or a plank is horizontal throughout).
