@@ -213,3 +213,22 @@ def test_session_with_activity_on_the_sample_clip():
     assert abs(summary["reps_total"] - truth["squat_reps"]) <= REP_TOL
     assert len(summary["falls"]) == 1
     assert abs(summary["falls"][0]["onset_s"] - truth["fall_onset"] / truth["fps"]) <= 1.0
+
+
+def test_streaming_tracker_skips_a_new_tracks_first_frames():
+    """Poses of a track that has just been acquired (track_age < SETTLE_FRAMES) are not analysed."""
+    from posekit.activity.tracker import SETTLE_FRAMES
+
+    m, arr = make_sequence("fall", 201, seconds=8.0)
+
+    def run(age):
+        at = ActivityTracker()
+        for i, row in enumerate(arr["noisy"]):
+            pose = None if np.isnan(row).all() else PoseResult(
+                xy=row[:, :2].astype(np.float32), conf=row[:, 2].astype(np.float32), score=1.0, roi=Roi(0, 0, 1),
+                timestamp_ms=i * 33, image_size=(480, 360), track_age=age(i))
+            at.update(pose, i * 33)
+        return at.summary()["falls"]
+
+    assert len(run(lambda i: i)) == 1  # one track from the first frame: settled after 8 frames
+    assert run(lambda i: i % SETTLE_FRAMES) == []  # re-acquired every few frames: never settled

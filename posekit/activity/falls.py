@@ -19,6 +19,7 @@ import dataclasses
 
 import numpy as np
 
+from .classifier import MODEL_RATE, WINDOW
 from .features import RATE, BodySequence, moving_average
 
 
@@ -153,8 +154,8 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
     return events
 
 
-#: Length of a classifier window in seconds (32 tokens at 15 Hz).
-MODEL_WINDOW_S = 32 / 15.0
+#: Length of a classifier window in seconds.
+MODEL_WINDOW_S = WINDOW / MODEL_RATE
 
 
 def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], found: list[FallEvent],
@@ -162,9 +163,11 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
                  scale: float) -> list[FallEvent]:
     """Falls the classifier is confident about (P(fall) >= ``0.8 - 0.6 * sensitivity``) where the
     motion rules saw no clean transition (the fall is cut by the buffer's edge, or seen end-on), as
-    long as the window holds a way down: it ends horizontal after not being so, or with the hips at
-    least half the rules' descent below their highest point in it (lying that merely continues is
-    not a new fall). Onset = where the hips start their fastest drop."""
+    long as the window holds a way down from an upright body: it ends horizontal after not being
+    so, or tilted (>= ``upright_tilt``) with the hips at least half the rules' descent below their
+    highest point in it, or with them a torso length lower whatever the tilt. Lying that merely
+    continues is not a new fall; hips lower under an upright torso is sitting down. Onset = where
+    the hips start their fastest drop."""
     times, probs = fall_prob
     thr = 0.8 - 0.6 * opts.sensitivity
     n = len(h)
