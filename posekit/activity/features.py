@@ -98,21 +98,29 @@ def to_body13(keypoints: np.ndarray, layout: str = "blazepose33") -> np.ndarray:
     return out
 
 
-def _interp_gaps(v: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
-    """Linear interpolation over interior NaN runs of at most ``max_gap`` frames (vectorised)."""
-    ok = ~np.isnan(v)
-    if ok.all() or ok.sum() < 2:
-        return v, ok
-    idx = np.arange(len(v))
-    filled = np.interp(idx, idx[ok], v[ok])
-    # Length of the NaN run each frame belongs to, from run boundaries.
-    edges = np.diff(np.concatenate([[0], (~ok).astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    keep = (ends - starts <= max_gap) & (starts > 0) & (ends < len(v))
-    out = v.copy()
-    for s0, e0 in zip(starts[keep], ends[keep]):
-        out[s0:e0] = filled[s0:e0]
-    return out, ~np.isnan(out)
+def fill_gaps(flat: np.ndarray, max_gap: int) -> np.ndarray:
+    """Per column of a (T, C) series: linear interpolation over interior NaN runs of at most
+    ``max_gap`` frames (whole missing frames and single missing joints alike); leading, trailing
+    and longer runs stay NaN. Vectorised over all columns."""
+    T = len(flat)
+    ok = ~np.isnan(flat)
+    if ok.all() or T < 3:
+        return flat
+    cols = np.flatnonzero(~ok.all(axis=0))
+    v = np.ascontiguousarray(flat[:, cols].T)  # (c, T): time contiguous for the scans
+    good = ok[:, cols].T
+    idx = np.arange(T)
+    prev = np.maximum.accumulate(np.where(good, idx, -1), axis=1)  # last valid frame at or before
+    nxt = np.minimum.accumulate(np.where(good, idx, T)[:, ::-1], axis=1)[:, ::-1]  # first valid at or after
+    fill = ~good & (prev >= 0) & (nxt < T) & (nxt - prev - 1 <= max_gap)
+    if not fill.any():
+        return flat
+    r, c = np.nonzero(fill)
+    p, q = prev[r, c], nxt[r, c]
+    v[r, c] = v[r, p] + (v[r, q] - v[r, p]) * (c - p) / (q - p)
+    out = flat.copy()
+    out[:, cols] = v.T
+    return out
 
 
 def normalise(body: np.ndarray, fps: float) -> BodySequence:
@@ -122,27 +130,7 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
     T = len(body)
     n = max(1, int(round((T - 1) / fps * RATE)) + 1)
     t = np.arange(n) / RATE
-    flat = body.reshape(T, -1).copy()  # (T, 39) series
-    max_gap = int(0.5 * fps)
-    # Short gaps: whole missing frames (the common case) in one vectorised pass, then any series
-    # with its own missing joints one at a time.
-    frame_missing = np.isnan(flat).all(axis=1)
-    if frame_missing.any() and (~frame_missing).sum() >= 2:
-        filled_idx, _ = _interp_gaps(np.where(frame_missing, np.nan, np.arange(T, dtype=np.float64)), max_gap)
-        fill = frame_missing & ~np.isnan(filled_idx)
-        if fill.any():
-            pos = filled_idx[fill]
-            i0 = np.floor(pos).astype(int)
-            i0 = np.clip(i0, 0, T - 1)
-            # Interpolate between the nearest observed frames on either side.
-            obs = np.flatnonzero(~frame_missing)
-            k = np.searchsorted(obs, np.flatnonzero(fill))
-            lo, hi = obs[np.clip(k - 1, 0, len(obs) - 1)], obs[np.clip(k, 0, len(obs) - 1)]
-            w = np.where(hi > lo, (np.flatnonzero(fill) - lo) / np.maximum(hi - lo, 1), 0.0)[:, None]
-            flat[fill] = flat[lo] * (1 - w) + flat[hi] * w
-    partial = np.isnan(flat).any(axis=0) & ~np.isnan(flat).all(axis=0)
-    for c in np.flatnonzero(partial):
-        flat[:, c], _ = _interp_gaps(flat[:, c], max_gap)
+    flat = fill_gaps(body.reshape(T, -1).astype(np.float64), int(0.5 * fps))  # (T, 39) series, short gaps filled
     # Resample to RATE: linear between the two nearest source frames (NaN stays NaN).
     if T == 1:
         res = np.repeat(flat, n, axis=0)
