@@ -157,10 +157,23 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
             training={"data": "LSPET images 1-5000 (human limb labels + MediaPipe BlazePose GHUM full teacher), "
                               "WorkoutTracker + URFD fall-01 frames (teacher labels)",
                       "config": cfg, "epochs_logged": len(log_rows) - 1, "commit": tfl.git_commit(),
-                      "command": f"python -m training.train_pose --input-size {s} --epochs {cfg['epochs']} --steps {cfg['steps_per_epoch']}"},
+                      "lineage": lineage(run), "command": "make train-pose (see Makefile)"},
             metrics={**metrics, "eval_split": "LSPET 5001-6000 (held back), human labels, 12 limb joints"},
         )
         tfl.update_manifest(MODELS_DIR, name, entry, default_for="pose" if default else None)
+
+
+def lineage(run: Path) -> list[dict[str, Any]]:
+    """The training stages behind a run, oldest first: each stage's directory name, epochs
+    logged / planned, peak learning rate and what it started from (``--init``)."""
+    stages = []
+    while run is not None and (run / "config.json").exists():
+        cfg = json.loads((run / "config.json").read_text())
+        logged = len((run / "log.csv").read_text().strip().splitlines()) - 1 if (run / "log.csv").exists() else None
+        stages.append({"run": run.name, "epochs_logged": logged, "epochs_planned": cfg["epochs"], "lr": cfg["lr"],
+                       "init": Path(cfg["init"]).parent.name + "/" + Path(cfg["init"]).name if cfg.get("init") else None})
+        run = Path(cfg["init"]).parent if cfg.get("init") else None
+    return stages[::-1]
 
 
 def main(argv: list[str] | None = None) -> None:

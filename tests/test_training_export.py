@@ -75,6 +75,14 @@ def test_tiny_training_reduces_loss_and_exports_runnable_models(tiny_cache, tmp_
     assert m.input_size == 64
     uv, vis, score = m.predict_crop(np.random.default_rng(0).random((64, 64, 3)).astype(np.float32))
     assert uv.shape == (33, 2) and np.isfinite(uv).all() and 0 <= score <= 1
+    # A second stage starts from the first one's weights (warm-up, lower rate) and records it.
+    import dataclasses
+
+    from export.pose import lineage
+
+    stage2 = train(dataclasses.replace(cfg, epochs=1, lr=5e-4, init=str(run / "last.weights.h5")), tmp_path / "run2", data=data)
+    assert float(stage2["history"][0]["loss"]) < losses[0]
+    assert [st["run"] for st in lineage(tmp_path / "run2")] == ["run", "run2"]
 
 
 def test_manifest_entry_records_provenance():
