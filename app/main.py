@@ -48,6 +48,15 @@ def parse_source(text: str) -> int | str:
     return text
 
 
+def source_label(text: str) -> str:
+    """What the source picker shows for ``--source``: 'Sample clip', 'Camera N' or the file's name."""
+    if text == "sample":
+        return "Sample clip"
+    if text.startswith("camera:"):
+        return f"Camera {text.split(':', 1)[1]}"
+    return Path(text).name
+
+
 def build_app(args: argparse.Namespace):
     _configure_kivy()
     from kivy.app import App
@@ -69,6 +78,7 @@ def build_app(args: argparse.Namespace):
         exercise_choices = ListProperty(["auto", *EXERCISES])
         model_choices = ListProperty(bundled_model_names("pose"))
         default_model = StringProperty(args.model or default_model_name("pose"))
+        initial_source = StringProperty(source_label(args.source))
 
         def __init__(self, app, **kw):
             super().__init__(**kw)
@@ -127,6 +137,8 @@ def build_app(args: argparse.Namespace):
             if text == "Open file...":
                 self._choose_file()
                 return
+            if text != "Sample clip" and not text.startswith("Camera "):
+                return  # a file's name: the file is already the source
             self.source = parse_source("sample" if text == "Sample clip" else f"camera:{text.split()[-1]}")
             if self.running:
                 self.start()
@@ -141,6 +153,7 @@ def build_app(args: argparse.Namespace):
             def picked(_, selection, *a):
                 if selection:
                     self.source = selection[0]
+                    self.ids.source.text = Path(selection[0]).name
                     popup.dismiss()
                     self.start()
             chooser.bind(on_submit=picked)
@@ -248,6 +261,7 @@ def build_app(args: argparse.Namespace):
             rv.state["dropped"] = worker.dropped if worker else 0
             rv.state["window_size"] = list(Window.size)
             rv.state["orientation"] = rv.orientation
+            rv.state["source_shown"] = rv.ids.source.text
             rv.state["message"] = rv.ids.message.text
             rv.state["reps_label"] = rv.ids.reps.text
             rv.state["fall_banner_visible"] = rv.fall_visible

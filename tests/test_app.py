@@ -77,6 +77,7 @@ def test_real_exercise_clip_increments_the_rep_counter(tmp_path, shared_data):
 def test_missing_camera_shows_a_message(tmp_path):
     state, _ = run_app(tmp_path, "camera:7")
     assert "camera 7 could not be opened" in state["message"]
+    assert state["source_shown"] == "Camera 7"
 
 
 def test_unreadable_file_shows_a_message(tmp_path):
@@ -84,6 +85,7 @@ def test_unreadable_file_shows_a_message(tmp_path):
     bad.write_bytes(b"not a video")
     state, _ = run_app(tmp_path, bad)
     assert f"video '{bad}' could not be read" in state["message"]
+    assert state["source_shown"] == "broken.mp4"  # the picker names the file, not "Sample clip"
 
 
 def test_portrait_layout(tmp_path):
