@@ -45,8 +45,8 @@ def fold_models(runs: Path) -> dict[str, Path]:
     for held in FOLDS:
         run = runs / f"falls_without_{held}"
         path = run / "export" / "activity_lstm_int8.tflite"
-        if not path.exists():
-            export_lstm(run, path)
+        if not path.exists() or path.stat().st_mtime < (run / "lstm.weights.h5").stat().st_mtime:
+            export_lstm(run, path)  # first use, or the fold was retrained since
         out[held] = path
     return out
 
