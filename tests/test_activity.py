@@ -232,3 +232,39 @@ def test_streaming_tracker_skips_a_new_tracks_first_frames():
 
     assert len(run(lambda i: i)) == 1  # one track from the first frame: settled after 8 frames
     assert run(lambda i: i % SETTLE_FRAMES) == []  # re-acquired every few frames: never settled
+
+
+def _sets_with_a_rest(rest_kind: str, seed: int):
+    """Two synthetic push-up sets (different cameras) with another posture between them."""
+    m1, a1 = make_sequence("push_up", seed, seconds=12.0)
+    _, rest = make_sequence(rest_kind, seed, seconds=4.0)
+    m2, a2 = make_sequence("push_up", seed + 50, seconds=12.0)
+    return np.concatenate([a1["noisy"], rest["noisy"], a2["noisy"]]), true_reps(m1) + true_reps(m2)
+
+
+@pytest.mark.parametrize("rest_kind,seed", [("standing", 130), ("standing", 131), ("lying_down", 132)])
+def test_counts_every_set_when_the_rest_posture_dominates_the_signal(rest_kind, seed):
+    # The rest posture sets the signal's principal axis and range; each set is then a long stretch
+    # on one side of it and must be counted on its own (count_cycles' second look).
+    from posekit.activity.features import normalise
+    from posekit.activity.reps import count_reps
+
+    kps, true = _sets_with_a_rest(rest_kind, seed)
+    cycles = count_reps(normalise(to_body13(kps), 30.0))
+    assert abs(sum(not c.partial for c in cycles) - true) <= REP_TOL
+
+
+def test_collapsed_skeleton_frames_are_dropped():
+    # A pose model that loses the person can collapse all landmarks onto a small patch: those
+    # frames are failed detections, not a body that shrank (they made spurious giant "reps").
+    from posekit.activity.features import normalise
+
+    m, arr = make_sequence("squat", 101, seconds=15.0)
+    kps = arr["noisy"].copy()
+    centre = np.nanmean(kps[100:115, :, :2], axis=1, keepdims=True)
+    kps[100:115, :, :2] = centre + 0.05 * (kps[100:115, :, :2] - centre)
+    seq = normalise(to_body13(kps), 30.0)
+    assert np.isnan(seq.xy[101:114]).all() and np.isnan(seq.tilt[101:114]).all() and np.isnan(seq.hip[101:114]).all()
+    assert np.isfinite(seq.xy[:95]).any(axis=(1, 2)).all()
+    assert abs(analyze_keypoints(kps, 30.0).reps_total - true_reps(m)) <= REP_TOL
+

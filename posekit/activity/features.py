@@ -18,6 +18,8 @@ from ..keypoints import BODY13, LAYOUTS, Keypoint
 
 #: Internal rate of every activity computation (frames per second).
 RATE = 30.0
+#: A frame whose body size is below this fraction of the sequence's median is a failed detection.
+MIN_BODY_SIZE = 0.25
 _B = {kp: i for i, kp in enumerate(BODY13)}
 L_SH, R_SH, L_HIP, R_HIP = (_B[Keypoint.LEFT_SHOULDER], _B[Keypoint.RIGHT_SHOULDER], _B[Keypoint.LEFT_HIP],
                             _B[Keypoint.RIGHT_HIP])
@@ -47,6 +49,10 @@ class BodySequence:
     tilt: np.ndarray
     t: np.ndarray
     scale: np.ndarray
+
+    def frames(self, a: int, b: int) -> "BodySequence":
+        """Frames [a, b) as a sequence of their own."""
+        return BodySequence(*(getattr(self, f.name)[a:b] for f in dataclasses.fields(self)))
 
 
 def moving_average(x: np.ndarray, k: int) -> np.ndarray:
@@ -160,10 +166,11 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
     ref = ref if ref > 0 else 1.0
     scale = np.where(np.isfinite(size), np.maximum(size, 0.35 * ref), ref)
     centred = (xy - hip[:, None]) / scale[:, None, None]
-    # A frame whose joints sit implausibly far from the hips (a failed detection) is dropped.
-    outlier = np.nanmax(np.abs(centred), axis=(1, 2), initial=0.0) > 6.0
+    # A frame whose joints sit implausibly far from the hips, or whose body has shrunk to a fraction
+    # of its usual size (a pose model collapsing onto a small patch), is a failed detection: dropped.
+    outlier = (np.nanmax(np.abs(centred), axis=(1, 2), initial=0.0) > 6.0) | (size < MIN_BODY_SIZE * ref)
     centred[outlier] = np.nan
     hip = np.where(outlier[:, None], np.nan, hip)
-    tilt = np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1]))
+    tilt = np.where(outlier, np.nan, np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1])))
     return BodySequence(xy=centred, conf=np.clip(conf, 0, 1), mask=mask, hip=hip / ref, torso=torso, tilt=tilt, t=t,
                         scale=scale / ref)

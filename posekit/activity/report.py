@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from .exercises import FormCue, FormOptions, exercise_signal, plank_cues, rep_cu
 from .falls import FallEvent, FallOptions, detect_falls
 from .features import RATE, BodySequence, normalise, to_body13
 from .labels import EXERCISES, LABEL_ID, LABELS, REP_EXERCISES
-from .reps import Cycle, RepOptions, count_reps, find_cycles
+from .reps import Cycle, RepOptions, count_cycles, count_reps
 
 #: Label of a segment of repeated movement when no exercise classifier is bundled.
 GENERIC_EXERCISE = "exercise"
@@ -112,11 +113,6 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
 
 
-def _slice(seq: BodySequence, a: int, b: int) -> BodySequence:
-    return dataclasses.replace(seq, xy=seq.xy[a:b], conf=seq.conf[a:b], mask=seq.mask[a:b], hip=seq.hip[a:b],
-                               torso=seq.torso[a:b], tilt=seq.tilt[a:b], t=seq.t[a:b], scale=seq.scale[a:b])
-
-
 def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n: int) -> list[tuple[str, int, int]]:
     """(label, start, end) frame spans of exercise: the generic rep segments, named by the classifier's
     majority exercise over them, plus classifier exercise runs of >= 2 s the generic counter missed."""
@@ -207,10 +203,10 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         pad = int(RATE)  # a rep's start may lie just before the span that detected it
         lo, hi = max(0, a - pad, prev_end), min(n, b + pad)
         prev_end = hi
-        sig = exercise_signal(_slice(rep_seq, lo, hi), name, rep_opts.smooth_s) if name in REP_EXERCISES else None
-        if sig is not None:
+        if name in REP_EXERCISES:
             own = [dataclasses.replace(c, start=c.start + lo, bottom=c.bottom + lo, end=c.end + lo)
-                   for c in find_cycles(sig, ex_opts, rest_high=True)]
+                   for c in count_cycles(rep_seq.frames(lo, hi), partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s),
+                                         ex_opts, rest_high=True)]
             # The exercise's own signal wins unless it sees nothing where the generic one counted.
             if sum(not c.partial for c in own) or not span_cycles:
                 span_cycles = own

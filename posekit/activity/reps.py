@@ -10,6 +10,7 @@ amplitude is below ``partial_ratio`` of the typical cycle are reported as partia
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 
@@ -92,16 +93,9 @@ def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: 
 
     ``rest_high``: the rest position is the signal's high side (True), low side (False), or where
     the signal spends most time (None: unknown exercise)."""
-    if len(signal) < 3:
+    s = _rest_high(signal, opts, rest_high)
+    if s is None:
         return []
-    lo, hi = np.percentile(signal, [5, 95])
-    rng = hi - lo
-    if rng <= opts.min_range:
-        return []
-    # The rest position is where the signal spends most time: orient so rest is high.
-    med = np.median(signal)
-    high = (hi - med) < (med - lo) if rest_high is None else rest_high
-    s = signal if high else -signal
     lo, hi = np.percentile(s, [5, 95])
     rng = hi - lo
     up_thr = hi - opts.hysteresis * rng
@@ -137,6 +131,19 @@ def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: 
     return sorted(cycles + partials, key=lambda c: c.start)
 
 
+def _rest_high(signal: np.ndarray, opts: RepOptions, rest_high: bool | None) -> np.ndarray | None:
+    """The signal oriented so that its rest position is high; None when it barely moves."""
+    if len(signal) < 3:
+        return None
+    lo, hi = np.percentile(signal, [5, 95])
+    if hi - lo <= opts.min_range:
+        return None
+    if rest_high is None:  # the rest position is where the signal spends most time
+        med = np.median(signal)
+        rest_high = (hi - med) < (med - lo)
+    return signal if rest_high else -signal
+
+
 def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
     """Dips of more than 10% of the range away from the rest level outside full cycles."""
     depth_thr = rest - 0.1 * rng
@@ -161,6 +168,43 @@ def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
     return out
 
 
+#: A stretch away from the rest position at least this long gets a second look of its own.
+ZOOM_MIN_S = 3.0
+
+
+def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarray | None],
+                 opts: RepOptions = RepOptions(), rest_high: bool | None = None, depth: int = 2) -> list[Cycle]:
+    """:func:`find_cycles` on ``signal_fn(seq)``, plus a second look inside long stretches of one posture.
+
+    Between sets people rest in another posture (kneeling, a pike, standing up from push-ups). That
+    posture then dominates the signal's principal axis and range, the set's reps are small ripples
+    under the thresholds, and each whole set reads as one "rep" (or, when the sequence starts in the
+    set, none). So every stretch of at least :data:`ZOOM_MIN_S` on one side of the signal's
+    mid-level is analysed again on its own (signal recomputed on those frames, thresholds from their
+    own range, ``depth`` levels deep); when that finds at least two full cycles, they replace the
+    cycles bottoming there. A long hold (standing, a paused squat, a plank) has no cycles above
+    ``opts.min_range`` inside it and is left as it was."""
+    sig = signal_fn(seq)
+    if sig is None:
+        return []
+    cycles = find_cycles(sig, opts, rest_high)
+    s = _rest_high(sig, opts, rest_high) if depth > 0 else None
+    if s is None:
+        return cycles
+    lo, hi = np.percentile(s, [5, 95])
+    side = (s < (lo + hi) / 2).astype(np.int8)
+    edges = np.flatnonzero(np.diff(side)) + 1
+    bounds = np.concatenate([[0], edges, [len(s)]]).tolist()
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if b - a < ZOOM_MIN_S * RATE or b - a == len(s):
+            continue
+        sub = count_cycles(seq.frames(a, b), signal_fn, opts, rest_high, depth - 1)
+        if sum(not c.partial for c in sub) >= 2:
+            cycles = [c for c in cycles if not a <= c.bottom < b]
+            cycles += [dataclasses.replace(c, start=c.start + a, bottom=c.bottom + a, end=c.end + a) for c in sub]
+    return sorted(cycles, key=lambda c: c.start)
+
+
 def count_reps(seq: BodySequence, opts: RepOptions = RepOptions()) -> list[Cycle]:
     """Repetitions (full and partial) of the dominant cyclic movement in a body sequence."""
-    return find_cycles(movement_signal(seq, opts.smooth_s), opts)
+    return count_cycles(seq, lambda q: movement_signal(q, opts.smooth_s), opts)
