@@ -9,7 +9,6 @@ per-frame torso scaling absorbs that.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
 
@@ -156,11 +155,9 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
     torso = np.hypot(up[:, 0], up[:, 1])
     # Body size: the torso, unless it is foreshortened (a push-up or a fall seen from the front),
     # in which case a quarter of the joints' box diagonal stands in for it.
-    with warnings.catch_warnings():  # all-NaN frames are expected (missed detections)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.nanmean(xy, axis=1, keepdims=True)
-    filled = np.where(np.isfinite(xy), xy, centre)
-    span = np.nan_to_num(filled.max(axis=1) - filled.min(axis=1), nan=0.0)
+    # fmax/fmin skip missing joints (an all-missing frame gives NaN, hence span 0), without the
+    # cost and warnings of nanmax.
+    span = np.nan_to_num(np.fmax.reduce(xy, axis=1) - np.fmin.reduce(xy, axis=1), nan=0.0)
     size = np.fmax(torso, 0.25 * np.hypot(span[:, 0], span[:, 1]))
     ref = np.nanmedian(size) if np.isfinite(size).any() else 1.0
     ref = ref if ref > 0 else 1.0
@@ -170,6 +167,7 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
     # of its usual size (a pose model collapsing onto a small patch), is a failed detection: dropped.
     outlier = (np.nanmax(np.abs(centred), axis=(1, 2), initial=0.0) > 6.0) | (size < MIN_BODY_SIZE * ref)
     centred[outlier] = np.nan
+    mask[outlier] = False
     hip = np.where(outlier[:, None], np.nan, hip)
     tilt = np.where(outlier, np.nan, np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1])))
     return BodySequence(xy=centred, conf=np.clip(conf, 0, 1), mask=mask, hip=hip / ref, torso=torso, tilt=tilt, t=t,

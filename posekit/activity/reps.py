@@ -93,35 +93,35 @@ def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: 
 
     ``rest_high``: the rest position is the signal's high side (True), low side (False), or where
     the signal spends most time (None: unknown exercise)."""
-    s = _rest_high(signal, opts, rest_high)
-    if s is None:
-        return []
-    lo, hi = np.percentile(s, [5, 95])
+    oriented = _rest_high(signal, opts, rest_high)
+    return _cycles(*oriented, opts) if oriented is not None else []
+
+
+def _cycles(s: np.ndarray, lo: float, hi: float, opts: RepOptions) -> list[Cycle]:
+    """:func:`find_cycles` on a signal already oriented rest-high, with its 5th/95th percentiles."""
     rng = hi - lo
     up_thr = hi - opts.hysteresis * rng
     down_thr = lo + opts.hysteresis * rng
-    cycles: list[Cycle] = []
-    state = "top" if s[0] >= down_thr else "bottom"
-    start = 0
-    bottom = 0
     min_len = int(opts.min_cycle_s * RATE)
-    for i, v in enumerate(s):
-        if state == "top":
-            if v >= up_thr:
-                start = i  # latest frame at the rest position
-            elif v <= down_thr:
-                state = "bottom"
-                bottom = i
-        else:
-            if v < s[bottom]:
-                bottom = i
-            if v >= up_thr:
-                if i - start >= min_len and (i - start) <= 2 * opts.max_cycle_s * RATE:
-                    amp = float(s[start:i + 1].max() - s[bottom])
-                    dwell = int((s[start:i + 1] <= down_thr).sum())
-                    cycles.append(Cycle(start, bottom, i, amp, False, dwell))
-                state = "top"
-                start = i
+    # Hysteresis state machine, event by event: +1 where the signal is at rest (above up_thr), -1
+    # past the bottom threshold. A cycle runs from the last rest frame before going down, through
+    # the lowest point, to the first rest frame after it.
+    ev = np.where(s >= up_thr, 1, np.where(s <= down_thr, -1, 0))
+    at = np.flatnonzero(ev)
+    kind = ev[at]
+    change = np.concatenate([[True], kind[1:] != kind[:-1]]) if len(at) else np.zeros(0, bool)
+    at, kind = at[change].tolist(), kind[change].tolist()
+    cycles: list[Cycle] = []
+    for k in range(1, len(at)):
+        if kind[k] != 1 or kind[k - 1] != -1:
+            continue
+        d, i = at[k - 1], at[k]
+        # The last rest frame before going down: the event before the fall (the start, if none).
+        start = 0 if k < 2 else int(np.flatnonzero(ev[:d] == 1)[-1])
+        if min_len <= i - start <= 2 * opts.max_cycle_s * RATE:
+            bottom = d + int(np.argmin(s[d:i]))
+            seg = s[start:i + 1]
+            cycles.append(Cycle(start, bottom, i, float(seg.max() - s[bottom]), False, int((seg <= down_thr).sum())))
     # Small excursions that never crossed the bottom threshold are partial reps.
     partials = _partial_excursions(s, hi, rng, cycles, min_len)
     if cycles:
@@ -131,17 +131,18 @@ def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: 
     return sorted(cycles + partials, key=lambda c: c.start)
 
 
-def _rest_high(signal: np.ndarray, opts: RepOptions, rest_high: bool | None) -> np.ndarray | None:
-    """The signal oriented so that its rest position is high; None when it barely moves."""
+def _rest_high(signal: np.ndarray, opts: RepOptions,
+               rest_high: bool | None) -> tuple[np.ndarray, float, float] | None:
+    """(signal oriented so that its rest position is high, its 5th and 95th percentiles); None when
+    it barely moves."""
     if len(signal) < 3:
         return None
-    lo, hi = np.percentile(signal, [5, 95])
+    lo, med, hi = np.percentile(signal, [5, 50, 95]).tolist()
     if hi - lo <= opts.min_range:
         return None
     if rest_high is None:  # the rest position is where the signal spends most time
-        med = np.median(signal)
         rest_high = (hi - med) < (med - lo)
-    return signal if rest_high else -signal
+    return (signal, lo, hi) if rest_high else (-signal, -hi, -lo)
 
 
 def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
@@ -151,20 +152,13 @@ def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
     for c in cycles:
         in_cycle[c.start:c.end + 1] = True
     dip = (s < depth_thr) & ~in_cycle
+    edges = np.diff(np.concatenate([[0], dip.astype(np.int8), [0]]))
     out = []
-    i = 0
-    while i < len(s):
-        if dip[i]:
-            j = i
-            while j < len(s) and dip[j]:
-                j += 1
-            b = i + int(np.argmin(s[i:j]))
-            bounded = i > 0 and j < len(s) and not in_cycle[i - 1] and not in_cycle[j]
-            if j - i >= min_len // 2 and bounded and i < b < j - 1:
-                out.append(Cycle(i, b, j, float(rest - s[b]), True))
-            i = j
-        else:
-            i += 1
+    for i, j in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
+        b = i + int(np.argmin(s[i:j]))
+        bounded = i > 0 and j < len(s) and not in_cycle[i - 1] and not in_cycle[j]
+        if j - i >= min_len // 2 and bounded and i < b < j - 1:
+            out.append(Cycle(i, b, j, float(rest - s[b]), True))
     return out
 
 
@@ -187,11 +181,13 @@ def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarr
     sig = signal_fn(seq)
     if sig is None:
         return []
-    cycles = find_cycles(sig, opts, rest_high)
-    s = _rest_high(sig, opts, rest_high) if depth > 0 else None
-    if s is None:
+    oriented = _rest_high(sig, opts, rest_high)
+    if oriented is None:
+        return []
+    cycles = _cycles(*oriented, opts)
+    if depth == 0:
         return cycles
-    lo, hi = np.percentile(s, [5, 95])
+    s, lo, hi = oriented
     side = (s < (lo + hi) / 2).astype(np.int8)
     edges = np.flatnonzero(np.diff(side)) + 1
     bounds = np.concatenate([[0], edges, [len(s)]]).tolist()
