@@ -17,8 +17,9 @@ from ..keypoints import BODY13, LAYOUTS, Keypoint
 
 #: Internal rate of every activity computation (frames per second).
 RATE = 30.0
-#: A frame whose body size is below this fraction of the sequence's median is a failed detection.
-MIN_BODY_SIZE = 0.25
+#: A frame whose body size is below this fraction of the sequence's median is a failed detection (real
+#: falls in MD4FD go down to 0.14; a pose model collapsing onto a small patch reads 0.02-0.09).
+MIN_BODY_SIZE = 0.1
 _B = {kp: i for i, kp in enumerate(BODY13)}
 L_SH, R_SH, L_HIP, R_HIP = (_B[Keypoint.LEFT_SHOULDER], _B[Keypoint.RIGHT_SHOULDER], _B[Keypoint.LEFT_HIP],
                             _B[Keypoint.RIGHT_HIP])
