@@ -268,3 +268,16 @@ def test_collapsed_skeleton_frames_are_dropped():
     assert np.isfinite(seq.xy[:95]).any(axis=(1, 2)).all()
     assert abs(analyze_keypoints(kps, 30.0).reps_total - true_reps(m)) <= REP_TOL
 
+
+
+def test_landing_on_the_feet_is_not_a_fall():
+    # Hanging (a pull-up bar) then dropping to the floor: the hips fall far and fast, as in a fall
+    # toward the camera, but the torso stays upright at its full length.
+    m, arr = make_sequence("standing", 7, seconds=6.0)
+    kps = arr["noisy"].copy()
+    hip = (kps[:, 23, :2] + kps[:, 24, :2]) / 2
+    sh = (kps[:, 11, :2] + kps[:, 12, :2]) / 2
+    torso = float(np.nanmedian(np.linalg.norm(sh - hip, axis=1)))
+    lift = np.clip((90 - np.arange(len(kps))) / 6.0, 0.0, 1.0) * 2.0 * torso  # drop within 0.2 s at 3 s
+    kps[:, :, 1] -= lift[:, None]
+    assert analyze_keypoints(kps, 30.0, classify=False).falls == []

@@ -147,7 +147,7 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
             continue
         i += 1
     if not events:
-        events = _drop_falls(seq, hip_y, dhip, opts, scale)
+        events = _drop_falls(seq, hip_y, dhip, horiz, opts, scale)
     if fall_prob is not None:
         events = sorted(events + _model_falls(seq, fall_prob, events, horiz, h, dhip, tilt, opts, scale),
                         key=lambda e: e.onset_s)
@@ -205,9 +205,11 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
     return out
 
 
-def _drop_falls(seq: BodySequence, hip_y: np.ndarray, dhip: np.ndarray, opts: FallOptions, scale: float) -> list[FallEvent]:
+def _drop_falls(seq: BodySequence, hip_y: np.ndarray, dhip: np.ndarray, horiz: np.ndarray, opts: FallOptions,
+                scale: float) -> list[FallEvent]:
     """Falls toward or away from the camera: the torso foreshortens instead of tilting, but the
-    hips drop far and fast (>= 1.3 torso lengths at >= 2 torso lengths/s) and stay down."""
+    hips drop far and fast (>= 1.3 torso lengths at >= 2 torso lengths/s) and stay down, with the
+    torso foreshortened or the body horizontal after it (not landing on the feet)."""
     n = len(hip_y)
     win = int(opts.max_fall_s * RATE)
     confirm = int(opts.confirm_s * RATE)
@@ -226,7 +228,13 @@ def _drop_falls(seq: BodySequence, hip_y: np.ndarray, dhip: np.ndarray, opts: Fa
         if float(np.max(dhip[i:j + 1])) < 3.0 * scale:
             continue
         tail = h[j:min(j + confirm, n)]
-        if len(tail) >= int(0.2 * RATE) and np.min(tail) >= h[i] + 0.8 * drop[i]:
+        # Landing on the feet (a jump or a pull-up dismount) drops the hips as fast, but leaves the
+        # torso standing at its full length; a fall toward the camera foreshortens it.
+        before, after = seq.torso[max(0, i - int(0.5 * RATE)):i + 1], seq.torso[j:min(j + confirm, n)]
+        before, after = before[np.isfinite(before)], after[np.isfinite(after)]
+        standing = (len(before) > 0 and len(after) > 0 and float(np.median(after)) >= 0.8 * float(np.median(before))
+                    and not horiz[j:min(j + confirm, n)].any())
+        if len(tail) >= int(0.2 * RATE) and np.min(tail) >= h[i] + 0.8 * drop[i] and not standing:
             moving = np.flatnonzero(dhip[i:j + 1] > 0.3 * float(np.max(dhip[i:j + 1])))
             start = i + int(moving[0]) if len(moving) else i
             conf = float(np.clip(0.3 + 0.25 * min(drop[i] / 1.3, 2.0), 0.0, 0.9))
