@@ -1,6 +1,7 @@
 """Activity layer and cost-of-growth benchmarks.
 
-* Classifier invoke per window for every bundled activity model (1 and 2 threads); the whole
+* Classifier invoke per window for every bundled activity model (1 and 2 threads), and a window as
+  the SDK classifies it (with its mirror image: two invokes, one thread); the whole
   streaming activity layer per frame (ActivityTracker.update on a pose stream).
 * Time vs video length (Session over 150 / 300 / 600 frames of the sample clip, looped: per-frame
   cost must stay flat), peak RSS of a long run in a fresh process, ``import posekit`` time, and the
@@ -36,6 +37,17 @@ def test_classifier_window_latency(benchmark, name, threads):
     x = np.random.default_rng(0).random((1, WINDOW, TOKENS, CHANNELS)).astype(np.float32)
     clf.model.run(x)
     benchmark(clf.model.invoke_only)
+    benchmark.extra_info["model"] = name
+
+
+@pytest.mark.skipif(not ACTIVITY_MODELS, reason="no activity model bundled")
+@pytest.mark.parametrize("name", ACTIVITY_MODELS or ["none"])
+def test_classifier_window_with_mirror(benchmark, name):
+    """One window as the SDK classifies it: the window and its mirror image (two invokes), averaged."""
+    clf = ActivityClassifier(name, num_threads=1)
+    assert clf.mirror
+    x = np.random.default_rng(0).random((1, WINDOW, TOKENS, CHANNELS)).astype(np.float32)
+    benchmark(clf.predict, x)
     benchmark.extra_info["model"] = name
 
 

@@ -281,3 +281,19 @@ def test_landing_on_the_feet_is_not_a_fall():
     lift = np.clip((90 - np.arange(len(kps))) / 6.0, 0.0, 1.0) * 2.0 * torso  # drop within 0.2 s at 3 s
     kps[:, :, 1] -= lift[:, None]
     assert analyze_keypoints(kps, 30.0, classify=False).falls == []
+
+
+def test_mirror_swaps_sides_and_the_classifier_is_mirror_symmetric():
+    from posekit.activity.classifier import MIRROR, WINDOW, ActivityClassifier, mirrored
+    from posekit.keypoints import BODY13
+
+    names = [k.name for k in BODY13]
+    for i, j in enumerate(MIRROR[:13]):
+        assert names[j] == names[i].replace("LEFT", "@").replace("RIGHT", "LEFT").replace("@", "RIGHT")
+    x = np.random.default_rng(3).normal(size=(2, WINDOW, 14, 3)).astype(np.float32)
+    assert np.array_equal(mirrored(mirrored(x)), x)
+    assert np.array_equal(mirrored(x)[..., 0], -x[..., MIRROR, 0])
+    clf = ActivityClassifier()
+    np.testing.assert_allclose(clf.predict(x), clf.predict(mirrored(x)), atol=1e-6)
+    clf.mirror = False  # a single pass is not symmetric: the averaging is what makes it so
+    assert not np.allclose(clf.predict(x), clf.predict(mirrored(x)), atol=1e-6)

@@ -203,6 +203,30 @@ def eval_workouttracker(limit: int | None = None) -> dict[str, Any]:
     return {"clips": len(per), "mae": float(err.mean()), "obo": float(obo.mean()), "per_clip": per}
 
 
+def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, float]]:
+    """Penn Action official test split through the SDK's ActivityClassifier (the shipped file, clip =
+    mean of its window probabilities), with and without mirror averaging; ``extra``: more models
+    (name -> .tflite), e.g. the fall folds, to show the mirror's effect is not one model's luck."""
+    from posekit.activity.classifier import ActivityClassifier
+    from posekit.runtime import bundled_model_names
+
+    from .activity_data import cached, load_penn
+    from .train_activity import penn_clip_eval
+
+    clips = [p for p in cached("penn_None", lambda: load_penn(limit=None)) if p["split"] == "test" and p["speed"] == 1.0]
+    models: dict[str, str | Path] = {n: n for n in bundled_model_names("activity")}
+    models.update(extra or {})
+    out = {}
+    for name, model in models.items():
+        clf = ActivityClassifier(model)
+        out[name] = {}
+        for mirror in (False, True):
+            clf.mirror = mirror
+            out[name]["mirror" if mirror else "plain"] = penn_clip_eval(clf.predict, clips)["accuracy"]
+        log.info("penn via SDK %s: %s", name, out[name])
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=Path("eval"))
@@ -217,6 +241,7 @@ def main(argv: list[str] | None = None) -> None:
                            "fall_windows_rules_only": eval_fall_windows(classify=False),
                            "fall_windows_sensitivity": {str(s): eval_fall_windows(FallOptions(sensitivity=s), models=folds)
                                                         for s in (0.25, 0.5, 0.75, 1.0)},
+                           "penn_sdk": eval_penn_sdk({f"fold falls_without_{k}": v for k, v in (folds or {}).items()}),
                            "synthetic": eval_synthetic(),
                            "form_cues": eval_form_cues()}
     log.info("form cues: %s", {k: (v["precision"], v["recall"]) for k, v in res["form_cues"].items()})
