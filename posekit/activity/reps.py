@@ -175,9 +175,9 @@ def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarr
     under the thresholds, and each whole set reads as one "rep" (or, when the sequence starts in the
     set, none). So every stretch of at least :data:`ZOOM_MIN_S` on one side of the signal's
     mid-level is analysed again on its own (signal recomputed on those frames, thresholds from their
-    own range, ``depth`` levels deep); when that finds at least two full cycles, they replace the
-    cycles bottoming there. A long hold (standing, a paused squat, a plank) has no cycles above
-    ``opts.min_range`` inside it and is left as it was."""
+    own range, ``depth`` levels deep); when that finds at least two full cycles, each at least
+    ``opts.min_range`` deep, they replace the cycles bottoming there. A long hold (standing, a
+    paused squat, a plank) has no such cycles inside it and is left as it was."""
     sig = signal_fn(seq)
     if sig is None:
         return []
@@ -195,7 +195,10 @@ def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarr
         if b - a < ZOOM_MIN_S * RATE or b - a == len(s):
             continue
         sub = count_cycles(seq.frames(a, b), signal_fn, opts, rest_high, depth - 1)
-        if sum(not c.partial for c in sub) >= 2:
+        # At least two full cycles, each as large as a whole signal must be to count at all: the
+        # stretch's own (smaller) range must not promote a partial rep or a sway into reps.
+        full = [c for c in sub if not c.partial]
+        if len(full) >= 2 and min(c.amplitude for c in full) >= opts.min_range:
             cycles = [c for c in cycles if not a <= c.bottom < b]
             cycles += [dataclasses.replace(c, start=c.start + a, bottom=c.bottom + a, end=c.end + a) for c in sub]
     return sorted(cycles, key=lambda c: c.start)
