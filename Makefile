@@ -34,7 +34,7 @@ bench: install-dev
 	mkdir -p benchmarks/out
 	POSEKIT_SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest -q benchmarks --benchmark-only --benchmark-json=benchmarks/out/bench.json
 	$(BIN)/python -m training.eval_pose --teacher --model pose_student_int8 --model pose_student_float16 --out benchmarks/out
-	$(BIN)/python -m training.eval_activity --out benchmarks/out $(if $(wildcard $(RUNS)/falls_without_le2i),--fall-folds $(RUNS))
+	$(BIN)/python -m training.eval_activity --out benchmarks/out --teacher-pose $(if $(wildcard $(RUNS)/falls_without_le2i),--fall-folds $(RUNS))
 	-$(MAKE) mpref
 	$(BIN)/python benchmarks/report.py
 

@@ -312,6 +312,13 @@ def main() -> None:
             w = act["workouttracker_reps"]
             lines += ["", f"WorkoutTracker reps from pixels ({w['clips']} clips with markers): MAE **{w['mae']:.3f}**, "
                           f"off-by-one accuracy **{w['obo']:.3f}** (targets: MAE <= 0.15, OBO >= 0.8)."]
+            if "clips_with_a_fall" in w:
+                lines[-1] += f" Exercise clips that raised a fall (false alarms): {w['clips_with_a_fall']} of {w['clips']}."
+            t = act.get("workouttracker_reps_teacher_pose")
+            if t:
+                lines += ["", f"Diagnostic, the same clips on the teacher's keypoints (`--teacher-pose`, same tracker and "
+                              f"activity layer): MAE {t['mae']:.3f}, OBO {t['obo']:.3f}, clips that raised a fall "
+                              f"{t['clips_with_a_fall']} of {t['clips']}: what the counter does with better poses."]
             if rep_scatter(w, HERE / "reps_scatter.png"):
                 lines += ["", "![WorkoutTracker reps, predicted vs true](reps_scatter.png)"]
         if "urfd_video" in act and "timeline" in act["urfd_video"] and fall_timeline(act["urfd_video"], HERE / "fall_timeline.png"):

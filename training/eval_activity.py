@@ -6,7 +6,9 @@
 * Falls from pixels: ``urfd/fall-01-cam0.mp4`` (RGB half) through posekit.Session: one event
   within 1 s of the labelled onset (frame 83); with ``--fall-folds``, by the fold that never saw URFD.
 * Reps from pixels: WorkoutTracker clips with rep markers through posekit.Session: count MAE
-  (|pred - true| / true) and off-by-one accuracy.
+  (|pred - true| / true) and off-by-one accuracy, and how many of these exercise clips raise a fall
+  (false alarms); with ``--teacher-pose`` the same on the teacher's keypoints, which separates the
+  counter's errors from the pose model's.
 
     python -m training.eval_activity --out eval/ --fall-folds ~/.cache/posekit/runs
 """
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from posekit.activity import FallOptions, analyze_keypoints, normalise, to_body13
+from posekit.errors import InvalidInputError
 
 from .activity_data import MD4FD_IMAGE_SIZE, md4fd_windows
 
@@ -139,13 +142,15 @@ def eval_form_cues(n: int = 20, seed: int = 5300, source: str = "noisy") -> dict
     return out
 
 
-def run_video(path: Path, right_half: bool = False, max_frames: int | None = None) -> tuple[np.ndarray, float]:
-    """Pixels -> (T, 33, 3) keypoints through posekit's tracker (smoothing on), and fps."""
+def run_video(path: Path, right_half: bool = False, max_frames: int | None = None,
+              model: Any = None) -> tuple[np.ndarray, float]:
+    """Pixels -> (T, 33, 3) keypoints through posekit's tracker (smoothing on), and fps.
+    ``model``: a PoseModel instead of the bundled student (e.g. the teacher, as a diagnostic)."""
     from posekit import PoseTracker
     from posekit.activity.tracker import settled
     from posekit.video import FrameSource
 
-    tr = PoseTracker()
+    tr = PoseTracker(model=model)
     rows = []
     with FrameSource(path) as src:
         fps = src.fps
@@ -185,22 +190,35 @@ def eval_urfd_video(model: Path | None = None) -> dict[str, Any]:
             "frames_with_pose": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps)), "timeline": timeline}
 
 
-def eval_workouttracker(limit: int | None = None) -> dict[str, Any]:
+def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False) -> dict[str, Any]:
+    """Rep counts on WorkoutTracker clips with markers, from pixels (the bundled student, or the
+    teacher as a diagnostic that separates counting errors from pose errors), and how many of
+    these exercise clips raise a fall (each one a false alarm)."""
     root = data_dir() / "workouttracker"
     rows = list(csv.DictReader((root / "index.csv").open()))
     rows = [r for r in rows if int(r["rep_markers"]) > 0][:limit]
+    model = None
+    if teacher_pose:
+        from .teacher import load_teacher
+
+        model = load_teacher()
     per = []
     for r in rows:
-        kps, fps = run_video(root / r["video"])
-        rep = analyze_keypoints(kps, fps)
+        kps, fps = run_video(root / r["video"], model=model)
         true = int(r["rep_markers"])
-        pred = rep.reps_total
-        per.append({"video": r["video"], "class": r["class"], "true": true, "pred": pred,
+        try:
+            rep = analyze_keypoints(kps, fps)
+            pred, falls = rep.reps_total, len(rep.falls)
+        except InvalidInputError:  # the tracker never found the person: nothing to count
+            pred, falls = 0, 0
+        per.append({"video": r["video"], "class": r["class"], "true": true, "pred": pred, "falls": falls,
                     "pose_frames": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps))})
         log.info("%s: true %d pred %d", r["video"], true, pred)
     err = np.array([abs(p["pred"] - p["true"]) / p["true"] for p in per])
     obo = np.array([abs(p["pred"] - p["true"]) <= 1 for p in per])
-    return {"clips": len(per), "mae": float(err.mean()), "obo": float(obo.mean()), "per_clip": per}
+    return {"clips": len(per), "mae": float(err.mean()), "obo": float(obo.mean()),
+            "clips_with_a_fall": int(sum(p["falls"] > 0 for p in per)), "pose": "teacher" if teacher_pose else "student",
+            "per_clip": per}
 
 
 def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, float]]:
@@ -234,6 +252,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-videos", action="store_true")
     ap.add_argument("--fall-folds", type=Path, help="runs directory holding falls_without_le2i / falls_without_urfd: "
                                                     "falls are evaluated with the fold that never saw each set")
+    ap.add_argument("--teacher-pose", action="store_true",
+                    help="also count WorkoutTracker reps on the teacher's keypoints (diagnostic: counter vs pose errors)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
@@ -258,9 +278,11 @@ def main(argv: list[str] | None = None) -> None:
         log.info("urfd video: %s", res["urfd_video"])
         res["workouttracker_reps"] = eval_workouttracker(args.limit)
         log.info("workouttracker: mae %.3f obo %.3f", res["workouttracker_reps"]["mae"], res["workouttracker_reps"]["obo"])
+        if args.teacher_pose:
+            res["workouttracker_reps_teacher_pose"] = eval_workouttracker(args.limit, teacher_pose=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "activity_eval.json").write_text(json.dumps(res, indent=2))
-    print(json.dumps({k: v for k, v in res.items() if k != "workouttracker_reps"}, indent=2))
+    print(json.dumps({k: v for k, v in res.items() if not k.startswith("workouttracker_reps")}, indent=2))
 
 
 if __name__ == "__main__":
