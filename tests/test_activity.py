@@ -297,3 +297,25 @@ def test_mirror_swaps_sides_and_the_classifier_is_mirror_symmetric():
     np.testing.assert_allclose(clf.predict(x), clf.predict(mirrored(x)), atol=1e-6)
     clf.mirror = False  # a single pass is not symmetric: the averaging is what makes it so
     assert not np.allclose(clf.predict(x), clf.predict(mirrored(x)), atol=1e-6)
+
+
+def test_a_fall_is_not_reported_during_a_floor_exercise():
+    from posekit.activity.labels import LABEL_ID
+    from posekit.activity.report import _during_floor_exercise
+
+    labels = np.full(300, LABEL_ID["push_up"])
+    labels[150:] = LABEL_ID["standing"]
+    assert _during_floor_exercise(labels, 3.0)  # push-ups in the 2 s before
+    assert not _during_floor_exercise(labels, 9.0)  # standing before: a fall counts
+    assert not _during_floor_exercise(labels, 0.2)  # too little context to judge
+
+
+def test_head_on_push_up_clip_raises_no_fall(shared_data):
+    # WorkoutTracker push-up_37, seen head-on: the torso swings through vertical, which the motion
+    # rules read as a tip from upright; the classifier's push-up labels before it veto the fall.
+    from training.eval_activity import run_video
+
+    kps, fps = run_video(shared_data / "workouttracker" / "videos" / "push-ups" / "push-up_37.mp4")
+    rep = analyze_keypoints(kps, fps)
+    assert rep.falls == []
+    assert analyze_keypoints(kps, fps, classify=False).falls != []  # the rules alone do fire here

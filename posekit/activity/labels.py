@@ -10,3 +10,6 @@ LABEL_ID = {n: i for i, n in enumerate(LABELS)}
 EXERCISES: tuple[str, ...] = LABELS[:8]
 #: Exercises counted in repetitions (plank is held, not repeated).
 REP_EXERCISES: tuple[str, ...] = tuple(e for e in EXERCISES if e != "plank")
+#: Exercises done on the floor: a "fall" while one is under way is the exercise itself (a push-up
+#: seen head-on swings the torso through vertical), not a fall from standing.
+FLOOR_EXERCISES: tuple[str, ...] = ("push_up", "sit_up", "bench_press", "plank")

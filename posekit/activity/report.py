@@ -15,7 +15,7 @@ from .classifier import ActivityClassifier, ClassifierOptions, bundled_classifie
 from .exercises import FormCue, FormOptions, exercise_signal, plank_cues, rep_cues
 from .falls import FallEvent, FallOptions, detect_falls
 from .features import RATE, BodySequence, normalise, to_body13
-from .labels import EXERCISES, LABEL_ID, LABELS, REP_EXERCISES
+from .labels import EXERCISES, FLOOR_EXERCISES, LABEL_ID, LABELS, REP_EXERCISES
 from .reps import Cycle, RepOptions, count_cycles, count_reps
 
 #: Label of a segment of repeated movement when no exercise classifier is bundled.
@@ -107,6 +107,18 @@ def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
     return [s for s, ok in zip(segs, lone_ok) if s.reps >= MIN_SEGMENT_REPS or (s.reps == 1 and ok)]
 
 
+#: A fall is dropped when most of the frames in this many seconds before its onset are labelled
+#: with a floor exercise.
+FLOOR_CONTEXT_S = 2.0
+
+
+def _during_floor_exercise(labels: np.ndarray, onset_s: float) -> bool:
+    i = int(round(onset_s * RATE))
+    before = labels[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i]
+    floor = [LABEL_ID[e] for e in FLOOR_EXERCISES]
+    return len(before) >= int(0.5 * RATE) and float(np.isin(before, floor).mean()) >= 0.5
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) runs of True."""
     d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
@@ -164,9 +176,11 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         labels = frame_labels(times, ids, n, RATE)
         if "fall" in classifier.labels:
             fall_prob = (times, probs[:, classifier.labels.index("fall")])
+    falls = detect_falls(seq, fall_opts, fall_prob)
+    if labels is not None:  # the classifier's own labels (a fixed ``exercise`` is not evidence)
+        falls = [f for f in falls if not _during_floor_exercise(labels, f.onset_s)]
     if exercise is not None:
         labels = np.full(n, LABEL_ID[exercise])
-    falls = detect_falls(seq, fall_opts, fall_prob)
     # Reps are not counted across a fall, and the time on the floor after it must not dominate the
     # movement signal: those frames are blanked for counting.
     rep_seq = seq
