@@ -163,7 +163,7 @@ def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
 
 
 #: A stretch away from the rest position at least this long gets a second look of its own.
-ZOOM_MIN_S = 3.0
+ZOOM_MIN_S = 4.0
 
 
 def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarray | None],
