@@ -150,12 +150,13 @@ class ActivityClassifier:
 
     def predict(self, win: np.ndarray) -> np.ndarray:
         """(N, WINDOW, 14, 3) -> (N, C) class probabilities (mirror-averaged when ``mirror``)."""
-        if not len(win):
-            return np.zeros((0, len(self.labels)), np.float32)
-        probs = np.stack([self.model.run(w[None].astype(np.float32))[0][0] for w in win])
-        if self.mirror:
-            probs = 0.5 * (probs + np.stack([self.model.run(w[None].astype(np.float32))[0][0] for w in mirrored(win)]))
-        return probs
+        win = np.ascontiguousarray(win, dtype=np.float32)
+        views = (win, mirrored(win)) if self.mirror else (win,)
+        probs = np.zeros((len(win), len(self.labels)), np.float32)
+        for v in views:
+            for i in range(len(win)):
+                probs[i] += self.model.run(v[i:i + 1])[0][0]
+        return probs / len(views) if self.mirror else probs
 
     def classify(self, seq: BodySequence, opts: ClassifierOptions = ClassifierOptions(),
                  cache: dict[int, np.ndarray] | None = None, t_offset_s: float = 0.0
