@@ -124,7 +124,7 @@ class ActivityClassifier:
         num_threads: LiteRT threads.
         mirror: average each window's probabilities with those of its left-right mirror image
             (x negated, left and right joints swapped). Every label is mirror-symmetric, so this
-            only removes the model's handedness bias: Penn Action test accuracy +0.6 to +1.0 pt on
+            only removes the model's handedness bias: Penn Action test accuracy +0.6 to +1.3 pt on
             four separately trained models (benchmarks/RESULTS.md), for a second invoke per window.
     """
 
@@ -156,7 +156,7 @@ class ActivityClassifier:
         for v in views:
             for i in range(len(win)):
                 probs[i] += self.model.run(v[i:i + 1])[0][0]
-        return probs / len(views) if self.mirror else probs
+        return probs / len(views)
 
     def classify(self, seq: BodySequence, opts: ClassifierOptions = ClassifierOptions(),
                  cache: dict[int, np.ndarray] | None = None, t_offset_s: float = 0.0

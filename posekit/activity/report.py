@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from functools import partial
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,8 @@ FLOOR_CONTEXT_S = 2.0
 
 
 def _during_floor_exercise(labels: np.ndarray, onset_s: float) -> bool:
+    """Whether per-frame ``labels`` put a floor exercise in most of the :data:`FLOOR_CONTEXT_S`
+    before ``onset_s`` (needs at least 0.5 s of context)."""
     i = int(round(onset_s * RATE))
     before = labels[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i]
     floor = [LABEL_ID[e] for e in FLOOR_EXERCISES]
@@ -218,9 +220,9 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         lo, hi = max(0, a - pad, prev_end), min(n, b + pad)
         prev_end = hi
         if name in REP_EXERCISES:
+            signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s)
             own = [dataclasses.replace(c, start=c.start + lo, bottom=c.bottom + lo, end=c.end + lo)
-                   for c in count_cycles(rep_seq.frames(lo, hi), partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s),
-                                         ex_opts, rest_high=True)]
+                   for c in count_cycles(rep_seq.frames(lo, hi), signal, ex_opts, rest_high=True)]
             # The exercise's own signal wins unless it sees nothing where the generic one counted.
             if sum(not c.partial for c in own) or not span_cycles:
                 span_cycles = own

@@ -162,7 +162,7 @@ def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
     return out
 
 
-#: A stretch away from the rest position at least this long gets a second look of its own.
+#: A stretch this long on one side of the signal's mid-level gets a second look of its own.
 ZOOM_MIN_S = 4.0
 
 
