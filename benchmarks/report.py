@@ -273,17 +273,14 @@ def main() -> None:
                   "(`falls_without_<set>`, `make train-activity`); the shipped classifier was fine-tuned on both "
                   "and is not evaluated here.", "",
                   "| fall windows (MD4FD) | windows | falls | recall | specificity | classifier |", "|---|---|---|---|---|---|"]
-        penn = act.get("penn_sdk")
-        if penn:  # placed after the fall table below
-            penn_lines = ["", "Penn Action official test split through the SDK's `ActivityClassifier` (shipped .tflite; clip = "
-                          "mean of its windows' probabilities), each window alone and averaged with its mirror image "
-                          "(the default, `mirror=True`):", "", "| model | plain | mirror-averaged |", "|---|---|---|"]
-            penn_lines += [f"| {n} | {v['plain']:.3f} | {v['mirror']:.3f} |" for n, v in penn.items()]
         for n, r in act["fall_windows"].items():
             lines.append(f"| {n} | {r['windows']} | {r['falls']} | {r['recall']:.3f} | {r['specificity']:.3f} | "
                          f"{r.get('model') or 'bundled'} |")
-        if penn:
-            lines += penn_lines
+        if "penn_sdk" in act:
+            lines += ["", "Penn Action official test split through the SDK's `ActivityClassifier` (shipped .tflite; clip = "
+                      "mean of its windows' probabilities), each window alone and averaged with its mirror image "
+                      "(the default, `mirror=True`):", "", "| model | plain | mirror-averaged |", "|---|---|---|"]
+            lines += [f"| {n} | {v['plain']:.3f} | {v['mirror']:.3f} |" for n, v in act["penn_sdk"].items()]
         if "fall_folds_classifier_alone" in act:
             lines += ["", "The folds' classifier alone on its held-out set (a window scores its highest P(fall)): " + "; ".join(
                 f"{n}: ROC AUC {v['auc']:.3f}, recall {v['recall_at_0.5']:.2f} / specificity {v['specificity_at_0.5']:.2f} "

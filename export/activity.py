@@ -79,9 +79,9 @@ def rep_count_mae(model_path: Path, n_per_kind: int = 4, seed: int = 910_000) ->
 
 def training_data(cfg: dict[str, Any]) -> dict[str, list]:
     """{'penn': clips, 'synth': sequences} of a run's config, from the dataset cache."""
-    from training.activity_data import cached, load_penn, synth_sequences
+    from training.activity_data import cached, penn_clips, synth_sequences
 
-    return {"penn": cached(f"penn_{cfg.get('penn_limit')}", lambda: load_penn(limit=cfg.get("penn_limit"))),
+    return {"penn": penn_clips(cfg.get("penn_limit")),
             "synth": cached(f"synth_{cfg['synth_per_kind']}_{cfg['synth_seconds']}",
                             lambda: synth_sequences(cfg["synth_per_kind"], seconds=cfg["synth_seconds"]))}
 
@@ -110,7 +110,7 @@ def export(run: Path, out: Path, data: dict[str, list] | None = None, install: b
            formats: tuple[str, ...] = ("float32", "float16", "int8"), rep_metric: bool = True) -> dict[str, Any]:
     """Export both architectures; ``data`` = {'penn': clips, 'synth': sequences} (loaded from the
     cache when None). Returns {arch: parity report}."""
-    from training.activity_data import WindowSampler
+    from training.activity_data import WindowSampler, penn_test_clips
     from training.train_activity import penn_clip_eval
 
     from .pose import onnx_runner
@@ -118,7 +118,7 @@ def export(run: Path, out: Path, data: dict[str, list] | None = None, install: b
     models = load_models(run)
     cfg = models["config"]
     data = data or training_data(cfg)
-    test_clips = [p for p in data["penn"] if p["split"] == "test" and p["speed"] == 1.0]
+    test_clips = penn_test_clips(data["penn"])
     calib = calibration_windows(data)
     held, _ = WindowSampler(test_clips, [], seed=1, penn_frac=1.0).sample(parity_n, augment=False) if test_clips \
         else (calib[:parity_n], None)

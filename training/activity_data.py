@@ -252,3 +252,13 @@ def cached(name: str, build, refresh: bool = False):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(data))
     return data
+
+
+def penn_clips(limit: int | None = None) -> list[dict]:
+    """Penn Action token sequences (every split and playback speed), from the dataset cache."""
+    return cached(f"penn_{limit}", lambda: load_penn(limit=limit))
+
+
+def penn_test_clips(clips: list[dict]) -> list[dict]:
+    """The official test split at its own speed: what every Penn Action accuracy is measured on."""
+    return [p for p in clips if p["split"] == "test" and p["speed"] == 1.0]

@@ -228,10 +228,10 @@ def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, f
     from posekit.activity.classifier import ActivityClassifier
     from posekit.runtime import bundled_model_names
 
-    from .activity_data import cached, load_penn
+    from .activity_data import penn_clips, penn_test_clips
     from .train_activity import penn_clip_eval
 
-    clips = [p for p in cached("penn_None", lambda: load_penn(limit=None)) if p["split"] == "test" and p["speed"] == 1.0]
+    clips = penn_test_clips(penn_clips())
     models: dict[str, str | Path] = {n: n for n in bundled_model_names("activity")}
     models.update(extra or {})
     out = {}

@@ -25,8 +25,8 @@ import numpy as np
 
 from posekit.activity.labels import LABEL_ID, LABELS
 
-from .activity_data import (NOT_FALL, PENN_MAP, WindowSampler, cached, load_penn, md4fd_sequences,
-                            penn_eval_windows, synth_sequences, window_label)
+from .activity_data import (NOT_FALL, PENN_MAP, WindowSampler, cached, md4fd_sequences, penn_clips,
+                            penn_eval_windows, penn_test_clips, synth_sequences, window_label)
 
 log = logging.getLogger("posekit.train_activity")
 
@@ -144,14 +144,14 @@ def train(cfg: ActivityConfig, out: Path, penn: list[dict] | None = None, synth:
     rng = np.random.default_rng(cfg.seed)
     t0 = time.time()
     if penn is None:
-        penn = cached(f"penn_{cfg.penn_limit}", lambda: load_penn(limit=cfg.penn_limit))
+        penn = penn_clips(cfg.penn_limit)
     if synth is None:
         synth = cached(f"synth_{cfg.synth_per_kind}_{cfg.synth_seconds}",
                        lambda: synth_sequences(cfg.synth_per_kind, seed=0, seconds=cfg.synth_seconds, speeds=(0.8, 1.0, 1.25)))
     if synth_test is None:
         synth_test = cached("synth_test_6", lambda: synth_sequences(6, seed=900_000, seconds=10.0))
     train_clips = [p for p in penn if p["split"] == "train"]
-    test_clips = [p for p in penn if p["split"] == "test" and p["speed"] == 1.0]
+    test_clips = penn_test_clips(penn)
     log.info("data: %d penn train sequences, %d penn test clips, %d synthetic (%.0fs)",
              len(train_clips), len(test_clips), len(synth), time.time() - t0)
     sets = tuple(x for x in cfg.md4fd.split(",") if x)
