@@ -93,3 +93,36 @@ def test_manifest_entry_records_provenance():
     assert e["calibration"].startswith("256 tracking-ROI crops")
     assert "pck@0.2" in e["metrics"]
     assert json.dumps(e)  # serialisable
+
+
+@pytest.mark.parametrize("quarter_turns", [0.0, 1.0])
+def test_augmented_keypoints_follow_the_image(quarter_turns):
+    """Rotation (incl. quarter turns), scale, shift and flip move targets with the pixels: a bright
+    square drawn at the nose ends up where the augmented nose target says."""
+    import tensorflow as tf
+
+    from training.label import BASE_SIZE
+    from training.pose_data import make_augmenter
+
+    n, s = 16, 64
+    nose, rest = np.array([0.56, 0.40], np.float32), np.array([0.5, 0.62], np.float32)  # nose above the rest
+    base = np.zeros((n, BASE_SIZE, BASE_SIZE, 3), np.uint8)
+    cx, cy = (nose * BASE_SIZE).astype(int)
+    base[:, cy - 4:cy + 5, cx - 4:cx + 5] = 255
+    uv = np.broadcast_to(rest, (n, 33, 2)).copy()
+    uv[:, 0] = nose  # the flip permutation keeps the nose the nose
+    ones = np.ones((n, 33), np.float32)
+    tf.random.set_seed(3)
+    aug = make_augmenter(s, strong=False, quarter_turns=quarter_turns)
+    x, t = aug(base, uv, ones, ones, np.zeros((n, s, s, 3), np.uint8), np.zeros(n, np.float32))
+    grey = tf.nn.avg_pool2d(tf.reduce_mean(x, -1, keepdims=True), 3, 1, "SAME").numpy()[..., 0]
+    found = np.array([np.unravel_index(g.argmax(), g.shape)[::-1] for g in grey]) + 0.5
+    target = t["uv"].numpy() * s
+    inside = ((target[:, 0] > 3) & (target[:, 0] < s - 3)).all(-1)
+    assert inside.sum() >= n // 2
+    assert np.abs(found - target[:, 0])[inside].max() < 2.0
+    # Without quarter turns "up" stays within 0.5 rad of vertical (or upside down); with them it
+    # lies sideways.
+    up = target[:, 0] - target[:, 1]
+    sideways = np.abs(up[:, 0]) > np.abs(up[:, 1])
+    assert sideways.all() if quarter_turns else not sideways.any()

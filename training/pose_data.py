@@ -57,8 +57,14 @@ def load_cache(sources: tuple[str, ...] = ("lspet", "videos"), min_score: float 
     return out
 
 
-def make_augmenter(input_size: int, heatmap_stride: int = 4, sigma: float = 1.5, strong: bool = True):
-    """Returns ``fn(images, uv, vis, weight, neg_images, neg_mask) -> (x, targets)`` as a tf.function."""
+def make_augmenter(input_size: int, heatmap_stride: int = 4, sigma: float = 1.5, strong: bool = True,
+                   quarter_turns: float = 0.0):
+    """Returns ``fn(images, uv, vis, weight, neg_images, neg_mask) -> (x, targets)`` as a tf.function.
+
+    ``quarter_turns``: fraction of samples turned a further +-90 degrees. Acquisition crops are
+    upright, so a person in a plank, a push-up or lying on the floor lies sideways in them; a
+    student that never saw that collapses there and tracks the collapse.
+    """
     s = input_size
     hs = s // heatmap_stride
     flip_perm = tf.constant(FLIP_PERM, tf.int32)
@@ -71,6 +77,8 @@ def make_augmenter(input_size: int, heatmap_stride: int = 4, sigma: float = 1.5,
         u = lambda lo, hi: tf.random.uniform([b], lo, hi)
         rot = u(-0.5, 0.5) if strong else u(-0.3, 0.3)
         rot = tf.where(tf.random.uniform([b]) < 0.05, rot + math.pi, rot)
+        quarter = tf.where(tf.random.uniform([b]) < 0.5, math.pi / 2, -math.pi / 2)
+        rot = tf.where(tf.random.uniform([b]) < quarter_turns, rot + quarter, rot)
         scale = tf.exp(u(math.log(0.8), math.log(1.3)))
         # 20%: acquisition-like crops (person smaller and off-centre, as in a full-frame pass).
         far = tf.random.uniform([b]) < 0.2

@@ -35,6 +35,7 @@ class TrainConfig:
     uv_weight: float = 10.0
     vis_weight: float = 0.5
     presence_weight: float = 0.5
+    quarter_turns: float = 0.15  # fraction of crops turned +-90 degrees (see make_augmenter)
     tiny: bool = False
     seed: int = 0
     sources: tuple[str, ...] = ("lspet", "videos")
@@ -94,7 +95,7 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     else:
         sched = keras.optimizers.schedules.CosineDecay(cfg.lr, total, alpha=0.02)
     opt = keras.optimizers.Adam(sched)
-    augment = make_augmenter(cfg.input_size)
+    augment = make_augmenter(cfg.input_size, quarter_turns=cfg.quarter_turns)
     negs = data["negatives"]
     bce = keras.losses.BinaryCrossentropy(reduction="none")
 
@@ -202,13 +203,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch", type=int)
     ap.add_argument("--input-size", type=int)
     ap.add_argument("--lr", type=float, help="peak learning rate of the cosine schedule")
+    ap.add_argument("--quarter-turns", type=float, help="fraction of crops turned +-90 degrees")
     ap.add_argument("--init", help="start from these weights (e.g. an earlier run's best.weights.h5)")
     ap.add_argument("--tiny", action="store_true", help="tiny network (tests)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = TrainConfig(tiny=args.tiny)
     for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps), ("batch", args.batch), ("input_size", args.input_size),
-                 ("lr", args.lr), ("init", args.init)):
+                 ("lr", args.lr), ("init", args.init), ("quarter_turns", args.quarter_turns)):
         if v is not None:
             setattr(cfg, k, v)
     res = train(cfg, args.out)
