@@ -165,12 +165,13 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
 
 def lineage(run: Path) -> list[dict[str, Any]]:
     """The training stages behind a run, oldest first: each stage's directory name, epochs
-    logged / planned, peak learning rate and what it started from (``--init``)."""
+    logged / planned, peak learning rate, quarter-turn fraction and what it started from (``--init``)."""
     stages = []
     while run is not None and (run / "config.json").exists():
         cfg = json.loads((run / "config.json").read_text())
         logged = len((run / "log.csv").read_text().strip().splitlines()) - 1 if (run / "log.csv").exists() else None
         stages.append({"run": run.name, "epochs_logged": logged, "epochs_planned": cfg["epochs"], "lr": cfg["lr"],
+                       "quarter_turns": cfg.get("quarter_turns", 0.0),  # stages before the option had none
                        "init": Path(cfg["init"]).parent.name + "/" + Path(cfg["init"]).name if cfg.get("init") else None})
         run = Path(cfg["init"]).parent if cfg.get("init") else None
     return stages[::-1]
