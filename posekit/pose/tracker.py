@@ -22,8 +22,8 @@ ACQUIRE_TURN_RAD = 0.5
 #: A tracking crop whose landmarks make an ROI smaller than this fraction of it is a collapse, not
 #: motion: the network lost the person and put every landmark on one patch, and following that
 #: patch would track it for good. The tracker re-acquires instead. Measured per tracked frame on
-#: 16 WorkoutTracker clips: the teacher's ROI shrinks this fast in 3 of 3,400 frames; the shipped
-#: student's in 9 (20 below 0.8), where none of its limb joints match the teacher's (86% elsewhere).
+#: 16 WorkoutTracker clips: the teacher's ROI shrinks this fast in 1 of 3,400 frames (3 below 0.8); the
+#: shipped student's in 9 (20 below 0.8), where none of its limb joints match the teacher's (86% elsewhere).
 MIN_TRACK_SHRINK = 0.7
 
 
