@@ -131,6 +131,10 @@ def export(run: Path, out: Path, formats: tuple[str, ...] = ("float32", "float16
         rep["pck_eval"] = ev
     if report_dir is not None:
         write_report(rep, report_dir)
+        from training.train_pose import plot_curves
+
+        plot_curves([r / "log.csv" for r in lineage_runs(run) if (r / "log.csv").exists()],
+                    report_dir / "train_pose_curves.png")
     if install:
         install_bundle(out, rep, cfg, run)
     return rep
@@ -163,18 +167,27 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
         tfl.update_manifest(MODELS_DIR, name, entry, default_for="pose" if default else None)
 
 
+def lineage_runs(run: Path) -> list[Path]:
+    """The run directories behind a run, oldest first, following each stage's ``--init``."""
+    runs = []
+    while run is not None and (run / "config.json").exists():
+        runs.append(run)
+        init = json.loads((run / "config.json").read_text()).get("init")
+        run = Path(init).parent if init else None
+    return runs[::-1]
+
+
 def lineage(run: Path) -> list[dict[str, Any]]:
     """The training stages behind a run, oldest first: each stage's directory name, epochs
     logged / planned, peak learning rate, quarter-turn fraction and what it started from (``--init``)."""
     stages = []
-    while run is not None and (run / "config.json").exists():
-        cfg = json.loads((run / "config.json").read_text())
-        logged = len((run / "log.csv").read_text().strip().splitlines()) - 1 if (run / "log.csv").exists() else None
-        stages.append({"run": run.name, "epochs_logged": logged, "epochs_planned": cfg["epochs"], "lr": cfg["lr"],
+    for r in lineage_runs(run):
+        cfg = json.loads((r / "config.json").read_text())
+        logged = len((r / "log.csv").read_text().strip().splitlines()) - 1 if (r / "log.csv").exists() else None
+        stages.append({"run": r.name, "epochs_logged": logged, "epochs_planned": cfg["epochs"], "lr": cfg["lr"],
                        "quarter_turns": cfg.get("quarter_turns", 0.0),  # stages before the option had none
                        "init": Path(cfg["init"]).parent.name + "/" + Path(cfg["init"]).name if cfg.get("init") else None})
-        run = Path(cfg["init"]).parent if cfg.get("init") else None
-    return stages[::-1]
+    return stages
 
 
 def main(argv: list[str] | None = None) -> None:

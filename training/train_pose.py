@@ -173,7 +173,9 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     return {"history": history, "best_val_pck": best, "model": model, "student_config": scfg}
 
 
-def plot_curves(log_path: Path, png: Path) -> None:
+def plot_curves(log_paths: Path | list[Path], png: Path) -> None:
+    """Loss terms and validation PCK per epoch; several logs (training stages, oldest first) are
+    drawn end to end with a dotted line where each later stage starts."""
     try:
         import matplotlib
 
@@ -181,17 +183,23 @@ def plot_curves(log_path: Path, png: Path) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         return
-    with log_path.open() as f:
-        rows = list(csv.DictReader(f))
+    rows, starts = [], []
+    for path in [log_paths] if isinstance(log_paths, Path) else log_paths:
+        with path.open() as f:
+            starts.append(len(rows))
+            rows += list(csv.DictReader(f))
     if not rows:
         return
-    ep = [int(r["epoch"]) for r in rows]
+    ep = list(range(len(rows)))
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
     for k in ("loss", "heat", "uv"):
         ax[0].plot(ep, [float(r[k]) for r in rows], label=k)
     ax[0].set_xlabel("epoch"); ax[0].set_yscale("log"); ax[0].legend(); ax[0].set_title("training loss")
     ax[1].plot(ep, [float(r["val_pck"]) for r in rows], marker="o")
     ax[1].set_xlabel("epoch"); ax[1].set_title("validation PCK@0.2 (vs teacher/human targets)")
+    for a in ax:
+        for s in starts[1:]:
+            a.axvline(s - 0.5, color="grey", linestyle=":")
     fig.tight_layout(); fig.savefig(png, dpi=100); plt.close(fig)
 
 
