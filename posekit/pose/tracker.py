@@ -19,12 +19,6 @@ log = logging.getLogger(__name__)
 
 #: Acquisition turns its final crop by the body axis when that is further than this from upright.
 ACQUIRE_TURN_RAD = 0.5
-#: A tracking crop whose landmarks make an ROI smaller than this fraction of it is a collapse, not
-#: motion: the network lost the person and put every landmark on one patch, and following that
-#: patch would track it for good. The tracker re-acquires instead. Measured per tracked frame on
-#: 16 WorkoutTracker clips: the teacher's ROI shrinks this fast in 1 of 3,400 frames (3 below 0.8); the
-#: shipped student's in 9 (20 below 0.8), where none of its limb joints match the teacher's (86% elsewhere).
-MIN_TRACK_SHRINK = 0.7
 
 
 def _refine(model: PoseModel, image: np.ndarray, start: Roi, passes: int
@@ -128,24 +122,22 @@ class PoseTracker:
         found = None
         if self._roi is not None:
             xy, vis, score = self.model.predict(frame, self._roi)
-            nxt = roi_from_landmarks(xy, vis)
-            if score >= self.options.min_pose_score and nxt.size >= MIN_TRACK_SHRINK * self._roi.size:
+            if score >= self.options.min_pose_score:
                 found = (xy, vis, score, self._roi)
             else:
-                log.debug("lost person at %d ms (score %.2f, ROI x%.2f); re-acquiring", ts, score,
-                          nxt.size / self._roi.size)
+                log.debug("lost person at %d ms (score %.2f); re-acquiring", ts, score)
                 self._smoother.reset()
         if found is None:
             self._age = -1
             found = acquire(self.model, frame, full_frame_roi(w, h), self.options.acquire_passes,
                             self.options.min_pose_score)
-            t1 = time.perf_counter()
-            if found is None:
-                self._roi = None
-                self.last_timings_ms = {"pose": (t1 - t0) * 1e3}
-                return None
-            nxt = roi_from_landmarks(found[0], found[1])
+        t1 = time.perf_counter()
+        if found is None:
+            self._roi = None
+            self.last_timings_ms = {"pose": (t1 - t0) * 1e3}
+            return None
         xy, vis, score, roi = found
+        nxt = roi_from_landmarks(xy, vis)
         # A tracking crop that left the frame or outgrew it is no longer following a person:
         # re-acquire on the next frame instead of chasing it.
         side = max(w, h)
