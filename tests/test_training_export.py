@@ -126,3 +126,14 @@ def test_augmented_keypoints_follow_the_image(quarter_turns):
     up = target[:, 0] - target[:, 1]
     sideways = np.abs(up[:, 0]) > np.abs(up[:, 1])
     assert sideways.all() if quarter_turns else not sideways.any()
+
+
+@pytest.mark.parametrize("field, value", [("quarter_turns", 15.0), ("quarter_turns", -0.1), ("neg_frac", 2)])
+def test_training_config_rejects_fractions_outside_0_1(tmp_path, field, value):
+    from posekit.errors import InvalidInputError
+    from training.train_pose import TrainConfig, train
+
+    cfg = TrainConfig(tiny=True, **{field: value})
+    with pytest.raises(InvalidInputError, match=rf"TrainConfig\.{field} must be a fraction in \[0, 1\], got {value!r}"):
+        train(cfg, tmp_path / "run")
+    assert not (tmp_path / "run").exists()  # rejected before anything is written

@@ -41,6 +41,16 @@ class TrainConfig:
     sources: tuple[str, ...] = ("lspet", "videos")
     init: str | None = None  # weights to start from (a second, lower-rate stage); ignored when resuming
 
+    def check(self) -> None:
+        """Raises InvalidInputError for a fraction outside [0, 1] (a typo would otherwise train
+        silently with every or no sample affected)."""
+        from posekit.errors import InvalidInputError
+
+        for name in ("neg_frac", "val_frac", "quarter_turns"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and 0.0 <= v <= 1.0):
+                raise InvalidInputError(f"TrainConfig.{name} must be a fraction in [0, 1], got {v!r}")
+
 
 def pck(pred_uv: np.ndarray, true_uv: np.ndarray, mask: np.ndarray, thr: float = 0.2) -> float:
     """PCK@thr over the 12 limb joints, torso diameter as reference (same code as the evaluation)."""
@@ -69,6 +79,7 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     from .pose_data import load_cache, make_augmenter
     from .student import StudentConfig, build_student
 
+    cfg.check()
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
     keras.utils.set_random_seed(cfg.seed)
