@@ -311,12 +311,12 @@ def test_a_fall_is_not_reported_during_a_floor_exercise():
 
 
 def test_push_up_clip_raises_no_fall(shared_data):
-    # WorkoutTracker push-up_14, seen head-on: on the student's keypoints the torso swings through
-    # vertical, which the motion rules read as a tip from upright; the classifier's push-up labels
-    # before it veto the fall. (push-up_37 showed this with the previous pose model.)
+    # WorkoutTracker push-up_23, filmed low and nearly head-on: on the student's keypoints the torso
+    # swings through vertical, which the motion rules read as a tip from upright; the classifier's
+    # push-up labels before it veto the fall. (push-up_37 showed this with the previous pose model.)
     from training.eval_activity import run_video
 
-    kps, fps = run_video(shared_data / "workouttracker" / "videos" / "push-ups" / "push-up_14.mp4")
+    kps, fps = run_video(shared_data / "workouttracker" / "videos" / "push-ups" / "push-up_23.mp4")
     rep = analyze_keypoints(kps, fps)
     assert rep.falls == []
     assert analyze_keypoints(kps, fps, classify=False).falls != []  # the rules alone do fire here
