@@ -79,11 +79,10 @@ def rep_count_mae(model_path: Path, n_per_kind: int = 4, seed: int = 910_000) ->
 
 def training_data(cfg: dict[str, Any]) -> dict[str, list]:
     """{'penn': clips, 'synth': sequences} of a run's config, from the dataset cache."""
-    from training.activity_data import cached, penn_clips, synth_sequences
+    from training.activity_data import penn_clips, synth_train_sequences
 
     return {"penn": penn_clips(cfg.get("penn_limit")),
-            "synth": cached(f"synth_{cfg['synth_per_kind']}_{cfg['synth_seconds']}",
-                            lambda: synth_sequences(cfg["synth_per_kind"], seconds=cfg["synth_seconds"]))}
+            "synth": synth_train_sequences(cfg["synth_per_kind"], cfg["synth_seconds"])}
 
 
 def calibration_windows(data: dict[str, list]) -> np.ndarray:

@@ -262,3 +262,10 @@ def penn_clips(limit: int | None = None) -> list[dict]:
 def penn_test_clips(clips: list[dict]) -> list[dict]:
     """The official test split at its own speed: what every Penn Action accuracy is measured on."""
     return [p for p in clips if p["split"] == "test" and p["speed"] == 1.0]
+
+
+def synth_train_sequences(per_kind: int, seconds: float) -> list[dict]:
+    """The synthetic training sequences of an activity run (three playback speeds), from the
+    dataset cache. One builder for the one cache key: training and export calibration alike."""
+    return cached(f"synth_{per_kind}_{seconds}",
+                  lambda: synth_sequences(per_kind, seed=0, seconds=seconds, speeds=(0.8, 1.0, 1.25)))

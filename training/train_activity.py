@@ -26,7 +26,8 @@ import numpy as np
 from posekit.activity.labels import LABEL_ID, LABELS
 
 from .activity_data import (NOT_FALL, PENN_MAP, WindowSampler, cached, md4fd_sequences, penn_clips,
-                            penn_eval_windows, penn_test_clips, synth_sequences, window_label)
+                            penn_eval_windows, penn_test_clips, synth_sequences, synth_train_sequences,
+                            window_label)
 
 log = logging.getLogger("posekit.train_activity")
 
@@ -146,8 +147,7 @@ def train(cfg: ActivityConfig, out: Path, penn: list[dict] | None = None, synth:
     if penn is None:
         penn = penn_clips(cfg.penn_limit)
     if synth is None:
-        synth = cached(f"synth_{cfg.synth_per_kind}_{cfg.synth_seconds}",
-                       lambda: synth_sequences(cfg.synth_per_kind, seed=0, seconds=cfg.synth_seconds, speeds=(0.8, 1.0, 1.25)))
+        synth = synth_train_sequences(cfg.synth_per_kind, cfg.synth_seconds)
     if synth_test is None:
         synth_test = cached("synth_test_6", lambda: synth_sequences(6, seed=900_000, seconds=10.0))
     train_clips = [p for p in penn if p["split"] == "train"]
