@@ -66,7 +66,10 @@ class PoseOptions:
         min_pose_score: below this pose-presence score the person is considered lost and the
             tracker re-acquires on a full-frame pass. Raise it if the tracker sticks to
             background; lower it if it drops people in hard poses.
-        acquire_passes: full-frame acquisition refines its crop this many times (>= 1).
+        acquire_passes: acquisition refines its crop this many times (>= 1).
+        motion_prior: (re)acquire the person where the picture has been moving before trying the
+            whole frame (fixed cameras, e.g. fall monitoring, where a small person is otherwise
+            easily missed for furniture; a moving camera proposes nothing: :mod:`posekit.pose.motion`).
         smoothing: landmark filtering; ``SmoothingOptions(enabled=False)`` for raw output.
     """
 
@@ -74,6 +77,7 @@ class PoseOptions:
     num_threads: int = 1
     min_pose_score: float = 0.5
     acquire_passes: int = 3
+    motion_prior: bool = True
     smoothing: SmoothingOptions = dataclasses.field(default_factory=SmoothingOptions)
 
     def __post_init__(self) -> None:
@@ -86,6 +90,8 @@ class PoseOptions:
         if not isinstance(self.acquire_passes, int) or not 1 <= self.acquire_passes <= 5:
             raise InvalidInputError(
                 f"PoseOptions.acquire_passes must be an int in [1, 5], got {self.acquire_passes!r}")
+        if not isinstance(self.motion_prior, bool):
+            raise InvalidInputError(f"PoseOptions.motion_prior must be a bool, got {self.motion_prior!r}")
         if not isinstance(self.smoothing, SmoothingOptions):
             raise InvalidInputError(
                 f"PoseOptions.smoothing must be a SmoothingOptions, got {type(self.smoothing).__name__}")

@@ -12,6 +12,7 @@ from ..options import PoseOptions
 from ..types import PoseResult
 from ..validation import check_image, check_timestamp
 from .model import PoseModel
+from .motion import MotionMap
 from .roi import Roi, full_frame_roi, roi_from_box, roi_from_landmarks
 from .smoothing import LandmarkSmoother
 
@@ -71,7 +72,9 @@ class PoseTracker:
 
     Frame ``t`` is cropped around the landmarks of frame ``t-1`` (BlazePose tracking). When the
     pose-presence score drops below ``options.min_pose_score`` the tracker re-acquires on the
-    same frame with a full-frame pass refined over ``options.acquire_passes`` crops.
+    same frame, refining its crop over ``options.acquire_passes`` passes: first from the box where
+    the picture has been moving (``options.motion_prior``, :class:`~posekit.pose.motion.MotionMap`),
+    then from the whole frame.
 
     Args:
         options: :class:`PoseOptions`; None = defaults (bundled model, 1 thread, smoothing on).
@@ -86,6 +89,7 @@ class PoseTracker:
         self.options = options or PoseOptions()
         self.model = model or PoseModel(self.options.model, num_threads=self.options.num_threads)
         self._smoother = LandmarkSmoother(self.options.smoothing)
+        self._motion = MotionMap() if self.options.motion_prior else None
         self.last_timings_ms: dict[str, float] = {}
         self.reset()
 
@@ -95,6 +99,8 @@ class PoseTracker:
         self._age = -1
         self._last_ms: int | None = None
         self._smoother.reset()
+        if self._motion is not None:
+            self._motion.reset()
 
     @property
     def tracking(self) -> bool:
@@ -119,6 +125,8 @@ class PoseTracker:
         self._last_ms = ts
         t0 = time.perf_counter()
         h, w = frame.shape[:2]
+        if self._motion is not None:
+            self._motion.update(frame, ts)
         found = None
         if self._roi is not None:
             xy, vis, score = self.model.predict(frame, self._roi)
@@ -129,8 +137,8 @@ class PoseTracker:
                 self._smoother.reset()
         if found is None:
             self._age = -1
-            found = acquire(self.model, frame, full_frame_roi(w, h), self.options.acquire_passes,
-                            self.options.min_pose_score)
+            found = self._acquire_in_motion(frame) or acquire(
+                self.model, frame, full_frame_roi(w, h), self.options.acquire_passes, self.options.min_pose_score)
         t1 = time.perf_counter()
         if found is None:
             self._roi = None
@@ -149,6 +157,12 @@ class PoseTracker:
         self.last_timings_ms = {"pose": (time.perf_counter() - t0) * 1e3}
         return PoseResult(xy=sxy.astype(np.float32), conf=svis.astype(np.float32), score=score,
                           roi=roi, timestamp_ms=ts, image_size=(w, h), track_age=self._age)
+
+    def _acquire_in_motion(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, Roi] | None:
+        box = self._motion.box() if self._motion is not None else None
+        if box is None:
+            return None
+        return acquire(self.model, frame, roi_from_box(box), self.options.acquire_passes, self.options.min_pose_score)
 
 
 def estimate_with(model: PoseModel, image: np.ndarray, box: tuple[float, float, float, float] | None,
