@@ -62,8 +62,7 @@ def test_tracker_keeps_the_person_across_frames(squat_frames):
 def test_acquisition_refines_with_the_crops_own_rotation(fall_frames):
     """Refinement passes keep the starting crop's rotation instead of turning by each guess's body
     axis (a wrong first guess on URFD fall-01's small person once turned the crop sideways and the
-    tracker followed furniture). The shipped student still fails that clip from pixels (README,
-    RESULTS: URFD fall-01); this pins the mechanism."""
+    tracker followed furniture); this pins the mechanism."""
     import dataclasses
 
     from posekit.pose.roi import full_frame_roi
