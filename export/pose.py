@@ -32,13 +32,10 @@ FLOAT_OPS = ("SOFTMAX", "FULLY_CONNECTED", "BATCH_MATMUL", "LOGISTIC")
 
 
 def load_run(run: Path, weights: str = "best"):
-    from training.student import StudentConfig, build_student, inference_model
+    from training.student import build_student, inference_model, student_config
 
     cfg = json.loads((run / "config.json").read_text())
-    s = cfg["input_size"]
-    scfg = (StudentConfig(input_size=s, widths=(8, 8, 16, 16, 32), blocks=(1, 1, 1, 1, 1), decoder_width=16,
-                          head_width=32) if cfg.get("tiny") else StudentConfig(input_size=s))
-    model = build_student(scfg)
+    model = build_student(student_config(cfg))
     w = run / f"{weights}.weights.h5"
     if not w.exists():
         w = run / "last.weights.h5"
@@ -146,7 +143,6 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
     float16 is the default: on x86 LiteRT it is as fast as int8 for this network, equally
     accurate on LSPET, and steadier on the sample clip (int8 counted 1 of its 3 squats)."""
     s = cfg["input_size"]
-    log_rows = (run / "log.csv").read_text().strip().splitlines()
     for q, default in (("int8", False), ("float16", True)):
         name = f"pose_student_{q}"
         data = (out / f"{name}.tflite").read_bytes()
@@ -160,11 +156,21 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
                          if q == "int8" else None),
             training={"data": "LSPET images 1-5000 (human limb labels + MediaPipe BlazePose GHUM full teacher), "
                               "WorkoutTracker + URFD fall-01 frames (teacher labels)",
-                      "config": cfg, "epochs_logged": len(log_rows) - 1, "commit": tfl.git_commit(),
+                      "config": cfg, "epochs_logged": _epochs_trained(run / "log.csv"), "commit": tfl.git_commit(),
                       "lineage": lineage(run), "command": "make train-pose (see Makefile)"},
             metrics={**metrics, "eval_split": "LSPET 5001-6000 (held back), human labels, 12 limb joints"},
         )
         tfl.update_manifest(MODELS_DIR, name, entry, default_for="pose" if default else None)
+
+
+def _epochs_trained(log_csv: Path) -> int | None:
+    """Epochs with training steps in a run's log (a stage with ``--epochs 0`` logs one row, no steps)."""
+    import csv
+
+    if not log_csv.exists():
+        return None
+    with log_csv.open() as f:
+        return sum(int(r["step"]) > 0 for r in csv.DictReader(f))
 
 
 def lineage_runs(run: Path) -> list[Path]:
@@ -179,13 +185,15 @@ def lineage_runs(run: Path) -> list[Path]:
 
 def lineage(run: Path) -> list[dict[str, Any]]:
     """The training stages behind a run, oldest first: each stage's directory name, epochs
-    logged / planned, peak learning rate, quarter-turn fraction and what it started from (``--init``)."""
+    logged / planned, peak learning rate, quarter-turn fraction, heat prior, which weights it
+    trained and what it started from (``--init``)."""
     stages = []
     for r in lineage_runs(run):
         cfg = json.loads((r / "config.json").read_text())
-        logged = len((r / "log.csv").read_text().strip().splitlines()) - 1 if (r / "log.csv").exists() else None
+        logged = _epochs_trained(r / "log.csv")
         stages.append({"run": r.name, "epochs_logged": logged, "epochs_planned": cfg["epochs"], "lr": cfg["lr"],
                        "quarter_turns": cfg.get("quarter_turns", 0.0),  # stages before the option had none
+                       "heat_prior": cfg.get("heat_prior", 0.0), "train_only": cfg.get("train_only", "all"),
                        "init": Path(cfg["init"]).parent.name + "/" + Path(cfg["init"]).name if cfg.get("init") else None})
     return stages
 

@@ -37,7 +37,7 @@ def squat_frames(shared_data):
 
 @pytest.fixture(scope="module")
 def fall_frames(shared_data):
-    return frames(shared_data / "urfd" / "fall-01-cam0.mp4", 40, right_half=True)
+    return frames(shared_data / "urfd" / "fall-01-cam0.mp4", 70, right_half=True)
 
 
 def test_tracker_keeps_the_person_across_frames(squat_frames):
@@ -96,7 +96,7 @@ def test_track_age_counts_frames_since_acquisition(squat_frames):
 
 def test_tracker_reacquires_after_a_cut(squat_frames, fall_frames):
     """After a cut to another scene the tracker ends up where a fresh tracker does (both find
-    URFD fall-01's person once it has moved for a second: compared over frames 30-39)."""
+    URFD fall-01's person once it has moved for a while: compared over frames 50-69)."""
     tr = PoseTracker(PoseOptions(smoothing=SmoothingOptions(enabled=False)))
     t = 0
     for f in squat_frames[:10]:
@@ -109,7 +109,7 @@ def test_tracker_reacquires_after_a_cut(squat_frames, fall_frames):
     fresh = PoseTracker(PoseOptions(smoothing=SmoothingOptions(enabled=False)))
     ref = [fresh.process(f, i * 33) for i, f in enumerate(fall_frames)]
     h, w = fall_frames[0].shape[:2]
-    pairs = [(a, b) for a, b in zip(after[30:], ref[30:]) if a is not None and b is not None]
+    pairs = [(a, b) for a, b in zip(after[50:], ref[50:]) if a is not None and b is not None]
     assert len(pairs) >= 5
     for a, b in pairs:
         assert np.linalg.norm(mid_hip(a) - mid_hip(b)) < REACQUIRE_TOL * max(h, w)
@@ -183,15 +183,29 @@ def test_session_process_returns_frame_result(squat_frames):
 def test_fall_01_from_pixels_streams_one_fall_at_the_labelled_onset(shared_data):
     """Issue #6's from-pixels target, live: URFD fall-01 (RGB half) through Session with the
     bundled models gives one fall event within 1 s of the labelled onset (frame 83). The first
-    full-frame acquisition settles on the furniture (nothing has moved yet); once the furniture
-    track drops, acquisition starts from the motion box and finds the walking person."""
+    full-frame acquisition settles on the furniture (nothing has moved yet) and the bundled
+    student holds it with a confident presence score; the stale-track rule then moves the track
+    to where the picture moves, and acquisition there finds the walking person."""
     from posekit.activity.tracker import ActivityTracker
 
     session = Session(activity=ActivityTracker())
-    in_motion = session.tracker._acquire_in_motion
-    found_in_motion = []
-    session.tracker._acquire_in_motion = lambda frame: (
-        lambda got: got is not None and found_in_motion.append(got[3]) or got)(in_motion(frame))
+    tr = session.tracker
+    calls = {"stale": [], "found_in_motion": []}
+    stale, in_motion = tr._stale, tr._acquire_in_motion
+
+    def spy_stale(roi, ts):
+        out = stale(roi, ts)
+        if out:
+            calls["stale"].append(ts)
+        return out
+
+    def spy_in_motion(frame):
+        got = in_motion(frame)
+        if got is not None:
+            calls["found_in_motion"].append(got[3])
+        return got
+
+    tr._stale, tr._acquire_in_motion = spy_stale, spy_in_motion
     events, hips = [], []
     with FrameSource(shared_data / "urfd" / "fall-01-cam0.mp4") as src:
         for f in src:
@@ -200,9 +214,9 @@ def test_fall_01_from_pixels_streams_one_fall_at_the_labelled_onset(shared_data)
             hips.append(mid_hip(r.pose) if r.pose is not None else (np.nan, np.nan))
     onset = 83 / src.fps
     assert len(events) == 1 and abs(events[0]["onset_s"] - onset) <= 1.0, events
-    assert found_in_motion
+    assert calls["stale"] and calls["stale"][0] <= 1500 and calls["found_in_motion"], calls
     # Standing, the person's hips are right of the doorway (x > 150 of 320); the desk is left of it.
-    assert np.nanmedian(np.array(hips)[30:60, 0]) > 150
+    assert np.nanmedian(np.array(hips)[40:70, 0]) > 150
 
 
 def test_motion_prior_option_is_validated():

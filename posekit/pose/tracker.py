@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 
 #: Acquisition turns its final crop by the body axis when that is further than this from upright.
 ACQUIRE_TURN_RAD = 0.5
+#: A track is stale when fewer than this fraction of its crop's cells move while the motion box
+#: lies outside the crop, for ``STALE_MS``; then the tracker tries to acquire where the motion is.
+STILL_FRACTION = 0.02
+STALE_MS = 1000
 
 
 def _refine(model: PoseModel, image: np.ndarray, start: Roi, passes: int
@@ -74,7 +78,9 @@ class PoseTracker:
     pose-presence score drops below ``options.min_pose_score`` the tracker re-acquires on the
     same frame, refining its crop over ``options.acquire_passes`` passes: first from the box where
     the picture has been moving (``options.motion_prior``, :class:`~posekit.pose.motion.MotionMap`),
-    then from the whole frame.
+    then from the whole frame. With the motion prior on, a track whose crop has held no motion for
+    ``STALE_MS`` while the picture moves elsewhere (the network locked onto furniture with a
+    confident presence score) is replaced by a person found where the motion is.
 
     Args:
         options: :class:`PoseOptions`; None = defaults (bundled model, 1 thread, smoothing on).
@@ -98,6 +104,7 @@ class PoseTracker:
         self._roi: Roi | None = None
         self._age = -1
         self._last_ms: int | None = None
+        self._still_since: int | None = None
         self._smoother.reset()
         if self._motion is not None:
             self._motion.reset()
@@ -132,11 +139,19 @@ class PoseTracker:
             xy, vis, score = self.model.predict(frame, self._roi)
             if score >= self.options.min_pose_score:
                 found = (xy, vis, score, self._roi)
+                if self._stale(self._roi, ts):
+                    moved = self._acquire_in_motion(frame)
+                    if moved is not None and not _contains(self._roi, moved[3]):
+                        log.debug("track sat still at %d ms while the picture moved elsewhere: moved", ts)
+                        found = moved
+                        self._age = -1
+                        self._smoother.reset()
             else:
                 log.debug("lost person at %d ms (score %.2f); re-acquiring", ts, score)
                 self._smoother.reset()
         if found is None:
             self._age = -1
+            self._still_since = None
             found = self._acquire_in_motion(frame) or acquire(
                 self.model, frame, full_frame_roi(w, h), self.options.acquire_passes, self.options.min_pose_score)
         t1 = time.perf_counter()
@@ -163,6 +178,27 @@ class PoseTracker:
         if box is None:
             return None
         return acquire(self.model, frame, roi_from_box(box), self.options.acquire_passes, self.options.min_pose_score)
+
+    def _stale(self, roi: Roi, ts: int) -> bool:
+        """True once ``roi`` has held no motion for ``STALE_MS`` while the motion box lay outside
+        it; the clock then restarts, so a stale track is re-checked at most once per ``STALE_MS``."""
+        box = self._motion.box() if self._motion is not None else None
+        if box is None or _contains(roi, Roi(box[0] + box[2] / 2, box[1] + box[3] / 2, 1.0)) \
+                or self._motion.fraction_in(roi) >= STILL_FRACTION:
+            self._still_since = None
+            return False
+        if self._still_since is None:
+            self._still_since = ts
+        if ts - self._still_since < STALE_MS:
+            return False
+        self._still_since = ts
+        return True
+
+
+def _contains(outer: Roi, inner: Roi) -> bool:
+    """Whether ``inner``'s centre lies inside ``outer``'s upright bounding square."""
+    half = outer.size / 2.0
+    return abs(inner.cx - outer.cx) <= half and abs(inner.cy - outer.cy) <= half
 
 
 def estimate_with(model: PoseModel, image: np.ndarray, box: tuple[float, float, float, float] | None,
