@@ -64,7 +64,7 @@ class PoseOptions:
         model: bundled model name (``posekit info``) or path to a ``.tflite``; None = default.
         num_threads: interpreter threads.
         min_pose_score: below this pose-presence score the person is considered lost and the
-            tracker re-acquires on a full-frame pass. Raise it if the tracker sticks to
+            tracker re-acquires (where the picture moves, then from the whole frame). Raise it if the tracker sticks to
             background; lower it if it drops people in hard poses.
         acquire_passes: acquisition refines its crop this many times (>= 1).
         motion_prior: (re)acquire the person where the picture has been moving before trying the

@@ -325,3 +325,24 @@ def test_push_up_clip_raises_no_fall(shared_data):
     rep = analyze_keypoints(kps, fps)
     assert rep.falls == []
     assert analyze_keypoints(kps, fps, classify=False).falls != []  # the rules alone do fire here
+
+
+def test_classifier_led_fall_needs_a_way_down():
+    """A confident classifier window whose highest hip position is its last sample (a tracking
+    glitch at the end of the data) has no way down to time: no event, rather than one whose
+    impact comes before its onset (seen on URFD fall-01 from pixels)."""
+    from posekit.activity.falls import RATE, _model_falls
+
+    n = 60
+    tilt = np.where(np.arange(n) < 40, 0.0, 80.0)
+    horiz = tilt > 60
+    h = np.where(np.arange(n) < 40, 0.0, 1.0)
+    h[-1] = -0.5  # the glitch: hips jump above standing height on the last frame
+    dhip = np.gradient(h) * RATE
+    out = _model_falls(None, (np.array([n / RATE]), np.array([0.95])), [], horiz, h, dhip, tilt, FallOptions(), 1.0)
+    assert out == []
+    # Without the glitch the same window is a fall, timed from the drop at frame 40.
+    h[-1] = 1.0
+    out = _model_falls(None, (np.array([n / RATE]), np.array([0.95])), [], horiz, h, np.gradient(h) * RATE, tilt,
+                       FallOptions(), 1.0)
+    assert len(out) == 1 and 38 / RATE <= out[0].onset_s <= out[0].impact_s <= 41 / RATE

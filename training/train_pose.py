@@ -68,11 +68,15 @@ REGRESSION_LAYERS = ("reg_sep", "reg_maps", "reg_heat")
 
 def init_weights(model, path: str | Path) -> None:
     """Load ``path`` into ``model``. When the network differs from the one that wrote the file
-    (read from the run's ``config.json`` beside it), copy layer by layer by name: a new layer
+    (read from the run's ``config.json`` beside it; without one, the same network is assumed),
+    copy layer by layer by name: a new layer
     keeps its initial weights, and ``reg_maps`` keeps its zero start when a heat prior is new."""
     from .student import build_student, student_config
 
     path = Path(path)
+    if not (path.parent / "config.json").exists():  # weights from elsewhere: same network assumed
+        model.load_weights(path)
+        return
     src_cfg = json.loads((path.parent / "config.json").read_text())
     src = build_student(student_config(src_cfg))
     src.load_weights(path)

@@ -192,6 +192,8 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
         # an upright body (a push-up or a plank is horizontal throughout).
         top = s + int(np.argmin(h[s:e]))
         j = top + int(np.argmax(dhip[top:e]))
+        if dhip[j] <= 0:
+            continue  # the hips never go down after their highest point (e.g. it is the window's end)
         if not np.any((tilt[s:j + 1] < opts.upright_tilt) & ~horiz[s:j + 1]):
             continue
         moving = np.flatnonzero(dhip[top:j + 1] < 0.3 * max(float(dhip[j]), 1e-6))

@@ -5,7 +5,8 @@ the network's own landmarks. In a wide room view (fall monitoring) the person fi
 of that frame, and the network can settle on furniture with a confident presence score and then
 track it. A fixed camera offers a cue a detector would otherwise give: people move, furniture
 does not. :class:`MotionMap` keeps a decaying record of which cells of a coarse grid changed
-between frames; its box is where acquisition looks first (see :class:`~posekit.pose.tracker.PoseTracker`).
+between frames; its box is where acquisition looks first, and where a track that has sat in a
+still region while the picture moves elsewhere is moved to (see :class:`~posekit.pose.tracker.PoseTracker`).
 
 Cheap by construction (about 0.03 ms a frame at any resolution): the green channel (the one
 closest to luma) of a strided sample of about ``GRID`` x ``GRID * h / w`` pixels, no resize of
@@ -45,7 +46,7 @@ class MotionMap:
     def reset(self) -> None:
         self._prev: np.ndarray | None = None
         self._energy: np.ndarray | None = None
-        self._last_ms: int | None = None
+        self._last_ms = 0
         self._size: tuple[int, int] | None = None
         self._step = 1
 
@@ -59,7 +60,7 @@ class MotionMap:
             self._energy = np.zeros(green.shape, np.float32)
             self._last_ms = timestamp_ms
             return
-        dt = max(timestamp_ms - (self._last_ms or timestamp_ms), 1) / 1000.0
+        dt = max(timestamp_ms - self._last_ms, 1) / 1000.0
         keep = math.exp(-dt / MEMORY_S)
         changed = np.abs(green - self._prev) > DIFF_LEVELS
         self._energy *= np.float32(keep)
