@@ -28,10 +28,8 @@ def student():
 
 
 def test_runtime_overhead_excluding_invoke(benchmark, student, video_frames):
-    """Everything the tracker does per frame except ``interpreter.invoke()``: motion map, crop,
-    decode, ROI, smoothing."""
-    from posekit.pose.motion import MotionMap
-
+    """Everything the tracker does per frame except ``interpreter.invoke()``: motion map and the
+    stale-track test, crop, decode, ROI, smoothing."""
     frame = video_frames[0]
     tr = PoseTracker(model=student)
     r0 = tr.process(frame, 0)
@@ -39,11 +37,11 @@ def test_runtime_overhead_excluding_invoke(benchmark, student, video_frames):
     roi = r0.roi
     uv = roi.to_crop(r0.xy)
     smoother = LandmarkSmoother(SmoothingOptions())
-    motion = MotionMap()
     state = {"t": 0}
 
     def overhead():
-        motion.update(video_frames[state["t"] // 33 % 2], state["t"])
+        tr._motion.update(video_frames[state["t"] // 33 % 2], state["t"] + 33)
+        tr._stale(roi, state["t"] + 33)
         x = crop(frame, roi, student.input_size)
         student._input[0] = x
         xy = roi.to_image(uv)

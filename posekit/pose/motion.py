@@ -88,12 +88,12 @@ class MotionMap:
     def fraction_in(self, roi: Roi) -> float:
         """Fraction of the cells inside ``roi``'s upright bounding square (clipped to the frame)
         that are moving; 0.0 before two frames or when the square misses the frame."""
-        mv = self.moving()
-        if mv is None:
+        e = self._energy
+        if e is None:
             return 0.0
         s, half = self._step, roi.size / 2.0
-        x0, x1 = max(int((roi.cx - half) / s), 0), min(int(math.ceil((roi.cx + half) / s)), mv.shape[1])
-        y0, y1 = max(int((roi.cy - half) / s), 0), min(int(math.ceil((roi.cy + half) / s)), mv.shape[0])
+        x0, x1 = max(int((roi.cx - half) / s), 0), min(int(math.ceil((roi.cx + half) / s)), e.shape[1])
+        y0, y1 = max(int((roi.cy - half) / s), 0), min(int(math.ceil((roi.cy + half) / s)), e.shape[0])
         if x1 <= x0 or y1 <= y0:
             return 0.0
-        return float(mv[y0:y1, x0:x1].mean())
+        return float(np.count_nonzero(e[y0:y1, x0:x1] > MOVING)) / ((y1 - y0) * (x1 - x0))

@@ -182,9 +182,13 @@ class PoseTracker:
     def _stale(self, roi: Roi, ts: int) -> bool:
         """True once ``roi`` has held no motion for ``STALE_MS`` while the motion box lay outside
         it; the clock then restarts, so a stale track is re-checked at most once per ``STALE_MS``."""
-        box = self._motion.box() if self._motion is not None else None
-        if box is None or _contains(roi, Roi(box[0] + box[2] / 2, box[1] + box[3] / 2, 1.0)) \
-                or self._motion.fraction_in(roi) >= STILL_FRACTION:
+        # Per frame while tracking: the cheap test first (a tracked person moves, so the box,
+        # which sorts the moving cells, is rarely needed).
+        if self._motion is None or self._motion.fraction_in(roi) >= STILL_FRACTION:
+            self._still_since = None
+            return False
+        box = self._motion.box()
+        if box is None or _contains(roi, Roi(box[0] + box[2] / 2, box[1] + box[3] / 2, 1.0)):
             self._still_since = None
             return False
         if self._still_since is None:
