@@ -187,6 +187,7 @@ def test_fall_01_from_pixels_streams_one_fall_at_the_labelled_onset(shared_data)
     student holds it with a confident presence score; the stale-track rule then moves the track
     to where the picture moves, and acquisition there finds the walking person."""
     from posekit.activity.tracker import ActivityTracker
+    from training.eval_activity import URFD_ONSET_FRAME
 
     session = Session(activity=ActivityTracker())
     tr = session.tracker
@@ -212,7 +213,7 @@ def test_fall_01_from_pixels_streams_one_fall_at_the_labelled_onset(shared_data)
             r = session.process(np.ascontiguousarray(f.rgb[:, f.rgb.shape[1] // 2:]), f.timestamp_ms)
             events += r.activity["new_falls"]
             hips.append(mid_hip(r.pose) if r.pose is not None else (np.nan, np.nan))
-    onset = 83 / src.fps
+    onset = URFD_ONSET_FRAME / src.fps
     assert len(events) == 1 and abs(events[0]["onset_s"] - onset) <= 1.0, events
     assert calls["stale"] and calls["stale"][0] <= 1500 and calls["found_in_motion"], calls
     # Standing, the person's hips are right of the doorway (x > 150 of 320); the desk is left of it.

@@ -67,10 +67,10 @@ REGRESSION_LAYERS = ("reg_sep", "reg_maps", "reg_heat")
 
 
 def init_weights(model, path: str | Path) -> None:
-    """Load ``path`` into ``model``. When the network differs from the one that wrote the file
-    (read from the run's ``config.json`` beside it; without one, the same network is assumed),
-    copy layer by layer by name: a new layer
-    keeps its initial weights, and ``reg_maps`` keeps its zero start when a heat prior is new."""
+    """Load ``path`` into ``model`` layer by layer by name, through the network that wrote it (read
+    from the run's ``config.json`` beside it; without one, the same network is assumed): a layer
+    the writer lacked keeps its initial weights, and ``reg_maps`` keeps its zero start when the
+    heat prior is new."""
     from .student import build_student, student_config
 
     path = Path(path)
@@ -80,10 +80,6 @@ def init_weights(model, path: str | Path) -> None:
     src_cfg = json.loads((path.parent / "config.json").read_text())
     src = build_student(student_config(src_cfg))
     src.load_weights(path)
-    if [w.shape for w in src.weights] == [w.shape for w in model.weights] and \
-            [layer.name for layer in src.layers] == [layer.name for layer in model.layers]:
-        model.set_weights(src.get_weights())
-        return
     new_prior = any(layer.name == "reg_heat_t" for layer in model.layers) and \
         not any(layer.name == "reg_heat_t" for layer in src.layers)
     have = {layer.name: layer for layer in src.layers}
