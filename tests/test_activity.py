@@ -38,22 +38,40 @@ def test_no_reps_when_not_exercising(kind):
     assert analyze_keypoints(arr["noisy"], fps=30.0).reps_total == 0
 
 
-def test_partial_rep_is_reported_not_counted():
-    # Build a clean signal: 4 full squats and one quarter-depth one in the middle.
+def _squat_clip(depth: list[float]) -> np.ndarray:
+    """(T, 33, 3) pixels of a front-on squatter following ``depth`` (0 standing, 1 at the bottom)."""
     from training.synth.body import BodyShape
     from training.synth.motions import FEET, _fk, place_on_floor
 
     shape = BodyShape()
     bottom = {"l_hip_flex": 1.8, "r_hip_flex": 1.8, "l_knee": 2.0, "r_knee": 2.0, "torso_flex": 0.6}
+    kps3d = np.stack([place_on_floor(_fk(shape, {k: v * d for k, v in bottom.items()}), FEET) for d in depth])
+    return np.concatenate([kps3d[..., [0]] * 200 + 320, -kps3d[..., [1]] * 200 + 400, np.ones((len(depth), 33, 1))], -1)
+
+
+def test_partial_rep_is_reported_not_counted():
+    # Build a clean signal: 4 full squats and one quarter-depth one in the middle.
     depth = []
     for amp in (1, 1, 0.3, 1, 1):
         depth += list(amp * (0.5 - 0.5 * np.cos(np.linspace(0, 2 * np.pi, 60)))) + [0.0] * 15
-    depth = [0.0] * 30 + depth
-    kps3d = np.stack([place_on_floor(_fk(shape, {k: v * d for k, v in bottom.items()}), FEET) for d in depth])
-    xy = np.concatenate([kps3d[..., [0]] * 200 + 320, -kps3d[..., [1]] * 200 + 400, np.ones((len(depth), 33, 1))], -1)
-    rep = analyze_keypoints(xy, fps=30.0)
+    rep = analyze_keypoints(_squat_clip([0.0] * 30 + depth), fps=30.0)
     assert rep.reps_total == 4
     assert [e.quality for e in rep.rep_events].count("partial") == 1
+
+
+def test_a_clip_that_begins_mid_way_down_counts_its_one_rep():
+    # The clip starts during the descent, and its first 8 frames have no pose (a tracker settling).
+    down_up = list(0.5 - 0.5 * np.cos(np.linspace(0.4 * np.pi, 2 * np.pi, 50)))
+    xy = _squat_clip(down_up + [0.0] * 20)
+    xy[:8] = np.nan
+    assert analyze_keypoints(xy, fps=30.0, classify=False).reps_total == 1
+
+
+def test_getting_up_from_the_bottom_once_is_not_a_rep():
+    # Seated (squat bottom) at the start, stands up once and stays up: a way up, not a repetition.
+    up = list(0.5 + 0.5 * np.cos(np.linspace(0, np.pi, 30)))
+    xy = _squat_clip([1.0] * 20 + up + [0.0] * 40)
+    assert analyze_keypoints(xy, fps=30.0, classify=False).reps_total == 0
 
 
 def test_pixels_and_normalised_coordinates_agree():

@@ -22,7 +22,8 @@ from .reps import Cycle, RepOptions, count_cycles, count_reps
 GENERIC_EXERCISE = "exercise"
 #: A run of cycles counts as exercise from this many full reps; a lone rep counts only if it
 #: spends at most ``LONE_REP_MAX_DWELL_S`` past its bottom threshold (a squat, not sitting down
-#: on a chair and standing up again later).
+#: on a chair and standing up again later) and the sequence did not begin at its bottom (getting
+#: up from a seat is not a rep; a clip that begins mid-way down is).
 MIN_SEGMENT_REPS = 2
 LONE_REP_MAX_DWELL_S = 1.5
 #: An exercise's own rep signal (the movement of the body parts that define it, torso lengths) must
@@ -103,7 +104,7 @@ def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
             segs[-1] = ExerciseSegment(last.label, last.start_s, e, last.reps + (not c.partial))
         else:
             segs.append(ExerciseSegment(GENERIC_EXERCISE, s, e, int(not c.partial)))
-            lone_ok.append(not c.partial and c.start > 0 and c.dwell <= LONE_REP_MAX_DWELL_S * RATE)
+            lone_ok.append(not c.partial and c.seen_descending and c.dwell <= LONE_REP_MAX_DWELL_S * RATE)
     return [s for s, ok in zip(segs, lone_ok) if s.reps >= MIN_SEGMENT_REPS or (s.reps == 1 and ok)]
 
 

@@ -47,6 +47,10 @@ class Cycle:
     amplitude: float
     partial: bool
     dwell: int = 0  # frames spent past the bottom threshold (a rep is brief; sitting is not)
+    #: The signal was seen above the bottom threshold before this cycle's bottom: at rest, or on
+    #: its way down when the sequence began. False: the sequence began at the bottom (seated,
+    #: lying), so the cycle is only a way up.
+    seen_descending: bool = True
 
     def times(self) -> tuple[float, float, float]:
         return self.start / RATE, self.bottom / RATE, self.end / RATE
@@ -77,9 +81,14 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2, parts: tuple[str, 
     feats = feats[:, col_ok]
     if feats.shape[1] == 0 or len(feats) < 3:
         return np.zeros(len(seq.xy))
-    mean = np.nanmean(feats, 0)
-    feats = np.where(np.isfinite(feats), feats, mean)
-    x = feats - mean
+    # Missing frames follow their observed neighbours (linear between them, held at the ends).
+    # A constant fill (the mean) would put unobserved frames mid-range: at the start of a clip
+    # that reads as a rest the person never took, and inside it as a fake half-cycle.
+    t = np.arange(len(feats))
+    for j in np.flatnonzero(~np.isfinite(feats).all(0)):
+        ok = np.isfinite(feats[:, j])
+        feats[:, j] = np.interp(t, t[ok], feats[ok, j])
+    x = feats - feats.mean(0)
     # First principal axis from the small (F, F) covariance: much cheaper than an SVD of (T, F).
     _, vecs = np.linalg.eigh(x.T @ x)
     s = x @ vecs[:, -1]
@@ -121,7 +130,8 @@ def _cycles(s: np.ndarray, lo: float, hi: float, opts: RepOptions) -> list[Cycle
         if min_len <= i - start <= 2 * opts.max_cycle_s * RATE:
             bottom = d + int(np.argmin(s[d:i]))
             seg = s[start:i + 1]
-            cycles.append(Cycle(start, bottom, i, float(seg.max() - s[bottom]), False, int((seg <= down_thr).sum())))
+            cycles.append(Cycle(start, bottom, i, float(seg.max() - s[bottom]), False, int((seg <= down_thr).sum()),
+                                seen_descending=k >= 2 or bool(s[0] > down_thr)))
     # Small excursions that never crossed the bottom threshold are partial reps.
     partials = _partial_excursions(s, hi, rng, cycles, min_len)
     if cycles:
