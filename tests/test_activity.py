@@ -326,6 +326,10 @@ def test_a_fall_is_not_reported_during_a_floor_exercise():
     assert _during_floor_exercise(labels, 3.0)  # push-ups in the 2 s before
     assert not _during_floor_exercise(labels, 9.0)  # standing before: a fall counts
     assert not _during_floor_exercise(labels, 0.2)  # too little context to judge
+    # A clip that begins with getting down into push-ups: nothing before, push-ups after impact.
+    assert _during_floor_exercise(labels, 0.2, impact_s=0.3)
+    assert not _during_floor_exercise(labels, 0.2, impact_s=4.9)  # standing after the impact
+    assert not _during_floor_exercise(labels, 0.2, impact_s=9.8)  # too little context after
 
 
 def test_push_up_clip_raises_no_fall(shared_data):

@@ -108,18 +108,25 @@ def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
     return [s for s, ok in zip(segs, lone_ok) if s.reps >= MIN_SEGMENT_REPS or (s.reps == 1 and ok)]
 
 
-#: A fall is dropped when most of the frames in this many seconds before its onset are labelled
-#: with a floor exercise.
+#: A fall is dropped when most of the frames in this many seconds before its onset, or in the
+#: fall detector's confirmation time after its impact, are labelled with a floor exercise.
 FLOOR_CONTEXT_S = 2.0
 
 
-def _during_floor_exercise(labels: np.ndarray, onset_s: float) -> bool:
+def _during_floor_exercise(labels: np.ndarray, onset_s: float, impact_s: float | None = None,
+                           after_s: float = FallOptions.confirm_s) -> bool:
     """Whether per-frame ``labels`` put a floor exercise in most of the :data:`FLOOR_CONTEXT_S`
-    before ``onset_s`` (needs at least 0.5 s of context)."""
-    i = int(round(onset_s * RATE))
-    before = labels[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i]
+    before ``onset_s``, or in most of the ``after_s`` after ``impact_s`` (a clip that begins with
+    getting down into a push-up has no frames before it; a fall is not followed by push-ups).
+    Each side needs at least 0.5 s of context to count. ``after_s`` is what the fall detector waits
+    anyway before it reports, so the streaming tracker has those labels in time."""
     floor = [LABEL_ID[e] for e in FLOOR_EXERCISES]
-    return len(before) >= int(0.5 * RATE) and float(np.isin(before, floor).mean()) >= 0.5
+    i = int(round(onset_s * RATE))
+    spans = [labels[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i]]
+    if impact_s is not None:
+        j = int(round(impact_s * RATE))
+        spans.append(labels[j:j + int(after_s * RATE)])
+    return any(len(s) >= int(0.5 * RATE) and float(np.isin(s, floor).mean()) >= 0.5 for s in spans)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -181,7 +188,7 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
             fall_prob = (times, probs[:, classifier.labels.index("fall")])
     falls = detect_falls(seq, fall_opts, fall_prob)
     if labels is not None:  # the classifier's own labels (a fixed ``exercise`` is not evidence)
-        falls = [f for f in falls if not _during_floor_exercise(labels, f.onset_s)]
+        falls = [f for f in falls if not _during_floor_exercise(labels, f.onset_s, f.impact_s, fall_opts.confirm_s)]
     if exercise is not None:
         labels = np.full(n, LABEL_ID[exercise])
     # Reps are not counted across a fall, and the time on the floor after it must not dominate the
