@@ -83,6 +83,13 @@ def test_tiny_training_reduces_loss_and_exports_runnable_models(tiny_cache, tmp_
     stage2 = train(dataclasses.replace(cfg, epochs=1, lr=5e-4, init=str(run / "last.weights.h5")), tmp_path / "run2", data=data)
     assert float(stage2["history"][0]["loss"]) < losses[0]
     assert [st["run"] for st in lineage(tmp_path / "run2")] == ["run", "run2"]
+    # A stage at another input size starts from the same weights (the network is fully
+    # convolutional); only the coordinate grid is the new size's own.
+    big = train(dataclasses.replace(cfg, input_size=96, epochs=0, init=str(run / "last.weights.h5")), tmp_path / "run96",
+                data=data)["model"]
+    small = res["model"]
+    assert np.array_equal(big.get_layer("stem").get_weights()[0], small.get_layer("stem").get_weights()[0])
+    assert big.get_layer("uv").get_weights()[0].shape == (24 * 24, 2)
     # A third stage adds the heat prior and trains only the regression branch: everything else
     # keeps stage 1's weights, and the new network exports with the same parity.
     from training.student import build_student, student_config

@@ -70,7 +70,8 @@ def init_weights(model, path: str | Path) -> None:
     """Load ``path`` into ``model`` layer by layer by name, through the network that wrote it (read
     from the run's ``config.json`` beside it; without one, the same network is assumed): a layer
     the writer lacked keeps its initial weights, and ``reg_maps`` keeps its zero start when the
-    heat prior is new."""
+    heat prior is new. The network may differ in input size (it is fully convolutional): the
+    coordinate grid ``uv`` is always this network's own."""
     from .student import build_student, student_config
 
     path = Path(path)
@@ -85,6 +86,8 @@ def init_weights(model, path: str | Path) -> None:
     have = {layer.name: layer for layer in src.layers}
     for layer in model.layers:
         if not layer.weights or layer.name not in have or (new_prior and layer.name == "reg_maps"):
+            continue
+        if layer.name == "uv":  # the fixed coordinate grid of this network's own input size
             continue
         layer.set_weights(have[layer.name].get_weights())
 
