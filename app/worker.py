@@ -83,6 +83,7 @@ class Worker(threading.Thread):
         t_start = time.perf_counter()
         index = -1
         last_t = t_start
+        last: dict[str, Any] | None = None
         try:
             while not self._halt.is_set():
                 if fps and self.realtime:
@@ -112,8 +113,13 @@ class Worker(threading.Thread):
                 self.frames += 1
                 loop_fps = 1.0 / max(now - last_t, 1e-6)
                 last_t = now
-                self.on_result({"frame": overlay, "pose": r.pose, "activity": r.activity or {},
-                                "timings_ms": {**r.timings_ms, "total": (now - t0) * 1e3}, "fps": loop_fps,
-                                "index": index, "dropped": self.dropped, "summary": session.summary()})
+                last = {"frame": overlay, "pose": r.pose, "activity": r.activity or {},
+                        "timings_ms": {**r.timings_ms, "total": (now - t0) * 1e3}, "fps": loop_fps,
+                        "index": index, "dropped": self.dropped, "summary": session.summary()}
+                self.on_result(last)
+            if last is not None and not self._halt.is_set():
+                # The video ended: the activity layer reads its last frames (a final rep or fall),
+                # and the last frame is shown again with the final counts.
+                self.on_result({**last, "activity": session.flush() or {}, "summary": session.summary()})
         finally:
             cap.release()

@@ -311,6 +311,10 @@ def main() -> None:
                           f"off-by-one accuracy **{w['obo']:.3f}** (targets: MAE <= 0.15, OBO >= 0.8)."]
             if "clips_with_a_fall" in w:
                 lines[-1] += f" Exercise clips that raised a fall (false alarms): {w['clips_with_a_fall']} of {w['clips']}."
+            if "live_mae" in w:
+                lines += ["", f"The same poses through the live `ActivityTracker` (what `Session` and `posekit run` report, "
+                              f"flushed at the end): MAE **{w['live_mae']:.3f}**, OBO **{w['live_obo']:.3f}**, clips that "
+                              f"raised a fall {w['live_clips_with_a_fall']} of {w['clips']}."]
             t = act.get("workouttracker_reps_teacher_pose")
             if t:
                 lines += ["", f"Diagnostic, the same clips on the teacher's keypoints (`--teacher-pose`, same tracker and "

@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         "timing_ms_per_frame": {k: round(v / max(n, 1), 3) for k, v in stage_totals.items()},
         "model": session.tracker.model.name,
     }
+    session.flush()
     summary.update(session.summary())
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
     if n == 0:

@@ -19,6 +19,8 @@ class ActivityStage(Protocol):
 
     def summary(self) -> dict[str, Any]: ...
 
+    def flush(self) -> dict[str, Any]: ...
+
     def reset(self) -> None: ...
 
 
@@ -50,6 +52,12 @@ class Session:
             act = self.activity.update(pose, int(timestamp_ms))
             timings["activity"] = (time.perf_counter() - t0) * 1e3
         return FrameResult(timestamp_ms=int(timestamp_ms), pose=pose, timings_ms=timings, activity=act)
+
+    def flush(self) -> dict[str, Any] | None:
+        """End of stream: let the activity stage analyse its last frames (a rep or fall in the
+        final moments), returning its events as :meth:`process` would; None without one. Call
+        it when the video ends, before :meth:`summary`."""
+        return self.activity.flush() if self.activity is not None else None
 
     def summary(self) -> dict[str, Any]:
         """Activity summary so far (exercises, reps, falls); empty without an activity stage."""

@@ -368,3 +368,33 @@ def test_classifier_led_fall_needs_a_way_down():
     out = _model_falls(None, (np.array([n / RATE]), np.array([0.95])), [], horiz, h, np.gradient(h) * RATE, tilt,
                        FallOptions(), 1.0)
     assert len(out) == 1 and 38 / RATE <= out[0].onset_s <= out[0].impact_s <= 41 / RATE
+
+
+@pytest.mark.parametrize("clip", ["push-ups/push-up_21.mp4", "squats/squat_17.mp4"])
+def test_a_flushed_stream_reads_as_the_offline_analysis(shared_data, clip):
+    # Two WorkoutTracker clips from pixels where the stream used to count a "rep" read from its
+    # first second (getting into position) that the whole clip does not hold: 3 and 2 reps live
+    # against 1 and 1 offline. The live count is now the latest reading of the buffer, and the
+    # flush reads the last frames, so a clip shorter than the buffer ends as offline.
+    from training.eval_activity import run_video, stream_keypoints
+
+    kps, fps = run_video(shared_data / "workouttracker" / "videos" / clip)
+    live = stream_keypoints(kps, fps)
+    off = analyze_keypoints(kps, fps)
+    assert live["reps_total"] == off.reps_total
+    assert [e["bottom_s"] for e in live["rep_events"]] == pytest.approx([e.bottom_s for e in off.rep_events], abs=0.05)
+    assert len(live["falls"]) == len(off.falls)
+
+
+def test_a_stream_longer_than_the_buffer_keeps_the_reps_that_left_it():
+    from training.eval_activity import stream_keypoints
+
+    # Lunges, whose rep boundaries move between re-analyses (a version of this once kept the
+    # same rep twice, its bottom read 0.4 s apart by two buffers).
+    m, arr = make_sequence("lunge", 13, seconds=45.0)
+    tracker = ActivityTracker(window_s=10.0)
+    live = stream_keypoints(arr["noisy"], 30.0, tracker)
+    assert tracker._frozen  # reps left the 10 s buffer and were kept
+    assert abs(live["reps_total"] - true_reps(m)) <= REP_TOL
+    full = [e for e in live["rep_events"] if e["quality"] == "full"]
+    assert all(b["bottom_s"] > a["end_s"] - 0.05 for a, b in zip(full, full[1:]))  # each rep once, in order

@@ -21,6 +21,8 @@ from .reps import RepOptions
 #: A new track's first poses come from the acquisition crop and swing into place over a few frames
 #: (a person on the floor first looks upright, then "tips over"): the activity layer skips them.
 SETTLE_FRAMES = 8
+#: Seconds from the buffer's start inside which a rep's reading becomes final (see ``_analyse``).
+FREEZE_S = 1.0
 
 
 def settled(pose: PoseResult | None) -> bool:
@@ -34,6 +36,11 @@ class ActivityTracker:
 
     Events (reps, falls) are emitted once, at most ``every`` frames + the detector's own
     confirmation delay (rep: end of the cycle; fall: ``FallOptions.confirm_s``) after they happen.
+    The rep count (``reps`` in each update, and :meth:`summary`) is the latest analysis's reading
+    of the buffer plus the reps that have left it, so it can be revised when more context arrives
+    (a "rep" read from the first second of a stream is often getting into position). Call
+    :meth:`flush` at the end of a stream: a stream shorter than ``window_s`` then reads exactly as
+    :func:`~posekit.activity.analyze_keypoints` reads the same poses.
 
     The exercise classifier runs on the stream's new windows only (earlier windows' probabilities
     are cached), so its cost per frame is one window per :data:`~posekit.activity.classifier.STRIDE`
@@ -74,7 +81,12 @@ class ActivityTracker:
         self._body = np.zeros((0, 13, 3))  # the buffer as BODY13 rows (converted once per row)
         self._ts: list[int] = []
         self._n = 0
-        self._reps: list[RepEvent] = []
+        # Reps: those whose start has left the buffer's reliable part are final (``_frozen``); the
+        # rest are the latest analysis's reading of the buffer (``_window``), which a later
+        # analysis with more context may revise (a first-second "rep" that was the person getting
+        # into position is withdrawn). A short stream, flushed, reads exactly as offline.
+        self._frozen: list[RepEvent] = []
+        self._window: list[RepEvent] = []
         self._falls: list[FallEvent] = []
         self._last_rep_bottom = -1.0
         self._last_fall = -1e9
@@ -83,6 +95,7 @@ class ActivityTracker:
         self._last_cue_t = -1.0
         self._cache: dict[int, np.ndarray] = {}
         self._label = "other"
+        self._flushed_at = -1
 
     def update(self, pose: PoseResult | None, timestamp_ms: int) -> dict[str, Any]:
         if self._t0 is None:
@@ -99,6 +112,23 @@ class ActivityTracker:
         new_cues: list[dict[str, Any]] = []
         if self._n % self.every == 0 and len(self._ts) >= 15:
             new_reps, new_falls, new_cues = self._analyse()
+        return self._result(timestamp_ms, new_reps, new_falls, new_cues)
+
+    def flush(self) -> dict[str, Any]:
+        """End of stream: analyse the frames that arrived since the last analysis (up to
+        ``every - 1``), so that a rep or fall in the last moments is reported, and return what
+        :meth:`update` returns. Call it once when the video or camera ends, before :meth:`summary`;
+        the stream may go on afterwards."""
+        if not self._ts:
+            return self._result(0, [], [], [])
+        events: tuple[list, list, list] = ([], [], [])
+        if len(self._ts) >= 15 and self._flushed_at != self._n:  # also re-reads deferred falls
+            events = self._analyse(final=True)
+            self._flushed_at = self._n
+        return self._result(self._ts[-1], *events)
+
+    def _result(self, timestamp_ms: int, new_reps: list[RepEvent], new_falls: list[FallEvent],
+                new_cues: list[dict[str, Any]]) -> dict[str, Any]:
         label = self._label
         if self._recent_fall(timestamp_ms):
             label = "fall"
@@ -115,7 +145,7 @@ class ActivityTracker:
     def _recent_fall(self, ts: int) -> bool:
         return bool(self._falls) and bool((ts - self._t0) / 1000.0 - self._falls[-1].impact_s < 10.0)
 
-    def _analyse(self) -> tuple[list[RepEvent], list[FallEvent], list[dict[str, Any]]]:
+    def _analyse(self, final: bool = False) -> tuple[list[RepEvent], list[FallEvent], list[dict[str, Any]]]:
         ts = np.asarray(self._ts, dtype=np.float64)
         span = (ts[-1] - ts[0]) / 1000.0
         fps = (len(ts) - 1) / span if span > 0 else 30.0
@@ -129,16 +159,18 @@ class ActivityTracker:
                                self.classifier_options, self._cache, offset, exercise=self.exercise,
                                cues_after_s=max(self._last_cue_t, self._last_rep_bottom) - offset + 0.1)
         self._label = str(rep.frame_labels[-1]) if len(rep.frame_labels) else "other"
-        new_reps = []
-        for r in rep.rep_events:
-            # Re-analysis of an overlapping window finds the same rep again with slightly moved
-            # boundaries: a rep is new only if its bottom is clearly after the last one reported.
-            bottom = r.bottom_s + offset
-            if bottom > self._last_rep_bottom + 0.5 * self.rep_options.min_cycle_s:
-                end = r.end_s + offset
-                new_reps.append(RepEvent(end, r.exercise, r.quality, r.start_s + offset, bottom, end))
-                self._last_rep_bottom = bottom
-        self._reps.extend(new_reps)
+        # Re-analysis of an overlapping buffer finds the same rep again with slightly moved
+        # boundaries: a rep is the same as one already known when their bottoms are close.
+        tol = 0.5 * self.rep_options.min_cycle_s
+        # A rep whose bottom lies before the end of the last final rep is that rep read again.
+        final_until = self._frozen[-1].end_s if self._frozen else -np.inf
+        found = [RepEvent(r.end_s + offset, r.exercise, r.quality, r.start_s + offset, r.bottom_s + offset,
+                          r.end_s + offset) for r in rep.rep_events if r.bottom_s + offset > final_until]
+        known = np.array([r.bottom_s for r in self._window])
+        new_reps = [r for r in found if not (len(known) and np.min(np.abs(known - r.bottom_s)) < tol)]
+        self._window = found
+        if found:
+            self._last_rep_bottom = max(self._last_rep_bottom, found[-1].bottom_s)
         new_cues = []
         for c in rep.form_cues:
             t = c["t_s"] + offset
@@ -153,6 +185,11 @@ class ActivityTracker:
         new_falls = []
         for f in rep.falls:
             on = f.onset_s + offset
+            # Mid-stream, a fall waits until the buffer holds its whole confirmation time after
+            # impact (the detector would accept a shorter lying tail at the end of data, and the
+            # floor-exercise veto reads that time); at the stream's end (``flush``) it need not.
+            if not final and f.impact_s + self.fall_options.confirm_s > seq.t[-1]:
+                continue
             if on > self._last_fall + 5.0:
                 ev = FallEvent(on, f.impact_s + offset, f.confidence)
                 new_falls.append(ev)
@@ -163,7 +200,16 @@ class ActivityTracker:
         if not keep.all():
             first = int(np.argmax(keep))
             self._body, self._ts = self._body[first:], self._ts[first:]
+            # A rep that starts within FREEZE_S of the new buffer start would be cut by the next
+            # analysis: this analysis, which saw it whole, has the last word.
+            start_s = (self._ts[0] - self._t0) / 1000.0
+            self._frozen += [r for r in self._window if r.start_s < start_s + FREEZE_S]
+            self._window = [r for r in self._window if r.start_s >= start_s + FREEZE_S]
         return new_reps, new_falls, new_cues
+
+    @property
+    def _reps(self) -> list[RepEvent]:
+        return self._frozen + self._window
 
     def summary(self) -> dict[str, Any]:
         counted = [r for r in self._reps if r.quality == "full"]
