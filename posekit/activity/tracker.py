@@ -123,6 +123,10 @@ class ActivityTracker:
             return self._result(0, [], [], [])
         events: tuple[list, list, list] = ([], [], [])
         if len(self._ts) >= 15 and self._flushed_at != self._n:  # also re-reads deferred falls
+            # Window probabilities cached mid-stream were computed on a shorter buffer (its own
+            # normalisation); the last reading recomputes them over the whole buffer (~40 windows
+            # for 20 s, a few ms once), as an offline analysis of the same poses does.
+            self._cache.clear()
             events = self._analyse(final=True)
             self._flushed_at = self._n
         return self._result(self._ts[-1], *events)
