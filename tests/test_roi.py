@@ -113,11 +113,18 @@ def test_crop_rotation_matches_roi_mapping(rng):
         assert np.all(out[i, j] >= near.min(0) - 1e-6) and np.all(out[i, j] <= near.max(0) + 1e-6)
 
 
-def test_crop_accepts_non_contiguous_views(rng):
-    img = rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)
-    view = img[:, ::-1]
-    roi = Roi(32.0, 32.0, 64.0, 0.0)
-    assert np.allclose(crop(view, roi, 64), crop(np.ascontiguousarray(view), roi, 64))
+@pytest.mark.parametrize("view", ["bgr_to_rgb", "mirror", "bgr_to_rgb_mirror", "sub_window", "every_other_row"])
+@pytest.mark.parametrize("roi", [Roi(40.0, 30.0, 50.0, 0.3), Roi(40.0, 30.0, 200.0, 0.3), Roi(5.0, 70.0, 60.0, -1.0)],
+                         ids=["bilinear", "nearest", "off_edge"])
+def test_crop_reads_strided_views_exactly_as_their_copy(rng, view, roi):
+    """Video readers hand out ``bgr[..., ::-1]`` (and mirrored) views; crop gathers from the frame's
+    own memory for those and must read the same pixels as from a contiguous copy."""
+    img = rng.integers(0, 255, (90, 120, 3), dtype=np.uint8)
+    v = {"bgr_to_rgb": img[..., ::-1], "mirror": img[:, ::-1], "bgr_to_rgb_mirror": img[..., ::-1][:, ::-1],
+         "sub_window": rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)[10:100, 20:140],
+         "every_other_row": rng.integers(0, 255, (180, 120, 3), dtype=np.uint8)[::2]}[view]
+    assert not v.flags.c_contiguous
+    assert np.array_equal(crop(v, roi, 32), crop(np.ascontiguousarray(v), roi, 32))
 
 
 @pytest.mark.parametrize("cx", [200.0, 20.0])  # fully inside the frame, and hanging off its edge
@@ -130,3 +137,15 @@ def test_decimating_crop_takes_nearest_pixels(rng, cx):
         xi, yi = int(np.floor(x)), int(np.floor(y))
         want = img[yi, xi] / 255.0 if (0 <= xi < 400 and 0 <= yi < 300) else np.zeros(3)
         assert np.allclose(out[i, j], want, atol=1e-6)
+
+
+def test_decimating_crop_of_a_frame_over_2_24_pixels_reads_the_right_pixels():
+    """Flat pixel indices past 2**24 are not exact in float32; such frames take the integer path."""
+    img = np.zeros((4100, 4200, 3), np.uint8)
+    img[:, 1::2] = 255  # odd columns white: an index off by one reads the wrong colour
+    roi = Roi(4140.0, 4040.0, 80.0, 0.0)  # flat indices ~1.7e7, 5 px per crop px: nearest taps
+    out = crop(img, roi, 16)
+    g = (np.arange(16) + 0.5) / 16
+    xy = roi.to_image(np.stack(np.meshgrid(g, g), -1).reshape(-1, 2))
+    want = img[np.floor(xy[:, 1]).astype(int), np.floor(xy[:, 0]).astype(int)].reshape(16, 16, 3) / 255.0
+    assert 0 < want.mean() < 1 and np.array_equal(out, want.astype(np.float32))

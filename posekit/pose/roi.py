@@ -107,10 +107,36 @@ def roi_from_landmarks(xy: np.ndarray, conf: np.ndarray, min_conf: float = 0.3) 
 NEAREST_ABOVE = 2.0
 
 
-def _gather(image: np.ndarray, yi: np.ndarray, xi: np.ndarray) -> np.ndarray:
-    if image.flags.c_contiguous:
-        return np.take(image.reshape(-1, image.shape[2]), yi * image.shape[1] + xi, axis=0)
-    return image[yi, xi]  # strided views (e.g. frame[..., ::-1]) without a full-frame copy
+class _Pixels:
+    """Gathers pixels of an (H, W, C) frame by integer (y, x), from the frame's own memory where
+    it is a C-contiguous array seen through flips: ``bgr[..., ::-1]`` (what video readers hand
+    out) and its mirror image ``[:, ::-1]`` gather from ``bgr`` and flip the few gathered pixels
+    instead of copying the frame. Other strided views use fancy indexing, also without a copy."""
+
+    def __init__(self, image: np.ndarray) -> None:
+        self.image = image
+        self.w = image.shape[1]
+        self.rev_c = image.strides[2] < 0
+        self.rev_x = image.strides[1] < 0
+        base = image[..., ::-1] if self.rev_c else image
+        base = base[:, ::-1] if self.rev_x else base
+        self.flat = base.reshape(-1, base.shape[2]) if base.flags.c_contiguous else None
+
+    def take(self, y: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Pixels at (y, x): integer-valued arrays of one shape (float32 or intp), in the frame.
+        Float32 ``y`` is used as scratch space (overwritten)."""
+        if self.flat is None:
+            return self.image[y.astype(np.intp), x.astype(np.intp)]
+        if self.rev_x:
+            x = (self.w - 1) - x
+        if y.dtype == np.float32 and self.flat.shape[0] < 1 << 24:  # y * w + x is exact in float32
+            y *= np.float32(self.w)
+            y += x
+            idx = y.astype(np.intp)
+        else:
+            idx = y.astype(np.intp) * self.w + x.astype(np.intp)
+        px = np.take(self.flat, idx, axis=0)
+        return px[..., ::-1] if self.rev_c else px
 
 
 def crop(image: np.ndarray, roi: Roi, crop_size: int) -> np.ndarray:
@@ -120,50 +146,52 @@ def crop(image: np.ndarray, roi: Roi, crop_size: int) -> np.ndarray:
     than the ROI, nearest taps beyond (``NEAREST_ABOVE``). Pixels outside the image are black.
     """
     h, w = image.shape[:2]
+    pixels = _Pixels(image)
     m = roi.matrix(crop_size)
     g = np.arange(crop_size, dtype=np.float32) + np.float32(0.5)
     # Crop pixel centre (j + .5, i + .5) -> image coordinates (pixel centres at k + .5).
     gx = (np.float32(m[0, 0]) * g[None, :] + np.float32(m[0, 1]) * g[:, None] + np.float32(m[0, 2]))
     gy = (np.float32(m[1, 0]) * g[None, :] + np.float32(m[1, 1]) * g[:, None] + np.float32(m[1, 2]))
-    # The common case (the crop lies inside the frame) needs no clipping and no border mask.
-    corners_x = gx[[0, 0, -1, -1], [0, -1, 0, -1]]
-    corners_y = gy[[0, 0, -1, -1], [0, -1, 0, -1]]
-    within = bool((corners_x >= 1).all() and (corners_x < w - 2).all()
-                  and (corners_y >= 1).all() and (corners_y < h - 2).all())
+    # The common case (the crop lies inside the frame; the map is affine, so its corners bound
+    # it) needs no clipping and no border mask.
+    xs = (gx[0, 0], gx[0, -1], gx[-1, 0], gx[-1, -1])
+    ys = (gy[0, 0], gy[0, -1], gy[-1, 0], gy[-1, -1])
+    within = bool(min(xs) >= 1 and max(xs) < w - 2 and min(ys) >= 1 and max(ys) < h - 2)
+    scale = np.float32(1.0 / 255.0)
     if roi.size / crop_size > NEAREST_ABOVE:
-        if within:
-            out = _gather(image, gy.astype(np.intp), gx.astype(np.intp)).astype(np.float32)
-            out *= np.float32(1.0 / 255.0)
-            return out
-        xi = np.floor(gx).astype(np.intp)
-        yi = np.floor(gy).astype(np.intp)
-        inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        np.clip(xi, 0, w - 1, out=xi)
-        np.clip(yi, 0, h - 1, out=yi)
-        out = _gather(image, yi, xi).astype(np.float32)
-        out *= (inside * np.float32(1.0 / 255.0))[..., None]
-        return out
+        inside = None
+        if not within:
+            inside = (gx >= 0) & (gx < w) & (gy >= 0) & (gy < h)
+            np.clip(gx, 0, w - 1, out=gx)
+            np.clip(gy, 0, h - 1, out=gy)
+        px = pixels.take(np.floor(gy, out=gy), np.floor(gx, out=gx))
+        if inside is not None:
+            px *= inside[..., None]
+        return np.multiply(px, scale, dtype=np.float32)
     gx -= np.float32(0.5)
     gy -= np.float32(0.5)
-    inside = (gx > -1) & (gx < w) & (gy > -1) & (gy < h)
+    inside = None if within else (gx > -1) & (gx < w) & (gy > -1) & (gy < h)
     x0 = np.floor(gx)
     y0 = np.floor(gy)
     fx = (gx - x0)[..., None]
     fy = (gy - y0)[..., None]
     x0 = x0.astype(np.intp)
     y0 = y0.astype(np.intp)
-    # Clamp taps to the image; a tap outside reads the edge pixel and the border ramps to black
-    # through ``inside`` (exactly black beyond one pixel out).
-    x1 = np.clip(x0 + 1, 0, w - 1)
-    y1 = np.clip(y0 + 1, 0, h - 1)
-    np.clip(x0, 0, w - 1, out=x0)
-    np.clip(y0, 0, h - 1, out=y0)
-    a = _gather(image, y0, x0).astype(np.float32)
-    b = _gather(image, y0, x1).astype(np.float32)
-    c = _gather(image, y1, x0).astype(np.float32)
-    d = _gather(image, y1, x1).astype(np.float32)
+    if within:
+        x1, y1 = x0 + 1, y0 + 1
+    else:
+        # Clamp taps to the image; a tap outside reads the edge pixel and the border ramps to
+        # black through ``inside`` (exactly black beyond one pixel out).
+        x1 = np.clip(x0 + 1, 0, w - 1)
+        y1 = np.clip(y0 + 1, 0, h - 1)
+        np.clip(x0, 0, w - 1, out=x0)
+        np.clip(y0, 0, h - 1, out=y0)
+    a = pixels.take(y0, x0).astype(np.float32)
+    b = pixels.take(y0, x1).astype(np.float32)
+    c = pixels.take(y1, x0).astype(np.float32)
+    d = pixels.take(y1, x1).astype(np.float32)
     a += (b - a) * fx
     c += (d - c) * fx
     a += (c - a) * fy
-    a *= (inside * np.float32(1.0 / 255.0))[..., None]
+    a *= scale if inside is None else (inside * scale)[..., None]
     return a
