@@ -167,7 +167,7 @@ def crop(image: np.ndarray, roi: Roi, crop_size: int) -> np.ndarray:
         px = pixels.take(np.floor(gy, out=gy), np.floor(gx, out=gx))
         if inside is not None:
             px *= inside[..., None]
-        return np.multiply(px, scale, dtype=np.float32)
+        return np.multiply(px, scale, dtype=np.float32, order="C")
     gx -= np.float32(0.5)
     gy -= np.float32(0.5)
     inside = None if within else (gx > -1) & (gx < w) & (gy > -1) & (gy < h)
@@ -186,10 +186,10 @@ def crop(image: np.ndarray, roi: Roi, crop_size: int) -> np.ndarray:
         y1 = np.clip(y0 + 1, 0, h - 1)
         np.clip(x0, 0, w - 1, out=x0)
         np.clip(y0, 0, h - 1, out=y0)
-    a = pixels.take(y0, x0).astype(np.float32)
-    b = pixels.take(y0, x1).astype(np.float32)
-    c = pixels.take(y1, x0).astype(np.float32)
-    d = pixels.take(y1, x1).astype(np.float32)
+    a = pixels.take(y0, x0).astype(np.float32, order="C")
+    b = pixels.take(y0, x1).astype(np.float32, order="C")
+    c = pixels.take(y1, x0).astype(np.float32, order="C")
+    d = pixels.take(y1, x1).astype(np.float32, order="C")
     a += (b - a) * fx
     c += (d - c) * fx
     a += (c - a) * fy
