@@ -317,6 +317,14 @@ def main() -> None:
                               f"flushed at the end): MAE **{w['live_mae']:.3f}**, OBO **{w['live_obo']:.3f}**, clips that "
                               f"raised a fall {w['live_clips_with_a_fall']} of {w['clips']}."]
             t = act.get("workouttracker_reps_teacher_pose")
+            if "exercise_named" in w:
+                lines += ["", f"The exercise the report names (its longest segment) matches the clip's folder on "
+                              f"**{w['exercise_named']:.2f}** of the squat, push-up and pull-up clips ("
+                              + ", ".join(f"{k} {v}" for k, v in w["exercise_named_by_class"].items()) + ")"
+                              + (f"; {t['exercise_named']:.2f} on the teacher's keypoints ("
+                                 + ", ".join(f"{k} {v}" for k, v in t["exercise_named_by_class"].items()) + ")"
+                                 if t and "exercise_named" in t else "")
+                              + ". A generic \"exercise\" segment or none counts as a miss."]
             if t:
                 lines += ["", f"Diagnostic, the same clips on the teacher's keypoints (`--teacher-pose`, same tracker and "
                               f"activity layer): MAE {t['mae']:.3f}, OBO {t['obo']:.3f}, clips that raised a fall "

@@ -209,10 +209,12 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False) ->
         try:
             rep = analyze_keypoints(kps, fps)
             pred, falls = rep.reps_total, len(rep.falls)
+            named = max(rep.exercises, key=lambda s: s.end_s - s.start_s).label if rep.exercises else None
         except InvalidInputError:  # the tracker never found the person: nothing to count
-            pred, falls = 0, 0
+            pred, falls, named = 0, 0, None
         live = stream_keypoints(kps, fps)
         per.append({"video": r["video"], "class": r["class"], "true": true, "pred": pred, "falls": falls,
+                    "exercise": named,
                     "live_pred": live["reps_total"], "live_falls": len(live["falls"]),
                     "pose_frames": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps))})
         log.info("%s: true %d pred %d live %d", r["video"], true, pred, live["reps_total"])
@@ -221,7 +223,17 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False) ->
         out[f"{key}mae"] = float(np.mean([abs(p[pred] - p["true"]) / p["true"] for p in per]))
         out[f"{key}obo"] = float(np.mean([abs(p[pred] - p["true"]) <= 1 for p in per]))
         out[f"{key}clips_with_a_fall"] = int(sum(p[falls] > 0 for p in per))
+    # The exercise the report names (its longest segment) against the clip's folder; dips are not
+    # one of our classes. A generic "exercise" segment or none at all counts as not named.
+    named = [p for p in per if p["class"] in WT_EXERCISE]
+    out["exercise_named"] = float(np.mean([p["exercise"] == WT_EXERCISE[p["class"]] for p in named])) if named else float("nan")
+    out["exercise_named_by_class"] = {c: f"{sum(p['exercise'] == e for p in named if p['class'] == c)}/"
+                                         f"{sum(p['class'] == c for p in named)}" for c, e in WT_EXERCISE.items()}
     return {**out, "per_clip": per}
+
+
+#: WorkoutTracker folders that are one of our exercise classes.
+WT_EXERCISE = {"squats": "squat", "push-ups": "push_up", "pull-ups": "pull_up"}
 
 
 def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None) -> dict[str, Any]:
