@@ -325,6 +325,12 @@ def main() -> None:
                                  + ", ".join(f"{k} {v}" for k, v in t["exercise_named_by_class"].items()) + ")"
                                  if t and "exercise_named" in t else "")
                               + ". A generic \"exercise\" segment or none counts as a miss."]
+            if "given_mae" in w:
+                lines += ["", f"With the exercise given (`exercise=`, as picked in the app) on those {w['given_clips']} clips: "
+                              f"MAE **{w['given_mae']:.3f}**, OBO {w['given_obo']:.3f}, against {w['auto_mae_same_clips']:.3f} "
+                              f"classified"
+                              + (f" (teacher's keypoints: {t['given_mae']:.3f} against {t['auto_mae_same_clips']:.3f})"
+                                 if t and "given_mae" in t else "") + "."]
             if t:
                 lines += ["", f"Diagnostic, the same clips on the teacher's keypoints (`--teacher-pose`, same tracker and "
                               f"activity layer): MAE {t['mae']:.3f}, OBO {t['obo']:.3f}, clips that raised a fall "
