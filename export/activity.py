@@ -159,6 +159,18 @@ def export(run: Path, out: Path, data: dict[str, list] | None = None, install: b
 SHIP = {"lstm": "int8", "motionbert": "float16"}
 
 
+def _init_chain(cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """The configs of the runs this run started from (``init_from``, followed back while their
+    directories exist): a shipped model's whole training, not only its last stage."""
+    chain: list[dict[str, Any]] = []
+    src = cfg.get("init_from")
+    while src and (Path(src).expanduser() / "config.json").exists() and len(chain) < 10:
+        c = json.loads((Path(src).expanduser() / "config.json").read_text())
+        chain.append({"run": Path(src).name, **c})
+        src = c.get("init_from")
+    return chain
+
+
 def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run: Path) -> None:
     """Copy the shipped formats into posekit/models; the more accurate on Penn Action's test split
     (in its shipped format) becomes the default activity model."""
@@ -184,7 +196,8 @@ def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run:
                               f"({cfg['synth_per_kind']} sequences per kind x 16 kinds)"
                               + (f" + MD4FD fall/daily-activity windows ({cfg['md4fd']})"
                                  if cfg.get("md4fd") and arch == "lstm" else ""),
-                      "config": cfg, "commit": tfl.git_commit(), "command": "make train-activity (see Makefile)"},
+                      "config": cfg, "earlier_stages": _init_chain(cfg), "commit": tfl.git_commit(),
+                      "command": "make train-activity (see Makefile)"},
             metrics={f"penn_test_accuracy_{q}": round(acc[arch], 4),
                      "penn_test_accuracy_keras": round(tm.get("penn_test", {}).get("accuracy", float("nan")), 4),
                      "synthetic_window_accuracy_keras": round(tm.get("synthetic", {}).get("accuracy", float("nan")), 4),
