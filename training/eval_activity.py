@@ -190,6 +190,10 @@ def eval_urfd_video(model: Path | None = None) -> dict[str, Any]:
             "frames_with_pose": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps)), "timeline": timeline}
 
 
+#: WorkoutTracker folders that are one of our exercise classes.
+WT_EXERCISE = {"squats": "squat", "push-ups": "push_up", "pull-ups": "pull_up"}
+
+
 def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False) -> dict[str, Any]:
     """Rep counts on WorkoutTracker clips with markers, from pixels (the bundled student, or the
     teacher as a diagnostic that separates counting errors from pose errors), and how many of
@@ -239,10 +243,6 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False) ->
         out["given_obo"] = float(np.mean([abs(p["given_pred"] - p["true"]) <= 1 for p in named]))
         out["auto_mae_same_clips"] = float(np.mean([abs(p["pred"] - p["true"]) / p["true"] for p in named]))
     return {**out, "per_clip": per}
-
-
-#: WorkoutTracker folders that are one of our exercise classes.
-WT_EXERCISE = {"squats": "squat", "push-ups": "push_up", "pull-ups": "pull_up"}
 
 
 def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None) -> dict[str, Any]:
