@@ -400,3 +400,22 @@ def test_a_stream_longer_than_the_buffer_keeps_the_reps_that_left_it():
     assert abs(live["reps_total"] - true_reps(m)) <= REP_TOL
     full = [e for e in live["rep_events"] if e["quality"] == "full"]
     assert all(b["bottom_s"] > a["end_s"] - 0.05 for a, b in zip(full, full[1:]))  # each rep once, in order
+
+
+def test_eval_activity_measures_a_candidate_pose_model_from_pixels_only(shared_data, tmp_path, capsys):
+    # What an ML engineer runs on a retrained student before installing it: only the figures from
+    # pixels, through the given file.
+    from pathlib import Path
+
+    from training import eval_activity
+
+    model = Path(posekit.__file__).parent / "models" / "pose_student_float16.tflite"
+    eval_activity.main(["--videos-only", "--limit", "1", "--pose-model", str(model), "--out", str(tmp_path)])
+    res = json.loads((tmp_path / "activity_eval.json").read_text())
+    assert set(res) == {"urfd_video", "workouttracker_reps"}
+    wt = res["workouttracker_reps"]
+    assert wt["clips"] == 1 and "pose_student_float16" in wt["pose"]
+    assert res["urfd_video"]["frames_with_pose"] > 0
+    with pytest.raises(SystemExit):
+        eval_activity.main(["--videos-only", "--skip-videos"])
+    assert "--videos-only and --skip-videos exclude each other" in capsys.readouterr().err

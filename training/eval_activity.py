@@ -166,12 +166,13 @@ def run_video(path: Path, right_half: bool = False, max_frames: int | None = Non
     return np.stack(rows), fps
 
 
-def eval_urfd_video(model: Path | None = None) -> dict[str, Any]:
-    """``model``: a classifier that never saw URFD (None = the bundled one)."""
+def eval_urfd_video(model: Path | None = None, pose_model: Any = None) -> dict[str, Any]:
+    """``model``: a classifier that never saw URFD (None = the bundled one); ``pose_model``: a
+    PoseModel instead of the bundled student."""
     from posekit.activity.classifier import ActivityClassifier, bundled_classifier
     from posekit.activity.labels import LABEL_ID
 
-    kps, fps = run_video(data_dir() / "urfd" / "fall-01-cam0.mp4", right_half=True)
+    kps, fps = run_video(data_dir() / "urfd" / "fall-01-cam0.mp4", right_half=True, model=pose_model)
     rep = analyze_keypoints(kps, fps, activity_model=str(model) if model else None)
     onset = URFD_ONSET_FRAME / fps
     falls = [f.to_dict() for f in rep.falls]
@@ -194,14 +195,15 @@ def eval_urfd_video(model: Path | None = None) -> dict[str, Any]:
 WT_EXERCISE = {"squats": "squat", "push-ups": "push_up", "pull-ups": "pull_up"}
 
 
-def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False) -> dict[str, Any]:
+def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, pose_model: Any = None) -> dict[str, Any]:
     """Rep counts on WorkoutTracker clips with markers, from pixels (the bundled student, or the
-    teacher as a diagnostic that separates counting errors from pose errors), and how many of
-    these exercise clips raise a fall (each one a false alarm)."""
+    teacher as a diagnostic that separates counting errors from pose errors, or ``pose_model``,
+    e.g. a retrained student before it is installed), and how many of these exercise clips raise
+    a fall (each one a false alarm)."""
     root = data_dir() / "workouttracker"
     rows = list(csv.DictReader((root / "index.csv").open()))
     rows = [r for r in rows if int(r["rep_markers"]) > 0][:limit]
-    model = None
+    model = pose_model
     if teacher_pose:
         from .teacher import load_teacher
 
@@ -226,7 +228,7 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False) ->
                     "live_pred": live["reps_total"], "live_falls": len(live["falls"]),
                     "pose_frames": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps))})
         log.info("%s: true %d pred %d live %d", r["video"], true, pred, live["reps_total"])
-    out: dict[str, Any] = {"clips": len(per), "pose": "teacher" if teacher_pose else "student"}
+    out: dict[str, Any] = {"clips": len(per), "pose": "teacher" if teacher_pose else model.name if model else "student"}
     for key, pred, falls in (("", "pred", "falls"), ("live_", "live_pred", "live_falls")):
         out[f"{key}mae"] = float(np.mean([abs(p[pred] - p["true"]) / p["true"] for p in per]))
         out[f"{key}obo"] = float(np.mean([abs(p[pred] - p["true"]) <= 1 for p in per]))
@@ -297,29 +299,40 @@ def main(argv: list[str] | None = None) -> None:
                                                     "falls are evaluated with the fold that never saw each set")
     ap.add_argument("--teacher-pose", action="store_true",
                     help="also count WorkoutTracker reps on the teacher's keypoints (diagnostic: counter vs pose errors)")
+    ap.add_argument("--pose-model", type=Path, help="a student .tflite to measure from pixels instead of the bundled one "
+                                                    "(a retrained model before it is installed)")
+    ap.add_argument("--videos-only", action="store_true", help="only the figures from pixels (URFD fall-01, WorkoutTracker)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.videos_only and args.skip_videos:
+        ap.error("--videos-only and --skip-videos exclude each other")
+    pose_model = None
+    if args.pose_model:
+        from posekit.pose.model import PoseModel
+
+        pose_model = PoseModel(str(args.pose_model))
     folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
-    res: dict[str, Any] = {"fall_windows": eval_fall_windows(models=folds),
+    res: dict[str, Any] = {} if args.videos_only else {"fall_windows": eval_fall_windows(models=folds),
                            "fall_windows_rules_only": eval_fall_windows(classify=False),
                            "fall_windows_sensitivity": {str(s): eval_fall_windows(FallOptions(sensitivity=s), models=folds)
                                                         for s in (0.25, 0.5, 0.75, 1.0)},
                            "penn_sdk": eval_penn_sdk({f"fold falls_without_{k}": v for k, v in (folds or {}).items()}),
                            "synthetic": eval_synthetic(),
                            "form_cues": eval_form_cues()}
-    log.info("form cues: %s", {k: (v["precision"], v["recall"]) for k, v in res["form_cues"].items()})
-    log.info("synthetic: %s", res["synthetic"])
-    log.info("fall windows: %s", res["fall_windows"])
-    if args.fall_folds:  # the folds' own held-out figures (classifier alone, from training)
+    if not args.videos_only:
+        log.info("form cues: %s", {k: (v["precision"], v["recall"]) for k, v in res["form_cues"].items()})
+        log.info("synthetic: %s", res["synthetic"])
+        log.info("fall windows: %s", res["fall_windows"])
+    if args.fall_folds and not args.videos_only:  # the folds' own held-out figures (classifier alone, from training)
         res["fall_folds_classifier_alone"] = {}
         for held in FOLDS:
             m = json.loads((args.fall_folds.expanduser() / f"falls_without_{held}" / "metrics.json").read_text())["lstm"]
             res["fall_folds_classifier_alone"][held] = {**m["md4fd_held_out"][held],
                                                         "penn_test_accuracy": m["penn_test"]["accuracy"]}
     if not args.skip_videos:
-        res["urfd_video"] = eval_urfd_video(folds["urfd"] if folds else None)
+        res["urfd_video"] = eval_urfd_video(folds["urfd"] if folds else None, pose_model=pose_model)
         log.info("urfd video: %s", res["urfd_video"])
-        res["workouttracker_reps"] = eval_workouttracker(args.limit)
+        res["workouttracker_reps"] = eval_workouttracker(args.limit, pose_model=pose_model)
         log.info("workouttracker: mae %.3f obo %.3f", res["workouttracker_reps"]["mae"], res["workouttracker_reps"]["obo"])
         if args.teacher_pose:
             res["workouttracker_reps_teacher_pose"] = eval_workouttracker(args.limit, teacher_pose=True)
