@@ -80,9 +80,7 @@ def test_tiny_training_reduces_loss_and_exports_runnable_models(tiny_cache, tmp_
 
     from export.pose import lineage
 
-    # It may draw half of each batch in proportion to each sample's current error.
-    stage2 = train(dataclasses.replace(cfg, epochs=1, lr=5e-4, init=str(run / "last.weights.h5"), hard_frac=0.5),
-                   tmp_path / "run2", data=data)
+    stage2 = train(dataclasses.replace(cfg, epochs=1, lr=5e-4, init=str(run / "last.weights.h5")), tmp_path / "run2", data=data)
     assert float(stage2["history"][0]["loss"]) < losses[0]
     assert [st["run"] for st in lineage(tmp_path / "run2")] == ["run", "run2"]
     # A stage at another input size starts from the same weights (the network is fully
@@ -110,29 +108,6 @@ def test_tiny_training_reduces_loss_and_exports_runnable_models(tiny_cache, tmp_
     rep3 = export(tmp_path / "run3", tmp_path / "export3", formats=("float32",), data=data, parity_n=8)
     assert rep3["formats"]["float32"]["max_abs_diff"] < 1e-4 and rep3["formats"]["onnx"]["max_abs_diff"] < 1e-4
     assert [(st["heat_prior"], st["train_only"]) for st in lineage(tmp_path / "run3")] == [(0.0, "all"), (8.0, "regression")]
-
-
-def test_hard_example_error_is_zero_where_the_target_is_the_prediction_and_grows_with_the_miss(tiny_cache):
-    from training.label import BASE_SCALE, BASE_SIZE
-    from training.pose_data import load_cache
-    from training.student import build_student, student_config
-    from training.train_pose import centre_crops, hard_errors
-
-    data = load_cache(("lspet",))
-    model = build_student(student_config({"input_size": 64, "tiny": True}))
-    idx = np.arange(len(data["image"]))
-    x, _ = centre_crops(data["image"], data["uv"], 64)
-    pred = model(x, training=False)["landmarks"].numpy()[..., :2]
-    off = (BASE_SIZE - BASE_SIZE / BASE_SCALE) / 2
-    own = dict(data, uv=((pred * (BASE_SIZE / BASE_SCALE) + off) / BASE_SIZE).astype(np.float32))
-    assert np.allclose(hard_errors(model, own, idx, 64, chunk=5), 0.0, atol=1e-3)
-    # Moving sample 0's targets by a tenth of the crop costs it, and only it, that many torso lengths.
-    moved = dict(own, uv=own["uv"].copy())
-    moved["uv"][0] += 0.1 * (BASE_SIZE / BASE_SCALE) / BASE_SIZE
-    err = hard_errors(model, moved, idx, 64, chunk=5)
-    torso = np.linalg.norm(pred[0, [11, 12]].mean(0) - pred[0, [23, 24]].mean(0))
-    assert err[0] == pytest.approx(0.1 * np.sqrt(2) / max(torso, 0.05), rel=1e-3)
-    assert np.allclose(err[1:], 0.0, atol=1e-3)
 
 
 def test_heat_prior_starts_as_the_sharpened_heatmap_soft_argmax():
@@ -200,8 +175,7 @@ def test_augmented_keypoints_follow_the_image(quarter_turns):
     assert sideways.all() if quarter_turns else not sideways.any()
 
 
-@pytest.mark.parametrize("field, value", [("quarter_turns", 15.0), ("quarter_turns", -0.1), ("neg_frac", 2),
-                                          ("hard_frac", 1.5)])
+@pytest.mark.parametrize("field, value", [("quarter_turns", 15.0), ("quarter_turns", -0.1), ("neg_frac", 2)])
 def test_training_config_rejects_fractions_outside_0_1(tmp_path, field, value):
     from posekit.errors import InvalidInputError
     from training.train_pose import TrainConfig, train

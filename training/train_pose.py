@@ -39,7 +39,6 @@ class TrainConfig:
     quarter_turns: float = 0.15  # fraction of crops turned +-90 degrees (see make_augmenter)
     heat_prior: float = 0.0  # StudentConfig.heat_prior: the regression maps read the heatmap logits
     train_only: str = "all"  # "regression": freeze everything but the regression branch
-    hard_frac: float = 0.0  # fraction of each batch drawn in proportion to the sample's error (hard_errors)
     tiny: bool = False
     seed: int = 0
     sources: tuple[str, ...] = ("lspet", "videos")
@@ -50,7 +49,7 @@ class TrainConfig:
         silently with every or no sample affected)."""
         from posekit.errors import InvalidInputError
 
-        for name in ("neg_frac", "val_frac", "quarter_turns", "hard_frac"):
+        for name in ("neg_frac", "val_frac", "quarter_turns"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and 0.0 <= v <= 1.0):
                 raise InvalidInputError(f"TrainConfig.{name} must be a fraction in [0, 1], got {v!r}")
@@ -111,22 +110,6 @@ def centre_crops(images: np.ndarray, uv: np.ndarray, s: int) -> tuple[np.ndarray
     x = tf.image.crop_to_bounding_box(images, int(off), int(off), int(BASE_SIZE / BASE_SCALE), int(BASE_SIZE / BASE_SCALE))
     x = tf.image.resize(tf.cast(x, tf.float32), [s, s]).numpy() / 255.0
     return x.astype(np.float32), ((uv * BASE_SIZE - off) / (BASE_SIZE / BASE_SCALE)).astype(np.float32)
-
-
-def hard_errors(model, data: dict[str, np.ndarray], idx: np.ndarray, input_size: int, chunk: int = 256) -> np.ndarray:
-    """Per-sample error of ``model`` on the un-augmented crops of samples ``idx``: the label-weighted
-    mean distance of its 33 regressed keypoints from the targets, in torso lengths. Hard-example
-    sampling (``TrainConfig.hard_frac``) draws in proportion to it."""
-    errs = []
-    for i in range(0, len(idx), chunk):
-        j = idx[i:i + chunk]
-        x, uv = centre_crops(data["image"][j], data["uv"][j], input_size)
-        pred = model(x, training=False)["landmarks"].numpy()[..., :2]
-        w = data["weight"][j]
-        torso = np.linalg.norm(uv[:, [11, 12]].mean(1) - uv[:, [23, 24]].mean(1), axis=-1)
-        d = np.linalg.norm(pred - uv, axis=-1) / np.maximum(torso, 0.05)[:, None]
-        errs.append((d * w).sum(1) / np.maximum(w.sum(1), 1e-6))
-    return np.concatenate(errs) if errs else np.zeros(0)
 
 
 def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None) -> dict:
@@ -213,18 +196,10 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
             csv.DictWriter(f, fields).writeheader()
     best = max((float(h["val_pck"]) for h in history), default=-1.0)
     t_start = time.time()
-    n_hard = int(round(cfg.batch * cfg.hard_frac))
     for epoch in range(start_epoch, cfg.epochs):
         sums: dict[str, float] = {}
-        if n_hard:  # refreshed each epoch: what the network gets wrong now
-            err = hard_errors(model, data, tr, cfg.input_size)
-            p_hard = err / err.sum()
-            log.info("epoch %d: hard-example errors median %.3f, p90 %.3f (torso lengths)", epoch,
-                     float(np.median(err)), float(np.percentile(err, 90)))
         for i in range(cfg.steps_per_epoch):
-            idx = rng.choice(tr, cfg.batch - n_hard)
-            if n_hard:
-                idx = np.concatenate([idx, rng.choice(tr, n_hard, p=p_hard)])
+            idx = rng.choice(tr, cfg.batch)
             neg_mask = (rng.random(cfg.batch) < cfg.neg_frac) if len(negs) else np.zeros(cfg.batch, bool)
             neg_imgs = negs[rng.integers(0, len(negs), cfg.batch)] if len(negs) else np.zeros((cfg.batch, cfg.input_size, cfg.input_size, 3), np.uint8)
             if neg_imgs.shape[1] != cfg.input_size:
@@ -302,14 +277,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--init", help="start from these weights (e.g. an earlier run's best.weights.h5)")
     ap.add_argument("--heat-prior", type=float, help="regression maps read the heatmap logits at this initial temperature")
     ap.add_argument("--train-only", choices=TRAIN_ONLY, help="freeze all but the regression branch ('regression')")
-    ap.add_argument("--hard-frac", type=float, help="fraction of each batch drawn in proportion to the sample's current error")
     ap.add_argument("--tiny", action="store_true", help="tiny network (tests)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = TrainConfig(tiny=args.tiny)
     for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps), ("batch", args.batch), ("input_size", args.input_size),
                  ("lr", args.lr), ("init", args.init), ("quarter_turns", args.quarter_turns),
-                 ("heat_prior", args.heat_prior), ("train_only", args.train_only), ("hard_frac", args.hard_frac)):
+                 ("heat_prior", args.heat_prior), ("train_only", args.train_only)):
         if v is not None:
             setattr(cfg, k, v)
     res = train(cfg, args.out)
