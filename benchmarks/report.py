@@ -316,6 +316,10 @@ def main() -> None:
                 lines += ["", f"The same poses through the live `ActivityTracker` (what `Session` and `posekit run` report, "
                               f"flushed at the end): MAE **{w['live_mae']:.3f}**, OBO **{w['live_obo']:.3f}**, clips that "
                               f"raised a fall {w['live_clips_with_a_fall']} of {w['clips']}."]
+                if "live_events_add_up" in w:
+                    lines += ["", f"Live rep events: {w['live_reps_sent']} `new_reps` and {w['live_reps_withdrawn']} "
+                                  f"`withdrawn_reps` sent; they add up to the final reading on {w['live_events_add_up']} "
+                                  f"of {w['clips']} clips."]
             t = act.get("workouttracker_reps_teacher_pose")
             if "exercise_named" in w:
                 lines += ["", f"The exercise the report names (its longest segment) matches the clip's folder on "

@@ -223,12 +223,28 @@ def test_session_with_activity_on_the_sample_clip():
     from posekit.video import FrameSource
 
     truth = json.loads(sample_clip().with_suffix(".json").read_text())
+    sent, withdrawn, cues = [], [], []
     with posekit.Session(activity=ActivityTracker()) as s, FrameSource(sample_clip()) as src:
         for f in src:
             r = s.process(f.rgb, f.timestamp_ms)
             assert "activity" in r.timings_ms
+            sent += r.activity["new_reps"]
+            withdrawn += r.activity["withdrawn_reps"]
+            cues += r.activity["new_cues"]
+        end = s.flush()
         summary = s.summary()
+    sent += end["new_reps"]
+    withdrawn += end["withdrawn_reps"]
+    cues += end["new_cues"]
     assert abs(summary["reps_total"] - truth["squat_reps"]) <= REP_TOL
+    # Each rep is sent once (the second squat's bottom moves by 0.6 s between two readings, which
+    # once sent it, and its depth cue, twice; the first squat was sent three times), and its cues
+    # with it.
+    assert len(sent) - len(withdrawn) == len(summary["rep_events"])
+    assert cues == summary["form_cues"]
+    assert len({(c["t_s"], c["cue"]) for c in cues}) == len(cues)
+    rep_of = [min(summary["rep_events"], key=lambda e: abs(e["bottom_s"] - c["t_s"])) for c in cues]
+    assert len({(e["start_s"], c["cue"]) for e, c in zip(rep_of, cues)}) == len(cues)
     assert len(summary["falls"]) == 1
     assert abs(summary["falls"][0]["onset_s"] - truth["fall_onset"] / truth["fps"]) <= 1.0
 
@@ -384,6 +400,8 @@ def test_a_flushed_stream_reads_as_the_offline_analysis(shared_data, clip):
     live = stream_keypoints(kps, fps)
     off = analyze_keypoints(kps, fps)
     assert live["reps_total"] == off.reps_total
+    # The reps read from the first second were sent, then withdrawn: the events add up to the end.
+    assert live["sent_reps"] - live["withdrawn_reps"] == len(live["rep_events"])
     assert [e["bottom_s"] for e in live["rep_events"]] == pytest.approx([e.bottom_s for e in off.rep_events], abs=0.05)
     assert len(live["falls"]) == len(off.falls)
 

@@ -226,6 +226,8 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
         per.append({"video": r["video"], "class": r["class"], "true": true, "pred": pred, "falls": falls,
                     "exercise": named, "given_pred": given,
                     "live_pred": live["reps_total"], "live_falls": len(live["falls"]),
+                    "live_sent": live["sent_reps"], "live_withdrawn": live["withdrawn_reps"],
+                    "live_final": len(live["rep_events"]),
                     "pose_frames": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps))})
         log.info("%s: true %d pred %d live %d", r["video"], true, pred, live["reps_total"])
     out: dict[str, Any] = {"clips": len(per), "pose": "teacher" if teacher_pose else model.name if model else "student"}
@@ -233,6 +235,10 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
         out[f"{key}mae"] = float(np.mean([abs(p[pred] - p["true"]) / p["true"] for p in per]))
         out[f"{key}obo"] = float(np.mean([abs(p[pred] - p["true"]) <= 1 for p in per]))
         out[f"{key}clips_with_a_fall"] = int(sum(p[falls] > 0 for p in per))
+    # Live rep events add up: every rep sent once, and withdrawn once if a later reading drops it.
+    out["live_events_add_up"] = int(sum(p["live_sent"] - p["live_withdrawn"] == p["live_final"] for p in per))
+    out["live_reps_sent"] = int(sum(p["live_sent"] for p in per))
+    out["live_reps_withdrawn"] = int(sum(p["live_withdrawn"] for p in per))
     # The exercise the report names (its longest segment) against the clip's folder; dips are not
     # one of our classes. A generic "exercise" segment or none at all counts as not named.
     named = [p for p in per if p["class"] in WT_EXERCISE]
@@ -250,20 +256,24 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
 def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None) -> dict[str, Any]:
     """What a live ``Session`` reports for these poses (``run_video``'s (T, 33, 3), NaN rows = no
     pose): the streaming ``ActivityTracker`` (default options unless ``tracker`` is given) fed
-    frame by frame, flushed at the end (as ``posekit run`` does)."""
+    frame by frame, flushed at the end (as ``posekit run`` does). Its ``summary()`` plus how many
+    ``new_reps`` (``sent_reps``) and ``withdrawn_reps`` events the stream sent."""
     from posekit import ActivityTracker
     from posekit.pose.roi import Roi
     from posekit.types import PoseResult
 
     tracker = tracker or ActivityTracker()
+    sent = withdrawn = 0
     for i, row in enumerate(kps):
         ts = int(round(i * 1000.0 / fps))
         pose = None if np.isnan(row[:, :2]).all() else PoseResult(
             xy=row[:, :2].astype(np.float32), conf=row[:, 2].astype(np.float32), score=1.0, roi=Roi(0.0, 0.0, 1.0),
             timestamp_ms=ts, image_size=(1, 1))
-        tracker.update(pose, ts)
-    tracker.flush()
-    return tracker.summary()
+        out = tracker.update(pose, ts)
+        sent, withdrawn = sent + len(out["new_reps"]), withdrawn + len(out["withdrawn_reps"])
+    out = tracker.flush()
+    return {**tracker.summary(), "sent_reps": sent + len(out["new_reps"]),
+            "withdrawn_reps": withdrawn + len(out["withdrawn_reps"])}
 
 
 def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, float]]:

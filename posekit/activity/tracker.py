@@ -31,6 +31,14 @@ def settled(pose: PoseResult | None) -> bool:
     return pose is not None and (pose.track_age is None or pose.track_age >= SETTLE_FRAMES)
 
 
+def _same_rep(a: RepEvent, b: RepEvent, bottom_tol: float) -> bool:
+    """Two readings of one repetition: bottoms within ``bottom_tol`` s, or the spans overlap by
+    more than half of the shorter one (neighbouring reps share at most a boundary)."""
+    overlap = min(a.end_s, b.end_s) - max(a.start_s, b.start_s)
+    shorter = min(a.end_s - a.start_s, b.end_s - b.start_s)
+    return abs(a.bottom_s - b.bottom_s) < bottom_tol or overlap > 0.5 * shorter
+
+
 class ActivityTracker:
     """Keeps a sliding buffer of poses and re-analyses it every ``every`` frames.
 
@@ -38,7 +46,9 @@ class ActivityTracker:
     confirmation delay (rep: end of the cycle; fall: ``FallOptions.confirm_s``) after they happen.
     The rep count (``reps`` in each update, and :meth:`summary`) is the latest analysis's reading
     of the buffer plus the reps that have left it, so it can be revised when more context arrives
-    (a "rep" read from the first second of a stream is often getting into position). Call
+    (a "rep" read from the first second of a stream is often getting into position): a rep sent in
+    ``new_reps`` that a later reading no longer holds comes back once in ``withdrawn_reps``. A
+    rep's form cues are sent with its first reading, once (a later reading may move its bottom). Call
     :meth:`flush` at the end of a stream: a stream shorter than ``window_s`` then reads exactly as
     :func:`~posekit.activity.analyze_keypoints` reads the same poses.
 
@@ -87,6 +97,7 @@ class ActivityTracker:
         # into position is withdrawn). A short stream, flushed, reads exactly as offline.
         self._frozen: list[RepEvent] = []
         self._window: list[RepEvent] = []
+        self._sent: list[RepEvent] = []  # reps sent as ``new_reps`` whose time is still in the buffer
         self._falls: list[FallEvent] = []
         self._last_rep_bottom = -1.0
         self._last_fall = -1e9
@@ -107,12 +118,10 @@ class ActivityTracker:
         self._pending.append(row)
         self._ts.append(timestamp_ms)
         self._n += 1
-        new_reps: list[RepEvent] = []
-        new_falls: list[FallEvent] = []
-        new_cues: list[dict[str, Any]] = []
+        events: tuple[list, list, list, list] = ([], [], [], [])
         if self._n % self.every == 0 and len(self._ts) >= 15:
-            new_reps, new_falls, new_cues = self._analyse()
-        return self._result(timestamp_ms, new_reps, new_falls, new_cues)
+            events = self._analyse()
+        return self._result(timestamp_ms, *events)
 
     def flush(self) -> dict[str, Any]:
         """End of stream: analyse the frames that arrived since the last analysis (up to
@@ -120,8 +129,8 @@ class ActivityTracker:
         :meth:`update` returns. Call it once when the video or camera ends, before :meth:`summary`;
         the stream may go on afterwards."""
         if not self._ts:
-            return self._result(0, [], [], [])
-        events: tuple[list, list, list] = ([], [], [])
+            return self._result(0, [], [], [], [])
+        events: tuple[list, list, list, list] = ([], [], [], [])
         if len(self._ts) >= 15 and self._flushed_at != self._n:  # also re-reads deferred falls
             # Window probabilities cached mid-stream were computed on a shorter buffer (its own
             # normalisation); the last reading recomputes them over the whole buffer (~40 windows
@@ -131,15 +140,16 @@ class ActivityTracker:
             self._flushed_at = self._n
         return self._result(self._ts[-1], *events)
 
-    def _result(self, timestamp_ms: int, new_reps: list[RepEvent], new_falls: list[FallEvent],
-                new_cues: list[dict[str, Any]]) -> dict[str, Any]:
+    def _result(self, timestamp_ms: int, new_reps: list[RepEvent], withdrawn: list[RepEvent],
+                new_falls: list[FallEvent], new_cues: list[dict[str, Any]]) -> dict[str, Any]:
         label = self._label
         if self._recent_fall(timestamp_ms):
             label = "fall"
         elif self._active(timestamp_ms) and label not in EXERCISES:
             label = self._reps[-1].exercise
         return {"label": label, "reps": sum(r.quality == "full" for r in self._reps),
-                "new_reps": [r.to_dict() for r in new_reps], "new_falls": [f.to_dict() for f in new_falls],
+                "new_reps": [r.to_dict() for r in new_reps], "withdrawn_reps": [r.to_dict() for r in withdrawn],
+                "new_falls": [f.to_dict() for f in new_falls],
                 "new_cues": new_cues, "last_cue": self._cues[-1] if self._cues else None,
                 "fall": self._recent_fall(timestamp_ms)}
 
@@ -149,7 +159,8 @@ class ActivityTracker:
     def _recent_fall(self, ts: int) -> bool:
         return bool(self._falls) and bool((ts - self._t0) / 1000.0 - self._falls[-1].impact_s < 10.0)
 
-    def _analyse(self, final: bool = False) -> tuple[list[RepEvent], list[FallEvent], list[dict[str, Any]]]:
+    def _analyse(self, final: bool = False
+                 ) -> tuple[list[RepEvent], list[RepEvent], list[FallEvent], list[dict[str, Any]]]:
         ts = np.asarray(self._ts, dtype=np.float64)
         span = (ts[-1] - ts[0]) / 1000.0
         fps = (len(ts) - 1) / span if span > 0 else 30.0
@@ -170,15 +181,24 @@ class ActivityTracker:
         final_until = self._frozen[-1].end_s if self._frozen else -np.inf
         found = [RepEvent(r.end_s + offset, r.exercise, r.quality, r.start_s + offset, r.bottom_s + offset,
                           r.end_s + offset) for r in rep.rep_events if r.bottom_s + offset > final_until]
-        known = np.array([r.bottom_s for r in self._window])
-        new_reps = [r for r in found if not (len(known) and np.min(np.abs(known - r.bottom_s)) < tol)]
+        # A reading of a rep already sent (its bottom can move by half a second between readings
+        # of a flat-bottomed squat, its start and end hardly) is not sent again, nor are its cues.
+        new_reps = [r for r in found if not any(_same_rep(r, k, tol) for k in self._sent)]
+        # A rep sent earlier that this reading no longer holds (e.g. getting into position, seen
+        # again with more of the set) is withdrawn: ``reps`` no longer counts it.
+        withdrawn = [k for k in self._sent if not any(_same_rep(k, r, tol) for r in found)
+                     and not any(_same_rep(k, r, tol) for r in self._frozen)]
+        self._sent = [k for k in self._sent if k not in withdrawn] + new_reps
         self._window = found
         if found:
             self._last_rep_bottom = max(self._last_rep_bottom, found[-1].bottom_s)
         new_cues = []
         for c in rep.form_cues:
             t = c["t_s"] + offset
-            if t > self._last_cue_t + 0.25:
+            of_rep = [r for r in found if abs(r.bottom_s - t) < 2e-3]  # a rep's cues sit at its bottom
+            if of_rep and not any(r in new_reps for r in of_rep):
+                continue
+            if of_rep or t > self._last_cue_t + 0.25:  # (plank cues belong to no rep)
                 new_cues.append({**c, "t_s": round(t, 3)})
         if new_cues:
             self._last_cue_t = max(c["t_s"] for c in new_cues)
@@ -209,7 +229,8 @@ class ActivityTracker:
             start_s = (self._ts[0] - self._t0) / 1000.0
             self._frozen += [r for r in self._window if r.start_s < start_s + FREEZE_S]
             self._window = [r for r in self._window if r.start_s >= start_s + FREEZE_S]
-        return new_reps, new_falls, new_cues
+            self._sent = [r for r in self._sent if r.end_s >= start_s]
+        return new_reps, withdrawn, new_falls, new_cues
 
     @property
     def _reps(self) -> list[RepEvent]:
