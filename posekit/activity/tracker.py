@@ -47,7 +47,8 @@ class ActivityTracker:
     The rep count (``reps`` in each update, and :meth:`summary`) is the latest analysis's reading
     of the buffer plus the reps that have left it, so it can be revised when more context arrives
     (a "rep" read from the first second of a stream is often getting into position): a rep sent in
-    ``new_reps`` that a later reading no longer holds comes back once in ``withdrawn_reps``. A
+    ``new_reps`` that two later readings in a row (or the flush) no longer hold comes back once in
+    ``withdrawn_reps``, and is counted until then. A
     rep's form cues are sent with its first reading, once (a later reading may move its bottom). Call
     :meth:`flush` at the end of a stream: a stream shorter than ``window_s`` then reads exactly as
     :func:`~posekit.activity.analyze_keypoints` reads the same poses.
@@ -98,6 +99,7 @@ class ActivityTracker:
         self._frozen: list[RepEvent] = []
         self._window: list[RepEvent] = []
         self._sent: list[RepEvent] = []  # reps sent as ``new_reps`` whose time is still in the buffer
+        self._unseen: list[RepEvent] = []  # sent reps the latest reading lacks (withdrawn if the next lacks them too)
         self._falls: list[FallEvent] = []
         self._last_rep_bottom = -1.0
         self._last_fall = -1e9
@@ -184,10 +186,14 @@ class ActivityTracker:
         # A reading of a rep already sent (its bottom can move by half a second between readings
         # of a flat-bottomed squat, its start and end hardly) is not sent again, nor are its cues.
         new_reps = [r for r in found if not any(_same_rep(r, k, tol) for k in self._sent)]
-        # A rep sent earlier that this reading no longer holds (e.g. getting into position, seen
-        # again with more of the set) is withdrawn: ``reps`` no longer counts it.
-        withdrawn = [k for k in self._sent if not any(_same_rep(k, r, tol) for r in found)
-                     and not any(_same_rep(k, r, tol) for r in self._frozen)]
+        # A rep sent earlier that two readings in a row no longer hold (e.g. getting into
+        # position, seen again with more of the set), or the stream's last reading, is withdrawn:
+        # ``reps`` no longer counts it. One reading alone can miss a whole set (a push-up video
+        # read 3 reps for one analysis between readings of 18).
+        unseen = [k for k in self._sent if not any(_same_rep(k, r, tol) for r in found)
+                  and not any(_same_rep(k, r, tol) for r in self._frozen)]
+        withdrawn = unseen if final else [k for k in unseen if k in self._unseen]
+        self._unseen = [k for k in unseen if k not in withdrawn]
         self._sent = [k for k in self._sent if k not in withdrawn] + new_reps
         self._window = found
         if found:
@@ -230,11 +236,12 @@ class ActivityTracker:
             self._frozen += [r for r in self._window if r.start_s < start_s + FREEZE_S]
             self._window = [r for r in self._window if r.start_s >= start_s + FREEZE_S]
             self._sent = [r for r in self._sent if r.end_s >= start_s]
+            self._unseen = [r for r in self._unseen if r.end_s >= start_s]
         return new_reps, withdrawn, new_falls, new_cues
 
     @property
     def _reps(self) -> list[RepEvent]:
-        return self._frozen + self._window
+        return sorted(self._frozen + self._window + self._unseen, key=lambda r: r.start_s)
 
     def summary(self) -> dict[str, Any]:
         counted = [r for r in self._reps if r.quality == "full"]
