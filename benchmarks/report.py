@@ -320,6 +320,10 @@ def main() -> None:
                     lines += ["", f"Live rep events: {w['live_reps_sent']} `new_reps` and {w['live_reps_withdrawn']} "
                                   f"`withdrawn_reps` sent; they add up to the final reading on {w['live_events_add_up']} "
                                   f"of {w['clips']} clips."]
+                if "live_rep_delay_median_s" in w:
+                    lines += ["", f"A rep is sent a median {w['live_rep_delay_median_s']:.2f} s after it ends "
+                                  f"({w['live_rep_sent_within_1s']:.2f} within 1 s, 90th percentile "
+                                  f"{w['live_rep_delay_p90_s']:.2f} s; the analysis runs every 20 frames)."]
             t = act.get("workouttracker_reps_teacher_pose")
             if "exercise_named" in w:
                 lines += ["", f"The exercise the report names (its longest segment) matches the clip's folder on "

@@ -402,6 +402,7 @@ def test_a_flushed_stream_reads_as_the_offline_analysis(shared_data, clip):
     assert live["reps_total"] == off.reps_total
     # The reps read from the first second were sent, then withdrawn: the events add up to the end.
     assert live["sent_reps"] - live["withdrawn_reps"] == len(live["rep_events"])
+    assert all(d >= 0 for d in live["rep_delays_s"])  # sent after the rep ended, never before
     assert [e["bottom_s"] for e in live["rep_events"]] == pytest.approx([e.bottom_s for e in off.rep_events], abs=0.05)
     assert len(live["falls"]) == len(off.falls)
 

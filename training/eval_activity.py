@@ -227,7 +227,7 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
                     "exercise": named, "given_pred": given,
                     "live_pred": live["reps_total"], "live_falls": len(live["falls"]),
                     "live_sent": live["sent_reps"], "live_withdrawn": live["withdrawn_reps"],
-                    "live_final": len(live["rep_events"]),
+                    "live_final": len(live["rep_events"]), "live_rep_delays_s": [round(v, 3) for v in live["rep_delays_s"]],
                     "pose_frames": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps))})
         log.info("%s: true %d pred %d live %d", r["video"], true, pred, live["reps_total"])
     out: dict[str, Any] = {"clips": len(per), "pose": "teacher" if teacher_pose else model.name if model else "student"}
@@ -239,6 +239,11 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
     out["live_events_add_up"] = int(sum(p["live_sent"] - p["live_withdrawn"] == p["live_final"] for p in per))
     out["live_reps_sent"] = int(sum(p["live_sent"] for p in per))
     out["live_reps_withdrawn"] = int(sum(p["live_withdrawn"] for p in per))
+    delays = np.array([d for p in per for d in p["live_rep_delays_s"]])
+    if len(delays):  # how long after a rep ends the live stream sends it
+        out["live_rep_delay_median_s"] = float(np.median(delays))
+        out["live_rep_sent_within_1s"] = float(np.mean(delays <= 1.0))
+        out["live_rep_delay_p90_s"] = float(np.percentile(delays, 90))
     # The exercise the report names (its longest segment) against the clip's folder; dips are not
     # one of our classes. A generic "exercise" segment or none at all counts as not named.
     named = [p for p in per if p["class"] in WT_EXERCISE]
@@ -257,23 +262,28 @@ def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None) -> dict[s
     """What a live ``Session`` reports for these poses (``run_video``'s (T, 33, 3), NaN rows = no
     pose): the streaming ``ActivityTracker`` (default options unless ``tracker`` is given) fed
     frame by frame, flushed at the end (as ``posekit run`` does). Its ``summary()`` plus how many
-    ``new_reps`` (``sent_reps``) and ``withdrawn_reps`` events the stream sent."""
+    ``new_reps`` (``sent_reps``) and ``withdrawn_reps`` events the stream sent, and each sent rep's
+    delay (``rep_delays_s``: stream time when it was sent minus the rep's end; at the flush, the
+    last frame's time)."""
     from posekit import ActivityTracker
     from posekit.pose.roi import Roi
     from posekit.types import PoseResult
 
     tracker = tracker or ActivityTracker()
-    sent = withdrawn = 0
+    withdrawn, delays = 0, []
     for i, row in enumerate(kps):
         ts = int(round(i * 1000.0 / fps))
         pose = None if np.isnan(row[:, :2]).all() else PoseResult(
             xy=row[:, :2].astype(np.float32), conf=row[:, 2].astype(np.float32), score=1.0, roi=Roi(0.0, 0.0, 1.0),
             timestamp_ms=ts, image_size=(1, 1))
         out = tracker.update(pose, ts)
-        sent, withdrawn = sent + len(out["new_reps"]), withdrawn + len(out["withdrawn_reps"])
+        withdrawn += len(out["withdrawn_reps"])
+        delays += [ts / 1000.0 - r["end_s"] for r in out["new_reps"]]
     out = tracker.flush()
-    return {**tracker.summary(), "sent_reps": sent + len(out["new_reps"]),
-            "withdrawn_reps": withdrawn + len(out["withdrawn_reps"])}
+    end = (len(kps) - 1) / fps
+    delays += [end - r["end_s"] for r in out["new_reps"]]
+    return {**tracker.summary(), "sent_reps": len(delays), "withdrawn_reps": withdrawn + len(out["withdrawn_reps"]),
+            "rep_delays_s": delays}
 
 
 def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, float]]:
