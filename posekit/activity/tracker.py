@@ -42,8 +42,10 @@ def _same_rep(a: RepEvent, b: RepEvent, bottom_tol: float) -> bool:
 class ActivityTracker:
     """Keeps a sliding buffer of poses and re-analyses it every ``every`` frames.
 
-    Events (reps, falls) are emitted once, at most ``every`` frames + the detector's own
-    confirmation delay (rep: end of the cycle; fall: ``FallOptions.confirm_s``) after they happen.
+    Events (reps, falls) are emitted once, usually within ``every`` frames + the detector's own
+    confirmation delay (rep: end of the cycle; fall: ``FallOptions.confirm_s``) after they happen;
+    a rep that only a later reading finds, with more of the set in view, is sent then (WorkoutTracker
+    from pixels: median 0.42 s after a rep's end, 0.77 of reps within 1 s, 90th percentile 2.7 s).
     The rep count (``reps`` in each update, and :meth:`summary`) is the latest analysis's reading
     of the buffer plus the reps that have left it, so it can be revised when more context arrives
     (a "rep" read from the first second of a stream is often getting into position): a rep sent in
