@@ -113,6 +113,10 @@ class ActivityTracker:
         self._flushed_at = -1
 
     def update(self, pose: PoseResult | None, timestamp_ms: int) -> dict[str, Any]:
+        """Add one frame's pose (None: no person) and return the live state: ``label`` (the
+        current activity), ``reps`` (the count so far), ``new_reps`` and ``withdrawn_reps`` (rep
+        dicts sent or taken back at this frame), ``new_falls``, ``new_cues``, ``last_cue``, and
+        ``fall`` (a fall within the last 10 s)."""
         if self._t0 is None:
             self._t0 = timestamp_ms
         row = np.full((NUM_KEYPOINTS, 3), np.nan)
