@@ -400,7 +400,9 @@ def test_a_flushed_stream_reads_as_the_offline_analysis(shared_data, clip):
     live = stream_keypoints(kps, fps)
     off = analyze_keypoints(kps, fps)
     assert live["reps_total"] == off.reps_total
-    # The reps read from the first second were sent, then withdrawn: the events add up to the end.
+    # Reps read early that the whole clip does not hold (each of these clips has some) were sent,
+    # then withdrawn: the events add up to the final reading.
+    assert live["withdrawn_reps"] >= 1
     assert live["sent_reps"] - live["withdrawn_reps"] == len(live["rep_events"])
     assert all(d >= 0 for d in live["rep_delays_s"])  # sent after the rep ended, never before
     assert [e["bottom_s"] for e in live["rep_events"]] == pytest.approx([e.bottom_s for e in off.rep_events], abs=0.05)
@@ -452,12 +454,12 @@ def test_eval_activity_measures_a_candidate_pose_model_from_pixels_only(shared_d
 
     from training import eval_activity
 
-    model = Path(posekit.__file__).parent / "models" / "pose_student_float16.tflite"
+    model = Path(posekit.__file__).parent / "models" / "pose_student_int8.tflite"  # not the default
     eval_activity.main(["--videos-only", "--limit", "1", "--pose-model", str(model), "--out", str(tmp_path)])
     res = json.loads((tmp_path / "activity_eval.json").read_text())
     assert set(res) == {"urfd_video", "workouttracker_reps"}
     wt = res["workouttracker_reps"]
-    assert wt["clips"] == 1 and "pose_student_float16" in wt["pose"]
+    assert wt["clips"] == 1 and "pose_student_int8" in wt["pose"]
     assert res["urfd_video"]["frames_with_pose"] > 0
     with pytest.raises(SystemExit):
         eval_activity.main(["--videos-only", "--skip-videos"])
