@@ -413,24 +413,14 @@ def test_one_reading_that_misses_a_set_does_not_take_its_reps_back(shared_data):
     # WorkoutTracker's 55 s push-up video from pixels: one re-analysis, at 22.6 s, read 3 reps
     # where the readings before and after read 18, and the live count went 18 -> 3 -> 18. A rep
     # sent is withdrawn only when two readings in a row lack it (or the last one does).
-    from training.eval_activity import run_video
+    from training.eval_activity import run_video, stream_keypoints
 
     kps, fps = run_video(shared_data / "workouttracker" / "videos" / "push-ups" / "videoplayback.mp4", max_frames=900)
-    tracker = ActivityTracker()
-    counts, sent, withdrawn = [], 0, 0
-    for i, row in enumerate(kps):
-        ts = int(round(i * 1000.0 / fps))
-        pose = None if np.isnan(row[:, :2]).all() else PoseResult(
-            xy=row[:, :2].astype(np.float32), conf=row[:, 2].astype(np.float32), score=1.0, roi=Roi(0.0, 0.0, 1.0),
-            timestamp_ms=ts, image_size=(1, 1))
-        out = tracker.update(pose, ts)
-        counts.append(out["reps"])
-        sent, withdrawn = sent + len(out["new_reps"]), withdrawn + len(out["withdrawn_reps"])
+    live = stream_keypoints(kps, fps)
+    counts = live["live_counts"]
     assert max(counts) >= 18
     assert max(a - b for a, b in zip(counts, counts[1:])) <= 1
-    out = tracker.flush()
-    sent, withdrawn = sent + len(out["new_reps"]), withdrawn + len(out["withdrawn_reps"])
-    assert sent - withdrawn == len(tracker.summary()["rep_events"])
+    assert live["sent_reps"] - live["withdrawn_reps"] == len(live["rep_events"])
 
 
 def test_a_stream_longer_than_the_buffer_keeps_the_reps_that_left_it():

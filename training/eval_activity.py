@@ -264,13 +264,13 @@ def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None) -> dict[s
     frame by frame, flushed at the end (as ``posekit run`` does). Its ``summary()`` plus how many
     ``new_reps`` (``sent_reps``) and ``withdrawn_reps`` events the stream sent, and each sent rep's
     delay (``rep_delays_s``: stream time when it was sent minus the rep's end; at the flush, the
-    last frame's time)."""
+    last frame's time), and the live count after each frame (``live_counts``)."""
     from posekit import ActivityTracker
     from posekit.pose.roi import Roi
     from posekit.types import PoseResult
 
     tracker = tracker or ActivityTracker()
-    withdrawn, delays = 0, []
+    withdrawn, delays, counts = 0, [], []
     for i, row in enumerate(kps):
         ts = int(round(i * 1000.0 / fps))
         pose = None if np.isnan(row[:, :2]).all() else PoseResult(
@@ -279,11 +279,12 @@ def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None) -> dict[s
         out = tracker.update(pose, ts)
         withdrawn += len(out["withdrawn_reps"])
         delays += [ts / 1000.0 - r["end_s"] for r in out["new_reps"]]
+        counts.append(out["reps"])
     out = tracker.flush()
     end = (len(kps) - 1) / fps
     delays += [end - r["end_s"] for r in out["new_reps"]]
     return {**tracker.summary(), "sent_reps": len(delays), "withdrawn_reps": withdrawn + len(out["withdrawn_reps"]),
-            "rep_delays_s": delays}
+            "rep_delays_s": delays, "live_counts": counts}
 
 
 def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, float]]:

@@ -151,18 +151,16 @@ class ActivityTracker:
     def _result(self, timestamp_ms: int, new_reps: list[RepEvent], withdrawn: list[RepEvent],
                 new_falls: list[FallEvent], new_cues: list[dict[str, Any]]) -> dict[str, Any]:
         label = self._label
+        reps = self._reps  # sorted once per frame
         if self._recent_fall(timestamp_ms):
             label = "fall"
-        elif self._active(timestamp_ms) and label not in EXERCISES:
-            label = self._reps[-1].exercise
-        return {"label": label, "reps": sum(r.quality == "full" for r in self._reps),
+        elif reps and (timestamp_ms - self._t0) / 1000.0 - reps[-1].end_s < 5.0 and label not in EXERCISES:
+            label = reps[-1].exercise  # between reps of a set
+        return {"label": label, "reps": sum(r.quality == "full" for r in reps),
                 "new_reps": [r.to_dict() for r in new_reps], "withdrawn_reps": [r.to_dict() for r in withdrawn],
                 "new_falls": [f.to_dict() for f in new_falls],
                 "new_cues": new_cues, "last_cue": self._cues[-1] if self._cues else None,
                 "fall": self._recent_fall(timestamp_ms)}
-
-    def _active(self, ts: int) -> bool:
-        return bool(self._reps) and bool((ts - self._t0) / 1000.0 - self._reps[-1].end_s < 5.0)
 
     def _recent_fall(self, ts: int) -> bool:
         return bool(self._falls) and bool((ts - self._t0) / 1000.0 - self._falls[-1].impact_s < 10.0)
@@ -250,14 +248,15 @@ class ActivityTracker:
         return sorted(self._frozen + self._window + self._unseen, key=lambda r: r.start_s)
 
     def summary(self) -> dict[str, Any]:
-        counted = [r for r in self._reps if r.quality == "full"]
+        reps = self._reps
+        counted = [r for r in reps if r.quality == "full"]
         segs: list[dict[str, Any]] = []
-        for r in self._reps:
+        for r in reps:
             if segs and r.start_s - segs[-1]["end_s"] <= 6.0 and r.exercise == segs[-1]["label"]:
                 segs[-1]["end_s"] = round(r.end_s, 3)
                 segs[-1]["reps"] += r.quality == "full"
             else:
                 segs.append({"label": r.exercise, "start_s": round(r.start_s, 3), "end_s": round(r.end_s, 3),
                              "reps": int(r.quality == "full")})
-        return {"exercises": segs, "reps_total": len(counted), "rep_events": [r.to_dict() for r in self._reps],
+        return {"exercises": segs, "reps_total": len(counted), "rep_events": [r.to_dict() for r in reps],
                 "form_cues": list(self._cues), "falls": [f.to_dict() for f in self._falls]}
