@@ -8,7 +8,7 @@ Example:
 
 from .activity import ActivityReport, ActivityTracker, FallOptions, FormOptions, RepOptions, analyze_keypoints
 from .api import estimate
-from .errors import InvalidInputError, MissingDependencyError, ModelError, PosekitError
+from .errors import InputWarning, InvalidInputError, MissingDependencyError, ModelError, PosekitError
 from .keypoints import Keypoint
 from .options import PoseOptions, SmoothingOptions
 from .pose.model import PoseModel
@@ -22,5 +22,5 @@ __version__ = "0.1.0"
 __all__ = [
     "estimate", "analyze_keypoints", "ActivityReport", "ActivityTracker", "FallOptions", "FormOptions", "RepOptions", "PoseTracker", "Session", "PoseModel", "PoseResult", "FrameResult", "Roi",
     "PoseOptions", "SmoothingOptions", "Keypoint", "PosekitError", "InvalidInputError",
-    "ModelError", "MissingDependencyError", "__version__",
+    "ModelError", "MissingDependencyError", "InputWarning", "__version__",
 ]

@@ -8,12 +8,13 @@ import json
 import logging
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import InvalidInputError, PosekitError
+from .errors import InputWarning, InvalidInputError, PosekitError
 
 log = logging.getLogger("posekit")
 
@@ -181,11 +182,17 @@ def analyze(args: argparse.Namespace) -> int:
         except ValueError:
             raise InvalidInputError(f"--image-size must be WIDTHxHEIGHT (e.g. 640x480), got {args.image_size!r}") from None
         size = (w, h)
-    report = analyze_keypoints(kps, fps=args.fps, layout=args.layout, exercise=args.exercise,
-                               activity_model=args.activity_model, image_size=size)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        report = analyze_keypoints(kps, fps=args.fps, layout=args.layout, exercise=args.exercise,
+                                   activity_model=args.activity_model, image_size=size)
+    notes = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": args.fps, **report.summary()}
+    summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": args.fps, "warnings": notes,
+               **report.summary()}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
     print(f"wrote {out / 'summary.json'}")
     return 0

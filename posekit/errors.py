@@ -17,3 +17,7 @@ class ModelError(PosekitError, RuntimeError):
 
 class MissingDependencyError(PosekitError, ImportError):
     """An optional dependency is needed for this feature; the message says what to install."""
+
+
+class InputWarning(UserWarning):
+    """Input that posekit accepts but cannot analyse at full accuracy (the message says why and what to pass instead)."""

@@ -1,13 +1,15 @@
 """Activity layer: input handling, repetition counting, fall detection, streaming."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
 
 import posekit
 from posekit.activity import ActivityTracker, FallOptions, analyze_keypoints, load_keypoints, to_body13
-from posekit.errors import InvalidInputError
+from posekit.activity.boxnorm import box_normalised, minmax_per_frame
+from posekit.errors import InputWarning, InvalidInputError
 from posekit.keypoints import BODY13, COCO17, indices
 from posekit.pose.roi import Roi
 from posekit.types import PoseResult
@@ -85,11 +87,39 @@ def test_pixels_and_normalised_coordinates_agree():
 
 def test_mediapipe_style_per_frame_minmax_normalisation():
     m, arr = make_sequence("jumping_jack", 102, seconds=15.0)
-    xy = arr["kps2d"].copy()
-    lo = xy[..., :2].min(1, keepdims=True)
-    hi = xy[..., :2].max(1, keepdims=True)
-    xy[..., :2] = (xy[..., :2] - lo) / (hi - lo)
-    assert abs(analyze_keypoints(xy, 30.0).reps_total - true_reps(m)) <= REP_TOL
+    xy = minmax_per_frame(arr["kps2d"])
+    assert np.nanmin(xy[..., :2]) == 0.0 and np.nanmax(xy[..., :2]) == 1.0
+    with pytest.warns(InputWarning, match=r"min-max normalised per frame \(per axis\).*aspect ratio.*image_size"):
+        report = analyze_keypoints(xy, 30.0)
+    assert abs(report.reps_total - true_reps(m)) <= REP_TOL  # reps need no position, size or aspect
+
+
+def test_box_normalised_input_is_recognised_and_nothing_else_is():
+    _, arr = make_sequence("squat", 103, seconds=6.0)
+    px = arr["noisy"].copy()  # pixels, with dropouts (NaN) as a pose model gives them
+    px[5] = 0.0  # a missing frame as an all-zero row
+    assert box_normalised(px) is None
+    by_image = px.copy()
+    by_image[..., 0] /= 480
+    by_image[..., 1] /= 360
+    assert box_normalised(by_image) is None  # normalised by the image size: position and size kept
+    assert box_normalised(minmax_per_frame(px)) == "per_axis"
+    assert box_normalised(minmax_per_frame(px, per_axis=False)) == "isotropic"
+    assert box_normalised(minmax_per_frame(px)[:2]) is None  # too few frames to tell
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)  # pixels and image-normalised input: no warning
+        analyze_keypoints(px, 30.0)
+        analyze_keypoints(by_image, 30.0, image_size=(480, 360))
+    with pytest.warns(InputWarning, match=r"\(isotropic\): .*position, size from"):
+        analyze_keypoints(minmax_per_frame(px, per_axis=False), 30.0)
+
+
+def test_a_joint_at_the_corner_of_a_min_max_box_is_kept():
+    _, arr = make_sequence("jumping_jack", 105, seconds=3.0)
+    boxed = minmax_per_frame(arr["kps2d"])
+    boxed[:, 0, :2] = 0.0  # the nose both leftmost and topmost: a real joint at (0, 0)
+    assert np.isnan(to_body13(boxed)[:, 0, 0]).all()  # elsewhere (0, 0) marks a missing joint
+    assert (to_body13(boxed, zero_joints_missing=False)[:, 0, :2] == 0).all()
 
 
 def test_other_layouts_and_missing_frames():

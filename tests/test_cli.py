@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from posekit.cli import main, sample_clip
@@ -70,3 +71,18 @@ def test_info_lists_bundled_models(capsys):
     assert main(["info"]) == 0
     out = capsys.readouterr().out
     assert "pose_student_int8" in out and "int8" in out and "pck@0.2=" in out
+
+
+def test_analyze_writes_a_warning_for_box_normalised_keypoints(tmp_path, capsys):
+    from posekit.activity.boxnorm import minmax_per_frame
+    from training.synth.dataset import make_sequence
+
+    _, arr = make_sequence("squat", 104, seconds=4.0)
+    np.save(tmp_path / "kps.npy", minmax_per_frame(arr["kps2d"]))
+    assert main(["analyze", str(tmp_path / "kps.npy"), "--fps", "30", "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert len(summary["warnings"]) == 1 and "min-max normalised per frame (per axis)" in summary["warnings"][0]
+    assert "warning: keypoints look min-max normalised" in capsys.readouterr().err
+    np.save(tmp_path / "px.npy", arr["kps2d"])
+    assert main(["analyze", str(tmp_path / "px.npy"), "--fps", "30", "--out", str(tmp_path)]) == 0
+    assert json.loads((tmp_path / "summary.json").read_text())["warnings"] == []

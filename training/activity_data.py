@@ -40,8 +40,10 @@ def penn_label(action: str) -> int:
     return LABEL_ID[PENN_MAP.get(action, "other")]
 
 
-def load_penn(speeds: tuple[float, ...] = SPEEDS, limit: int | None = None) -> list[dict]:
-    """Penn Action clips as token sequences: [{'tokens', 'label', 'split', 'video', 'action', 'speed'}]."""
+def load_penn(speeds: tuple[float, ...] = SPEEDS, limit: int | None = None, transform=None) -> list[dict]:
+    """Penn Action clips as token sequences: [{'tokens', 'label', 'split', 'video', 'action', 'speed'}].
+    ``transform``: applied to each clip's (T, 13, 3) joints first (robustness checks: a min-max
+    normalised frame has a real joint at (0, 0), so such joints are kept)."""
     from scipy.io import loadmat
 
     root = data_dir() / "penn_action"
@@ -50,7 +52,7 @@ def load_penn(speeds: tuple[float, ...] = SPEEDS, limit: int | None = None) -> l
     for r in rows:
         m = loadmat(root / "labels" / f"{r['video_id']}.mat")
         kps = np.stack([m["x"], m["y"], m["visibility"]], -1).astype(np.float64)
-        body = to_body13(kps, "penn13")
+        body = to_body13(transform(kps), "penn13", zero_joints_missing=False) if transform else to_body13(kps, "penn13")
         for sp in speeds:
             tok = sequence_tokens(normalise(body, 30.0 * sp))
             out.append({"tokens": tok, "label": penn_label(r["action"]), "split": r["split"], "video": r["video_id"],

@@ -67,8 +67,12 @@ def moving_average(x: np.ndarray, k: int) -> np.ndarray:
     return np.convolve(np.pad(x, (k // 2, k - 1 - k // 2), mode="edge"), np.ones(k) / k, mode="valid")
 
 
-def to_body13(keypoints: np.ndarray, layout: str = "blazepose33") -> np.ndarray:
+def to_body13(keypoints: np.ndarray, layout: str = "blazepose33", zero_joints_missing: bool = True) -> np.ndarray:
     """(T, K, C) -> (T, 13, 3) (x, y, conf) in BODY13 order; NaN where missing.
+
+    All-zero frames are missing, and so is a single joint at (0, 0) unless ``zero_joints_missing``
+    is False (per-frame min-max normalised input, where the joint that is both leftmost and
+    topmost sits at (0, 0)).
 
     Raises:
         InvalidInputError: unknown layout, wrong rank, K not matching the layout, C not in 2..4.
@@ -99,8 +103,8 @@ def to_body13(keypoints: np.ndarray, layout: str = "blazepose33") -> np.ndarray:
             out[:, j, :2] = xy[:, 13]  # head top stands in for the head
             out[:, j, 2] = conf[:, 13]
     out[zero_rows] = np.nan
-    bad = np.all(out[..., :2] == 0, axis=-1)
-    out[bad] = np.nan
+    if zero_joints_missing:
+        out[np.all(out[..., :2] == 0, axis=-1)] = np.nan
     return out
 
 

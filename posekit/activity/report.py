@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from ..errors import InputWarning, InvalidInputError
+from .boxnorm import box_normalised, box_normalised_message
 from .classifier import ActivityClassifier, ClassifierOptions, bundled_classifier, frame_labels
 from .exercises import FormCue, FormOptions, exercise_signal, plank_cues, rep_cues
 from .falls import FallEvent, FallOptions, detect_falls
@@ -289,7 +291,11 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
     """
     if exercise is not None and exercise not in EXERCISES:
         raise InvalidInputError(f"exercise must be one of {list(EXERCISES)} or None (classify), got {exercise!r}")
-    body = to_body13(keypoints, layout)
+    body = to_body13(keypoints, layout)  # validates the array first
+    boxed = box_normalised(keypoints)
+    if boxed is not None:  # each frame min-max normalised to the body's box: no image size undoes it
+        warnings.warn(box_normalised_message(boxed), InputWarning, stacklevel=2)
+        body = to_body13(keypoints, layout, zero_joints_missing=False)  # (0, 0) is a corner of the box
     if np.isnan(body[..., :2]).all():
         raise InvalidInputError("keypoints has no frame with coordinates (all NaN or zero)")
     if image_size is not None:
@@ -297,7 +303,7 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
               and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in image_size))
         if not ok:
             raise InvalidInputError(f"image_size must be (width, height) with positive numbers, got {image_size!r}")
-        if np.nanmax(np.abs(body[..., :2])) <= 2.0:  # normalised coordinates: back to pixels
+        if boxed is None and np.nanmax(np.abs(body[..., :2])) <= 2.0:  # normalised by the image size
             body = body.copy()
             body[..., 0] *= image_size[0]
             body[..., 1] *= image_size[1]

@@ -1,0 +1,65 @@
+"""Recognising keypoints normalised per frame to the body's own box.
+
+Exports of MediaPipe landmarks often min-max normalise each frame: x and y are rescaled to [0, 1]
+over that frame's keypoints (each axis on its own, or both by the longer side). That throws away,
+per frame, where the body was, how large it was and, per axis, its aspect ratio: a person lying
+down comes out as tall as wide, and the hips' descent, which fall detection reads, is gone.
+:func:`analyze_keypoints` warns when its input looks like this (see the README for what it costs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: A frame counts as box-normalised when its keypoints' min and max lie within this of 0 and 1.
+TOLERANCE = 1e-3
+
+BOX_NORMALISED_WARNING = (
+    "keypoints look min-max normalised per frame ({mode}): each frame spans exactly [0, 1]. That "
+    "removes the body's position, size{aspect} from every frame, so fall detection (hip descent, lying "
+    "= wider than tall) and exercise recognition lose accuracy. Pass pixel coordinates, or coordinates "
+    "normalised by the image size (with image_size=(width, height)), when you have them.")
+
+
+def box_normalised(keypoints: np.ndarray) -> str | None:
+    """'per_axis' if every usable frame's keypoints span exactly [0, 1] on both axes (min-max
+    normalised per frame and per axis), 'isotropic' if they start at 0 on both axes and reach 1 on
+    the longer one (one scale for both axes), else None. A usable frame has at least 4 finite
+    keypoints that are not at (0, 0) (the missing-joint marker); at least 3 such frames are needed
+    and 95% of them must agree."""
+    xy = np.asarray(keypoints, dtype=np.float64)[..., :2]
+    present = np.isfinite(xy).all(-1) & ~(xy == 0).all(-1)
+    usable = present.sum(1) >= 4
+    if usable.sum() < 3:
+        return None
+    pts = np.where(present[usable][..., None], xy[usable], np.nan)
+    lo, hi = np.fmin.reduce(pts, axis=1), np.fmax.reduce(pts, axis=1)  # (F, 2), skipping NaN
+    # A joint at exactly (0, 0) reads as missing, so a zero minimum may have been dropped with it:
+    # a minimum within tolerance of 0 is what counts.
+    starts = (np.abs(lo) <= TOLERANCE).all(-1)
+    if (starts & (np.abs(hi - 1) <= TOLERANCE).all(-1)).mean() >= 0.95:
+        return "per_axis"
+    if (starts & (np.abs(hi.max(-1) - 1) <= TOLERANCE)).mean() >= 0.95:
+        return "isotropic"
+    return None
+
+
+def box_normalised_message(mode: str) -> str:
+    """The warning :func:`analyze_keypoints` gives for input of ``mode`` (from :func:`box_normalised`)."""
+    return BOX_NORMALISED_WARNING.format(mode=mode.replace("_", " "),
+                                         aspect=" and aspect ratio" if mode == "per_axis" else "")
+
+
+def minmax_per_frame(keypoints: np.ndarray, per_axis: bool = True) -> np.ndarray:
+    """What such an export does to a (T, K, C) sequence: each frame's x and y rescaled to [0, 1] over
+    its keypoints (``per_axis``), or both by the longer side. Frames without keypoints stay NaN.
+    For measuring robustness (``training.eval_activity``) and tests."""
+    k = np.asarray(keypoints, dtype=np.float64).copy()
+    xy = k[..., :2]
+    with np.errstate(all="ignore"):
+        lo, hi = np.fmin.reduce(xy, axis=1)[:, None], np.fmax.reduce(xy, axis=1)[:, None]
+        span = hi - lo
+        if not per_axis:
+            span = span.max(-1, keepdims=True)
+        k[..., :2] = (xy - lo) / np.where(span > 0, span, np.nan)
+    return k
