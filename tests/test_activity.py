@@ -117,9 +117,13 @@ def test_box_normalised_input_is_recognised_and_nothing_else_is():
 def test_a_joint_at_the_corner_of_a_min_max_box_is_kept():
     _, arr = make_sequence("jumping_jack", 105, seconds=3.0)
     boxed = minmax_per_frame(arr["kps2d"])
-    boxed[:, 0, :2] = 0.0  # the nose both leftmost and topmost: a real joint at (0, 0)
+    boxed[..., :2] = 0.02 + 0.98 * boxed[..., :2]
+    boxed[:, 0, :2] = 0.0  # the nose alone both leftmost and topmost: a real joint at (0, 0)
     assert np.isnan(to_body13(boxed)[:, 0, 0]).all()  # elsewhere (0, 0) marks a missing joint
     assert (to_body13(boxed, zero_joints_missing=False)[:, 0, :2] == 0).all()
+    assert box_normalised(boxed) == "per_axis"  # the corner joint is what shows the box
+    with pytest.warns(InputWarning):
+        analyze_keypoints(boxed, 30.0, classify=False)
 
 
 def test_other_layouts_and_missing_frames():

@@ -21,6 +21,7 @@ import numpy as np
 from posekit.activity.classifier import MODEL_RATE, TOKENS, WINDOW, sequence_tokens
 from posekit.activity.features import normalise, to_body13
 from posekit.activity.labels import LABEL_ID, LABELS
+from posekit.activity.report import input_body13
 
 from .paths import cache_dir, data_dir
 
@@ -42,8 +43,8 @@ def penn_label(action: str) -> int:
 
 def load_penn(speeds: tuple[float, ...] = SPEEDS, limit: int | None = None, transform=None) -> list[dict]:
     """Penn Action clips as token sequences: [{'tokens', 'label', 'split', 'video', 'action', 'speed'}].
-    ``transform``: applied to each clip's (T, 13, 3) joints first (robustness checks: a min-max
-    normalised frame has a real joint at (0, 0), so such joints are kept)."""
+    ``transform``: applied to each clip's (T, 13, 3) joints first, which are then read as
+    ``analyze_keypoints`` reads any input (robustness checks, e.g. per-frame min-max)."""
     from scipy.io import loadmat
 
     root = data_dir() / "penn_action"
@@ -52,7 +53,7 @@ def load_penn(speeds: tuple[float, ...] = SPEEDS, limit: int | None = None, tran
     for r in rows:
         m = loadmat(root / "labels" / f"{r['video_id']}.mat")
         kps = np.stack([m["x"], m["y"], m["visibility"]], -1).astype(np.float64)
-        body = to_body13(transform(kps), "penn13", zero_joints_missing=False) if transform else to_body13(kps, "penn13")
+        body = input_body13(transform(kps), "penn13") if transform else to_body13(kps, "penn13")
         for sp in speeds:
             tok = sequence_tokens(normalise(body, 30.0 * sp))
             out.append({"tokens": tok, "label": penn_label(r["action"]), "split": r["split"], "video": r["video_id"],

@@ -4,7 +4,9 @@ Exports of MediaPipe landmarks often min-max normalise each frame: x and y are r
 over that frame's keypoints (each axis on its own, or both by the longer side). That throws away,
 per frame, where the body was, how large it was and, per axis, its aspect ratio: a person lying
 down comes out as tall as wide, and the hips' descent, which fall detection reads, is gone.
-:func:`analyze_keypoints` warns when its input looks like this (see the README for what it costs).
+:func:`analyze_keypoints` recognises such input (every frame spans exactly [0, 1]) and warns; it
+does not guess the lost numbers back (benchmarks/FINDINGS.md says what a guess from body
+proportions did).
 """
 
 from __future__ import annotations
@@ -25,17 +27,16 @@ def box_normalised(keypoints: np.ndarray) -> str | None:
     """'per_axis' if every usable frame's keypoints span exactly [0, 1] on both axes (min-max
     normalised per frame and per axis), 'isotropic' if they start at 0 on both axes and reach 1 on
     the longer one (one scale for both axes), else None. A usable frame has at least 4 finite
-    keypoints that are not at (0, 0) (the missing-joint marker); at least 3 such frames are needed
-    and 95% of them must agree."""
+    keypoints and is not all zeros (a missing frame); at least 3 such frames are needed and 95% of
+    them must agree. A joint at (0, 0) counts: in such input it is the box's corner, and in pixel
+    or image-normalised input, where (0, 0) marks a missing joint, the far corner is not at (1, 1)."""
     xy = np.asarray(keypoints, dtype=np.float64)[..., :2]
-    present = np.isfinite(xy).all(-1) & ~(xy == 0).all(-1)
-    usable = present.sum(1) >= 4
+    finite = np.isfinite(xy).all(-1)
+    usable = (finite.sum(1) >= 4) & ~(np.nan_to_num(xy) == 0).all(axis=(1, 2))
     if usable.sum() < 3:
         return None
-    pts = np.where(present[usable][..., None], xy[usable], np.nan)
+    pts = xy[usable]
     lo, hi = np.fmin.reduce(pts, axis=1), np.fmax.reduce(pts, axis=1)  # (F, 2), skipping NaN
-    # A joint at exactly (0, 0) reads as missing, so a zero minimum may have been dropped with it:
-    # a minimum within tolerance of 0 is what counts.
     starts = (np.abs(lo) <= TOLERANCE).all(-1)
     if (starts & (np.abs(hi - 1) <= TOLERANCE).all(-1)).mean() >= 0.95:
         return "per_axis"

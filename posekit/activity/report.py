@@ -261,6 +261,35 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     return ActivityReport(segs, sum(s.reps for s in segs), events, [c.to_dict() for c in cues], falls, out_labels)
 
 
+def input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
+                 image_size: tuple[int, int] | None = None) -> np.ndarray:
+    """Any estimator's keypoints -> BODY13 (T, 13, 3) in one frame of reference, as
+    :func:`analyze_keypoints` reads them: coordinates normalised by ``image_size`` are scaled back
+    to pixels; per-frame min-max normalised input is recognised (with an :class:`InputWarning`),
+    and a joint at its box's (0, 0) corner is kept (:mod:`posekit.activity.boxnorm`).
+
+    Raises:
+        InvalidInputError: wrong shape or layout, bad ``image_size``, or no frame with coordinates.
+    """
+    if image_size is not None:
+        ok = (isinstance(image_size, (tuple, list)) and len(image_size) == 2
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in image_size))
+        if not ok:
+            raise InvalidInputError(f"image_size must be (width, height) with positive numbers, got {image_size!r}")
+    body = to_body13(keypoints, layout)  # validates the array first
+    boxed = box_normalised(keypoints)
+    if boxed is not None:  # each frame min-max normalised to the body's box: no image size undoes it
+        warnings.warn(box_normalised_message(boxed), InputWarning, stacklevel=3)
+        body = to_body13(keypoints, layout, zero_joints_missing=False)  # (0, 0) is a corner of the box
+    if np.isnan(body[..., :2]).all():
+        raise InvalidInputError("keypoints has no frame with coordinates (all NaN or zero)")
+    if boxed is None and image_size is not None and np.nanmax(np.abs(body[..., :2])) <= 2.0:
+        body = body.copy()  # normalised by the image size: back to pixels
+        body[..., 0] *= image_size[0]
+        body[..., 1] *= image_size[1]
+    return body
+
+
 def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepose33",
                       rep_options: RepOptions | None = None, fall_options: FallOptions | None = None,
                       form_options: FormOptions | None = None, activity_model: str | Path | None = None,
@@ -291,22 +320,7 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
     """
     if exercise is not None and exercise not in EXERCISES:
         raise InvalidInputError(f"exercise must be one of {list(EXERCISES)} or None (classify), got {exercise!r}")
-    body = to_body13(keypoints, layout)  # validates the array first
-    boxed = box_normalised(keypoints)
-    if boxed is not None:  # each frame min-max normalised to the body's box: no image size undoes it
-        warnings.warn(box_normalised_message(boxed), InputWarning, stacklevel=2)
-        body = to_body13(keypoints, layout, zero_joints_missing=False)  # (0, 0) is a corner of the box
-    if np.isnan(body[..., :2]).all():
-        raise InvalidInputError("keypoints has no frame with coordinates (all NaN or zero)")
-    if image_size is not None:
-        ok = (isinstance(image_size, (tuple, list)) and len(image_size) == 2
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in image_size))
-        if not ok:
-            raise InvalidInputError(f"image_size must be (width, height) with positive numbers, got {image_size!r}")
-        if boxed is None and np.nanmax(np.abs(body[..., :2])) <= 2.0:  # normalised by the image size
-            body = body.copy()
-            body[..., 0] *= image_size[0]
-            body[..., 1] *= image_size[1]
+    body = input_body13(keypoints, layout, image_size)
     seq = normalise(body, fps)
     clf = None
     if classify:
