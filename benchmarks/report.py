@@ -63,7 +63,9 @@ def bench_table(b: dict) -> list[str]:
     if t and st:
         rows += ["", f"**Student int8 / teacher invoke latency (one thread, same run): {st / t:.3f}** "
                      f"({st:.2f} ms vs {t:.2f} ms; target <= 0.25)."]
-    for layout, what in (("contiguous", "a contiguous RGB array"), ("video_view", "the RGB view of a decoded BGR frame that FrameSource and the app pass")):
+    for layout, what in (("contiguous", "a contiguous RGB array"),
+                         ("video_view", "the RGB view of a decoded BGR frame that FrameSource and the app pass"),
+                         ("low_res", "the bundled 400x300 sample clip (bilinear crop: the ROI is under 2x the crop)")):
         name = f"test_runtime_overhead_excluding_invoke[{layout}]"
         if name in by:
             mn = next(x["stats"]["min"] for x in b["benchmarks"] if x["name"] == name) * 1e3

@@ -151,3 +151,50 @@ def test_decimating_crop_of_a_frame_over_2_24_pixels_reads_the_right_pixels():
     xy = roi.to_image(np.stack(np.meshgrid(g, g), -1).reshape(-1, 2))
     want = img[np.floor(xy[:, 1]).astype(int), np.floor(xy[:, 0]).astype(int)].reshape(16, 16, 3) / 255.0
     assert 0 < want.mean() < 1 and np.array_equal(out, want.astype(np.float32))
+
+
+def test_bilinear_crop_matches_the_bilinear_formula(rng):
+    """Inside the frame, each crop pixel is the bilinear interpolation of the four pixels around
+    the point its centre maps to (pixel centres at k + 0.5), written out here per pixel."""
+    img = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8).astype(np.float64)
+    roi = Roi(80.0, 60.0, 70.0, 0.7)  # 70 px -> 48 px: bilinear, inside the frame
+    out = crop(img.astype(np.uint8), roi, 48)
+    for i, j in [(0, 0), (3, 40), (24, 24), (47, 11), (47, 47)]:
+        x, y = roi.to_image([[(j + 0.5) / 48, (i + 0.5) / 48]])[0] - 0.5
+        x0, y0 = int(np.floor(x)), int(np.floor(y))
+        fx, fy = x - x0, y - y0
+        top = img[y0, x0] * (1 - fx) + img[y0, x0 + 1] * fx
+        bottom = img[y0 + 1, x0] * (1 - fx) + img[y0 + 1, x0 + 1] * fx
+        assert np.allclose(out[i, j], (top * (1 - fy) + bottom * fy) / 255.0, atol=2e-5)
+
+
+@pytest.mark.parametrize("roi", [Roi(40.0, 30.0, 50.0, 0.3), Roi(40.0, 30.0, 200.0, 0.3), Roi(5.0, 70.0, 60.0, -1.0)],
+                         ids=["bilinear", "nearest", "off_edge"])
+def test_crop_into_a_given_buffer(rng, roi):
+    """``out=`` (how PoseModel crops straight into its input tensor) gives the same pixels."""
+    img = rng.integers(0, 255, (90, 120, 3), dtype=np.uint8)
+    tensor = np.full((1, 32, 32, 3), 7.0, np.float32)
+    got = crop(img[..., ::-1], roi, 32, out=tensor[0])
+    assert np.shares_memory(got, tensor) and np.array_equal(tensor[0], crop(img[..., ::-1], roi, 32))
+
+
+def test_crops_on_two_threads_do_not_share_scratch(rng):
+    """The bilinear sampler reuses per-thread buffers: crops of two sizes on two threads at once
+    must each equal the same crop made alone."""
+    import threading
+
+    img = rng.integers(0, 255, (90, 120, 3), dtype=np.uint8)
+    rois = [Roi(40.0 + k, 30.0, 50.0, 0.1 * k) for k in range(20)]
+    want = {s: [crop(img, r, s) for r in rois] for s in (32, 48)}
+    bad = []
+
+    def work(size):
+        for _ in range(5):
+            bad.extend(k for k, r in enumerate(rois) if not np.array_equal(crop(img, r, size), want[size][k]))
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in (32, 48)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bad == []

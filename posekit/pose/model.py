@@ -71,6 +71,10 @@ class PoseModel:
             uv (33, 2) float32 crop-normalised keypoints, vis (33,) float32 in [0, 1], presence score.
         """
         self._input[0] = crop_img
+        return self._run()
+
+    def _run(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """Invoke on the crop already in the input tensor and decode the outputs."""
         outs = self.net.run(self._input)
         lm, pr = outs[self._lm], outs[self._pr]
         if self.layout == "posekit_v1":
@@ -85,5 +89,6 @@ class PoseModel:
 
     def predict(self, image: np.ndarray, roi: Roi) -> tuple[np.ndarray, np.ndarray, float]:
         """Crop ``roi`` from an RGB uint8 image and return (xy pixels (33, 2), vis (33,), score)."""
-        uv, vis, score = self.predict_crop(crop(image, roi, self.input_size))
+        crop(image, roi, self.input_size, out=self._input[0])  # straight into the input tensor
+        uv, vis, score = self._run()
         return roi.to_image(uv), vis, score

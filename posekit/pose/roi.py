@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 
 import numpy as np
 
@@ -122,11 +123,16 @@ class _Pixels:
         base = base[:, ::-1] if self.rev_x else base
         self.flat = base.reshape(-1, base.shape[2]) if base.flags.c_contiguous else None
 
-    def take(self, y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def take(self, y: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Pixels at (y, x): integer-valued arrays of one shape (float32 or intp), in the frame.
-        Float32 ``y`` is used as scratch space (overwritten)."""
+        Float32 ``y`` is used as scratch space (overwritten). ``out``: a uint8 (..., C) buffer to
+        gather into (the result may be a channel-reversed view of it)."""
         if self.flat is None:
-            return self.image[y.astype(np.intp), x.astype(np.intp)]
+            px = self.image[y.astype(np.intp), x.astype(np.intp)]
+            if out is None:
+                return px
+            out[...] = px
+            return out
         if self.rev_x:
             x = (self.w - 1) - x
         if y.dtype == np.float32 and self.flat.shape[0] < 1 << 24:  # y * w + x is exact in float32
@@ -135,17 +141,64 @@ class _Pixels:
             idx = y.astype(np.intp)
         else:
             idx = y.astype(np.intp) * self.w + x.astype(np.intp)
-        px = np.take(self.flat, idx, axis=0)
+        px = np.take(self.flat, idx, axis=0, out=out)
+        return px[..., ::-1] if self.rev_c else px
+
+    def take_into(self, y: np.ndarray, x: np.ndarray, idx: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """:meth:`take` for intp ``y``, ``x`` in the frame, with the flat index built in the intp
+        buffer ``idx`` and the pixels gathered into the uint8 buffer ``out``: no temporaries."""
+        if self.flat is None:
+            return self.take(y, x, out)
+        np.multiply(y, self.w, out=idx)
+        if self.rev_x:
+            idx += self.w - 1
+            idx -= x
+        else:
+            idx += x
+        px = np.take(self.flat, idx, axis=0, out=out)
         return px[..., ::-1] if self.rev_c else px
 
 
-def crop(image: np.ndarray, roi: Roi, crop_size: int) -> np.ndarray:
+#: Per-thread scratch of the bilinear sampler, for one (crop size, channels) at a time.
+_SCRATCH = threading.local()
+
+
+@dataclasses.dataclass
+class _Scratch:
+    """Buffers of the bilinear sampler, reused across calls on one thread. Fresh arrays of this
+    size (64-200 kB each) go back to the OS when freed and are page-faulted in again on the next
+    call, which cost more than the sampling arithmetic itself."""
+
+    key: tuple[int, int]
+    taps: np.ndarray  # (4, S, S, C) uint8: the four gathered neighbours
+    rows: np.ndarray  # (5, S, S, C) float32: three taps as float and the two weights
+    idx: np.ndarray  # (S, S) intp: flat pixel index
+    grid_x: np.ndarray  # (S, S, C) float32: crop column + 0.5, repeated over channels
+    grid_y: np.ndarray  # (S, S, C) float32: crop row + 0.5
+
+    @classmethod
+    def get(cls, size: int, channels: int) -> "_Scratch":
+        held = getattr(_SCRATCH, "held", None)
+        if held is None or held.key != (size, channels):
+            g = np.arange(size, dtype=np.float32) + np.float32(0.5)
+            held = cls((size, channels), np.empty((4, size, size, channels), np.uint8),
+                       np.empty((5, size, size, channels), np.float32), np.empty((size, size), np.intp),
+                       np.ascontiguousarray(np.broadcast_to(g[None, :, None], (size, size, channels))),
+                       np.ascontiguousarray(np.broadcast_to(g[:, None, None], (size, size, channels))))
+            _SCRATCH.held = held
+        return held
+
+
+def crop(image: np.ndarray, roi: Roi, crop_size: int, out: np.ndarray | None = None) -> np.ndarray:
     """Sample ``roi`` from ``image`` into a (crop_size, crop_size, 3) float32 array in [0, 1].
 
     NumPy only (the runtime has no OpenCV): bilinear taps when the crop is at most 2x smaller
     than the ROI, nearest taps beyond (``NEAREST_ABOVE``). Pixels outside the image are black.
+    ``out``: a C-contiguous float32 (crop_size, crop_size, C) array to write into (e.g. the
+    model's input tensor) instead of a new one.
     """
     h, w = image.shape[:2]
+    channels = image.shape[2]
     pixels = _Pixels(image)
     m = roi.matrix(crop_size)
     g = np.arange(crop_size, dtype=np.float32) + np.float32(0.5)
@@ -158,25 +211,23 @@ def crop(image: np.ndarray, roi: Roi, crop_size: int) -> np.ndarray:
     ys = (gy[0, 0], gy[0, -1], gy[-1, 0], gy[-1, -1])
     within = bool(min(xs) >= 1 and max(xs) < w - 2 and min(ys) >= 1 and max(ys) < h - 2)
     scale = np.float32(1.0 / 255.0)
+    if out is None:
+        out = np.empty((crop_size, crop_size, channels), np.float32)
     if roi.size / crop_size > NEAREST_ABOVE:
         inside = None
         if not within:
             inside = (gx >= 0) & (gx < w) & (gy >= 0) & (gy < h)
             np.clip(gx, 0, w - 1, out=gx)
             np.clip(gy, 0, h - 1, out=gy)
-        px = pixels.take(np.floor(gy, out=gy), np.floor(gx, out=gx))
+        np.multiply(pixels.take(np.floor(gy, out=gy), np.floor(gx, out=gx)), scale, out=out, dtype=np.float32)
         if inside is not None:
-            px *= inside[..., None]
-        return np.multiply(px, scale, dtype=np.float32, order="C")
+            out *= np.repeat(inside[..., None], channels, axis=2)
+        return out
     gx -= np.float32(0.5)
     gy -= np.float32(0.5)
     inside = None if within else (gx > -1) & (gx < w) & (gy > -1) & (gy < h)
-    x0 = np.floor(gx)
-    y0 = np.floor(gy)
-    fx = (gx - x0)[..., None]
-    fy = (gy - y0)[..., None]
-    x0 = x0.astype(np.intp)
-    y0 = y0.astype(np.intp)
+    x0 = np.floor(gx).astype(np.intp)
+    y0 = np.floor(gy).astype(np.intp)
     if within:
         x1, y1 = x0 + 1, y0 + 1
     else:
@@ -186,12 +237,35 @@ def crop(image: np.ndarray, roi: Roi, crop_size: int) -> np.ndarray:
         y1 = np.clip(y0 + 1, 0, h - 1)
         np.clip(x0, 0, w - 1, out=x0)
         np.clip(y0, 0, h - 1, out=y0)
-    a = pixels.take(y0, x0).astype(np.float32, order="C")
-    b = pixels.take(y0, x1).astype(np.float32, order="C")
-    c = pixels.take(y1, x0).astype(np.float32, order="C")
-    d = pixels.take(y1, x1).astype(np.float32, order="C")
-    a += (b - a) * fx
-    c += (d - c) * fx
-    a += (c - a) * fy
-    a *= scale if inside is None else (inside * scale)[..., None]
+    # In place, in reused buffers, with the weights laid out like the pixels: a (S, S, 1) weight
+    # broadcast over (S, S, 3) runs NumPy's inner loop 3 elements at a time. The weights redo
+    # the coordinate arithmetic above per channel, in the same float32 order (bit-identical).
+    sc = _Scratch.get(crop_size, channels)
+    b, c, d, wx, wy = sc.rows
+    for r, wt in ((0, wx), (1, wy)):
+        np.multiply(sc.grid_x, np.float32(m[r, 0]), out=wt)
+        np.multiply(sc.grid_y, np.float32(m[r, 1]), out=b)
+        wt += b
+        wt += np.float32(m[r, 2])
+        wt -= np.float32(0.5)
+        np.floor(wt, out=b)
+        wt -= b  # the fractional part: the far tap's weight
+    a = out
+    for dst, yy, xx, tap in ((a, y0, x0, sc.taps[0]), (b, y0, x1, sc.taps[1]), (c, y1, x0, sc.taps[2]),
+                             (d, y1, x1, sc.taps[3])):
+        np.copyto(dst, pixels.take_into(yy, xx, sc.idx, tap), casting="unsafe")
+    b -= a
+    b *= wx
+    a += b  # top row
+    d -= c
+    d *= wx
+    c += d  # bottom row
+    c -= a
+    c *= wy
+    a += c
+    if inside is None:
+        a *= scale
+    else:
+        np.copyto(wx, (inside * scale)[..., None])
+        a *= wx
     return a
