@@ -325,7 +325,7 @@ def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, f
 def eval_penn_minmax() -> dict[str, float]:
     """Penn Action official test split through the bundled classifier, each clip's joints min-max
     normalised per frame first (as many MediaPipe exports are) and read as ``analyze_keypoints``
-    reads them (recognised, restored), against the same clips as given."""
+    reads them (recognised; a joint at the box's corner kept), against the same clips as given."""
     from posekit.activity.classifier import ActivityClassifier
 
     from .activity_data import load_penn
