@@ -284,13 +284,18 @@ def main() -> None:
                       "mean of its windows' probabilities), each window alone and averaged with its mirror image "
                       "(the default, `mirror=True`):", "", "| model | plain | mirror-averaged |", "|---|---|---|"]
             lines += [f"| {n} | {v['plain']:.3f} | {v['mirror']:.3f} |" for n, v in act["penn_sdk"].items()]
-        if "minmax_input" in act:
-            mm = act["minmax_input"]
-            lines += ["", "Input min-max normalised per frame and per axis (as many MediaPipe exports are; "
-                          "`analyze_keypoints` warns): Penn Action test accuracy (shipped classifier, mirror-averaged) "
-                          f"{mm['penn']['minmax']:.3f} against {mm['penn']['as_given']:.3f} as given; fall windows, same folds: "
-                      + ", ".join(f"{n} recall {v['recall']:.2f} / specificity {v['specificity']:.2f}"
-                                  for n, v in mm["fall_windows"].items()) + "."]
+        if "per_frame_exports" in act:
+            pf = act["per_frame_exports"]
+            what = {"minmax": "min-max normalised per frame and per axis", "centred": "centred per frame on the mid-hip"}
+            for k, text in what.items():
+                fw = pf.get(f"fall_windows_{k}")
+                if fw is None:
+                    continue
+                lines += ["", f"Input {text}, as keypoint exports in the wild often are (`analyze_keypoints` warns): "
+                              f"Penn Action test accuracy (shipped classifier, mirror-averaged) {pf['penn'][k]:.3f} against "
+                              f"{pf['penn']['as_given']:.3f} as given; fall windows, same folds: "
+                          + ", ".join(f"{n} recall {v['recall']:.2f} / specificity {v['specificity']:.2f}" for n, v in fw.items())
+                          + "."]
         if "fall_folds_classifier_alone" in act:
             lines += ["", "The folds' classifier alone on its held-out set (a window scores its highest P(fall)): " + "; ".join(
                 f"{n}: ROC AUC {v['auc']:.3f}, recall {v['recall_at_0.5']:.2f} / specificity {v['specificity_at_0.5']:.2f} "
@@ -348,10 +353,11 @@ def main() -> None:
                               f"classified"
                               + (f" (teacher's keypoints: {t['given_mae']:.3f} against {t['auto_mae_same_clips']:.3f})"
                                  if t and "given_mae" in t else "") + "."]
-            if "minmax_mae" in w:
-                lines += ["", f"The same poses min-max normalised per frame, as many MediaPipe exports are "
-                              f"(`analyze_keypoints` warns): MAE {w['minmax_mae']:.3f}, OBO {w['minmax_obo']:.3f}, "
-                              f"clips that raised a fall {w['minmax_clips_with_a_fall']} of {w['clips']}."]
+            for k, text in (("minmax", "min-max normalised per frame"), ("centred", "centred per frame on the mid-hip")):
+                if f"{k}_mae" in w:
+                    lines += ["", f"The same poses {text}, as keypoint exports often are (`analyze_keypoints` warns): "
+                                  f"MAE {w[f'{k}_mae']:.3f}, OBO {w[f'{k}_obo']:.3f}, clips that raised a fall "
+                                  f"{w[f'{k}_clips_with_a_fall']} of {w['clips']}."]
             if t:
                 lines += ["", f"Diagnostic, the same clips on the teacher's keypoints (`--teacher-pose`, same tracker and "
                               f"activity layer): MAE {t['mae']:.3f}, OBO {t['obo']:.3f}, clips that raised a fall "

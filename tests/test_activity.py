@@ -8,9 +8,9 @@ import pytest
 
 import posekit
 from posekit.activity import ActivityTracker, FallOptions, analyze_keypoints, load_keypoints, to_body13
-from posekit.activity.boxnorm import box_normalised, minmax_per_frame
+from posekit.activity.boxnorm import box_normalised, centred_per_frame, frame_centred, minmax_per_frame
 from posekit.errors import InputWarning, InvalidInputError
-from posekit.keypoints import BODY13, COCO17, indices
+from posekit.keypoints import BODY13, COCO17, Keypoint, indices
 from posekit.pose.roi import Roi
 from posekit.types import PoseResult
 from training.synth.dataset import make_sequence
@@ -124,6 +124,39 @@ def test_a_joint_at_the_corner_of_a_min_max_box_is_kept():
     assert box_normalised(boxed) == "per_axis"  # the corner joint is what shows the box
     with pytest.warns(InputWarning):
         analyze_keypoints(boxed, 30.0, classify=False)
+
+
+def test_keypoints_centred_per_frame_on_a_joint():
+    """Root-relative exports: the root joint sits at (0, 0) in every frame and is a joint, not a
+    missing one; the input is recognised, warned about, and each frame's lowest joint is put on
+    one floor line, so a fall's descent comes back."""
+    m, arr = make_sequence("squat", 101, seconds=15.0)
+    px = arr["kps2d"]
+    on_hip = centred_per_frame(px, joint=int(Keypoint.LEFT_HIP))
+    assert frame_centred(to_body13(px)) is None
+    assert frame_centred(to_body13(on_hip)) == "left_hip"
+    assert not np.isnan(to_body13(on_hip)[:, BODY13.index(Keypoint.LEFT_HIP)]).any()
+    with pytest.warns(InputWarning, match="centred per frame on the left hip.*floor line"):
+        report = analyze_keypoints(on_hip, 30.0)
+    ref = analyze_keypoints(px, 30.0).reps_total
+    assert report.reps_total == ref and abs(ref - true_reps(m)) <= REP_TOL
+    found = 0
+    for seed in range(200, 206):
+        fall, arr = make_sequence("fall", seed, seconds=8.0)
+        with pytest.warns(InputWarning, match="centred per frame on the mid-hip"):
+            falls = analyze_keypoints(centred_per_frame(to_body13(arr["noisy"])), 30.0, layout="body13").falls
+        found += len(falls) == 1 and abs(falls[0].onset_s - fall.fall_onset / 30) <= 1.0
+    assert found >= 5  # without the floor line: the hips never descend, and no fall is found
+
+
+def test_a_joint_at_zero_is_missing_unless_the_frame_is_relative_to_it():
+    _, arr = make_sequence("squat", 106, seconds=2.0)
+    px = arr["kps2d"].copy()
+    px[3, Keypoint.LEFT_KNEE, :2] = 0.0  # pixel coordinates: (0, 0) marks a joint not found
+    assert np.isnan(to_body13(px)[3, BODY13.index(Keypoint.LEFT_KNEE)]).all()
+    rel = px.copy()
+    rel[..., :2] -= px[:, Keypoint.LEFT_HIP, None, :2]  # frame 3: left hip at (0, 0), others around it
+    assert (to_body13(rel)[:, BODY13.index(Keypoint.LEFT_HIP), :2] == 0).all()
 
 
 def test_other_layouts_and_missing_frames():

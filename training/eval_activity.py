@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from posekit.activity import FallOptions, analyze_keypoints, normalise, to_body13
-from posekit.activity.boxnorm import minmax_per_frame
+from posekit.activity.boxnorm import centred_per_frame, minmax_per_frame
 from posekit.errors import InputWarning, InvalidInputError
 
 from .activity_data import MD4FD_IMAGE_SIZE, md4fd_windows
@@ -56,18 +56,23 @@ def fold_models(runs: Path) -> dict[str, Path]:
     return out
 
 
+#: Exports that normalise each frame on their own, as keypoint files in the wild often are:
+#: name -> what they do to a (T, 13, C) BODY13 sequence. ``analyze_keypoints`` warns on both.
+PER_FRAME_EXPORTS = {"minmax": minmax_per_frame, "centred": centred_per_frame}
+
+
 def eval_fall_windows(opts: FallOptions = FallOptions(), classify: bool = True,
-                      models: dict[str, Path] | None = None, minmax: bool = False) -> dict[str, Any]:
+                      models: dict[str, Path] | None = None, transform: Any = None) -> dict[str, Any]:
     """MD4FD windows through the same analysis as any keypoint sequence (classifier + motion rules;
     ``classify=False``: rules only). ``models``: the classifier per set (a fold that never saw that
-    set); None = the bundled default (in-sample when it was trained on MD4FD). ``minmax``: each
-    window min-max normalised per frame first, as many MediaPipe exports are."""
+    set); None = the bundled default (in-sample when it was trained on MD4FD). ``transform``:
+    applied to each window first (one of :data:`PER_FRAME_EXPORTS`)."""
     res = {}
     for name, items in md4fd_windows().items():
         model = str(models[name]) if models else None
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", InputWarning)  # the point of the minmax run
-            pred = np.array([len(analyze_keypoints(minmax_per_frame(b) if minmax else b, 30.0, layout="body13",
+            warnings.simplefilter("ignore", InputWarning)  # expected for the transformed runs
+            pred = np.array([len(analyze_keypoints(transform(b) if transform else b, 30.0, layout="body13",
                                                    fall_options=opts, classify=classify, activity_model=model,
                                                    image_size=MD4FD_IMAGE_SIZE[name]).falls) > 0
                              for b, _ in items])
@@ -228,13 +233,16 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", InputWarning)
                 boxed = analyze_keypoints(minmax_per_frame(kps), fps)  # as a per-frame min-max export
+                root = analyze_keypoints(centred_per_frame(to_body13(kps)), fps, layout="body13")  # root-relative
             boxed_pred, boxed_falls = boxed.reps_total, len(boxed.falls)
+            root_pred, root_falls = root.reps_total, len(root.falls)
         except InvalidInputError:  # the tracker never found the person: nothing to count
-            pred, falls, named, boxed_pred, boxed_falls = 0, 0, None, 0, 0
+            pred, falls, named, boxed_pred, boxed_falls, root_pred, root_falls = 0, 0, None, 0, 0, 0, 0
             given = 0 if r["class"] in WT_EXERCISE else None
         live = stream_keypoints(kps, fps)
         per.append({"video": r["video"], "class": r["class"], "true": true, "pred": pred, "falls": falls,
                     "exercise": named, "given_pred": given, "minmax_pred": boxed_pred, "minmax_falls": boxed_falls,
+                    "centred_pred": root_pred, "centred_falls": root_falls,
                     "live_pred": live["reps_total"], "live_falls": len(live["falls"]),
                     "live_sent": live["sent_reps"], "live_withdrawn": live["withdrawn_reps"],
                     "live_final": len(live["rep_events"]), "live_rep_delays_s": [round(v, 3) for v in live["rep_delays_s"]],
@@ -242,7 +250,7 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
         log.info("%s: true %d pred %d live %d", r["video"], true, pred, live["reps_total"])
     out: dict[str, Any] = {"clips": len(per), "pose": "teacher" if teacher_pose else model.name if model else "student"}
     for key, pred, falls in (("", "pred", "falls"), ("live_", "live_pred", "live_falls"),
-                             ("minmax_", "minmax_pred", "minmax_falls")):
+                             ("minmax_", "minmax_pred", "minmax_falls"), ("centred_", "centred_pred", "centred_falls")):
         out[f"{key}mae"] = float(np.mean([abs(p[pred] - p["true"]) / p["true"] for p in per]))
         out[f"{key}obo"] = float(np.mean([abs(p[pred] - p["true"]) <= 1 for p in per]))
         out[f"{key}clips_with_a_fall"] = int(sum(p[falls] > 0 for p in per))
@@ -322,10 +330,10 @@ def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, f
     return out
 
 
-def eval_penn_minmax() -> dict[str, float]:
-    """Penn Action official test split through the bundled classifier, each clip's joints min-max
-    normalised per frame first (as many MediaPipe exports are) and read as ``analyze_keypoints``
-    reads them (recognised; a joint at the box's corner kept), against the same clips as given."""
+def eval_penn_per_frame_exports() -> dict[str, float]:
+    """Penn Action official test split through the bundled classifier, each clip's joints as the
+    :data:`PER_FRAME_EXPORTS` leave them and read as ``analyze_keypoints`` reads them, against the
+    same clips as given."""
     from posekit.activity.classifier import ActivityClassifier
 
     from .activity_data import load_penn
@@ -333,12 +341,12 @@ def eval_penn_minmax() -> dict[str, float]:
 
     clf = ActivityClassifier(None)
     out = {}
-    for name, transform in (("as_given", None), ("minmax", minmax_per_frame)):
+    for name, transform in (("as_given", None), *PER_FRAME_EXPORTS.items()):
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", InputWarning)  # the point of the minmax run
+            warnings.simplefilter("ignore", InputWarning)  # expected for the transformed runs
             clips = [c for c in load_penn(speeds=(1.0,), transform=transform) if c["split"] == "test"]
         out[name] = penn_clip_eval(clf.predict, clips)["accuracy"]
-    log.info("penn, per-frame min-max input: %s", out)
+    log.info("penn, per-frame exports: %s", out)
     return out
 
 
@@ -369,8 +377,9 @@ def main(argv: list[str] | None = None) -> None:
                            "fall_windows_sensitivity": {str(s): eval_fall_windows(FallOptions(sensitivity=s), models=folds)
                                                         for s in (0.25, 0.5, 0.75, 1.0)},
                            "penn_sdk": eval_penn_sdk({f"fold falls_without_{k}": v for k, v in (folds or {}).items()}),
-                           "minmax_input": {"penn": eval_penn_minmax(),
-                                            "fall_windows": eval_fall_windows(models=folds, minmax=True)},
+                           "per_frame_exports": {"penn": eval_penn_per_frame_exports(),
+                                                 **{f"fall_windows_{k}": eval_fall_windows(models=folds, transform=f)
+                                                    for k, f in PER_FRAME_EXPORTS.items()}},
                            "synthetic": eval_synthetic(),
                            "form_cues": eval_form_cues()}
     if not args.videos_only:

@@ -1,4 +1,4 @@
-"""Recognising keypoints normalised per frame to the body's own box.
+"""Recognising keypoints normalised per frame: to the body's own box, or centred on a joint.
 
 Exports of MediaPipe landmarks often min-max normalise each frame: x and y are rescaled to [0, 1]
 over that frame's keypoints (each axis on its own, or both by the longer side). That throws away,
@@ -6,7 +6,10 @@ per frame, where the body was, how large it was and, per axis, its aspect ratio:
 down comes out as tall as wide, and the hips' descent, which fall detection reads, is gone.
 :func:`analyze_keypoints` recognises such input (every frame spans exactly [0, 1]) and warns; it
 does not guess the lost numbers back (benchmarks/FINDINGS.md says what a guess from body
-proportions did).
+proportions did). Coordinates centred per frame on a joint or on the mid-hip (root-relative
+exports) keep the body's shape and size but lose its travel across the picture, the hips' descent
+included: they get a warning too, and :func:`analyze_keypoints` puts each frame's lowest joint on
+one floor line, which brings the hips' height above the feet back.
 """
 
 from __future__ import annotations
@@ -45,10 +48,50 @@ def box_normalised(keypoints: np.ndarray) -> str | None:
     return None
 
 
+def frame_centred(body: np.ndarray) -> str | None:
+    """The joint (or 'mid-hip') that a BODY13 (T, 13, 3) sequence is centred on in at least 95%
+    of its frames with 4 or more joints (at least 3 such frames), else None. Centred means at
+    (0, 0) within 1e-3 of the frame's body size."""
+    from ..keypoints import BODY13
+
+    xy = body[..., :2]
+    usable = np.isfinite(xy).all(-1).sum(1) >= 4
+    if usable.sum() < 3:
+        return None
+    xy = xy[usable]
+    size = np.hypot(*(np.fmax.reduce(xy, axis=1) - np.fmin.reduce(xy, axis=1)).T)  # box diagonal
+    tol = 1e-3 * np.maximum(size, 1e-12)
+    at_origin = np.hypot(xy[..., 0], xy[..., 1]) <= tol[:, None]  # (F, 13); NaN compares False
+    hips = np.hypot(*((xy[:, 7] + xy[:, 8]) / 2).T) <= tol
+    for name, hit in [("mid-hip", hips)] + [(BODY13[j].name.lower(), at_origin[:, j]) for j in range(13)]:
+        if hit.mean() >= 0.95:
+            return name
+    return None
+
+
+def frame_centred_message(joint: str) -> str:
+    """The warning :func:`analyze_keypoints` gives for input centred per frame on ``joint``."""
+    return (f"keypoints look centred per frame on the {joint.replace('_', ' ')}: the body's shape and size are "
+            "kept, but its movement across the picture is not. Each frame's lowest joint is put on one floor "
+            "line, which brings back the hips' height above the feet; fall detection and exercise recognition "
+            "still lose some accuracy. Pass pixel coordinates, or coordinates normalised by the image size (with "
+            "image_size=(width, height)), when you have them.")
+
+
 def box_normalised_message(mode: str) -> str:
     """The warning :func:`analyze_keypoints` gives for input of ``mode`` (from :func:`box_normalised`)."""
     return BOX_NORMALISED_WARNING.format(mode=mode.replace("_", " "),
                                          aspect=" and aspect ratio" if mode == "per_axis" else "")
+
+
+def centred_per_frame(keypoints: np.ndarray, joint: int | None = None) -> np.ndarray:
+    """What a root-relative export does to a (T, K, C) sequence in the BODY13 layout or any layout
+    with ``joint`` given: each frame's coordinates relative to its mid-hip (BODY13 slots 7 and 8),
+    or to keypoint ``joint``. For robustness measurements and tests."""
+    k = np.asarray(keypoints, dtype=np.float64).copy()
+    origin = k[:, joint, :2] if joint is not None else (k[:, 7, :2] + k[:, 8, :2]) / 2
+    k[..., :2] -= origin[:, None]
+    return k
 
 
 def minmax_per_frame(keypoints: np.ndarray, per_axis: bool = True) -> np.ndarray:

@@ -70,9 +70,11 @@ def moving_average(x: np.ndarray, k: int) -> np.ndarray:
 def to_body13(keypoints: np.ndarray, layout: str = "blazepose33", zero_joints_missing: bool = True) -> np.ndarray:
     """(T, K, C) -> (T, 13, 3) (x, y, conf) in BODY13 order; NaN where missing.
 
-    All-zero frames are missing, and so is a single joint at (0, 0) unless ``zero_joints_missing``
-    is False (per-frame min-max normalised input, where the joint that is both leftmost and
-    topmost sits at (0, 0)).
+    All-zero frames are missing, and so is a single joint at (0, 0) (the usual marker of a joint
+    the estimator did not find), unless the frame has negative coordinates (coordinates relative
+    to that joint, which pixel and image-normalised exports with that marker do not have: the
+    joint is the origin, not missing) or ``zero_joints_missing`` is False (per-frame min-max
+    normalised input, where the joint that is both leftmost and topmost sits at (0, 0)).
 
     Raises:
         InvalidInputError: unknown layout, wrong rank, K not matching the layout, C not in 2..4.
@@ -103,8 +105,10 @@ def to_body13(keypoints: np.ndarray, layout: str = "blazepose33", zero_joints_mi
             out[:, j, :2] = xy[:, 13]  # head top stands in for the head
             out[:, j, 2] = conf[:, 13]
     out[zero_rows] = np.nan
-    if zero_joints_missing:
-        out[np.all(out[..., :2] == 0, axis=-1)] = np.nan
+    zero = np.all(out[..., :2] == 0, axis=-1)
+    if zero_joints_missing and zero.any():
+        relative = (np.fmin.reduce(xy, axis=1) < 0).any(-1)  # (T,): negative coordinates, skipping NaN
+        out[zero & ~relative[:, None]] = np.nan
     return out
 
 

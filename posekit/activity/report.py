@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputWarning, InvalidInputError
-from .boxnorm import box_normalised, box_normalised_message
+from .boxnorm import box_normalised, box_normalised_message, frame_centred, frame_centred_message
 from .classifier import ActivityClassifier, ClassifierOptions, bundled_classifier, frame_labels
 from .exercises import FormCue, FormOptions, exercise_signal, plank_cues, rep_cues
 from .falls import FallEvent, FallOptions, detect_falls
@@ -266,7 +266,9 @@ def input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
     """Any estimator's keypoints -> BODY13 (T, 13, 3) in one frame of reference, as
     :func:`analyze_keypoints` reads them: coordinates normalised by ``image_size`` are scaled back
     to pixels; per-frame min-max normalised input is recognised (with an :class:`InputWarning`),
-    and a joint at its box's (0, 0) corner is kept (:mod:`posekit.activity.boxnorm`).
+    and a joint at its box's (0, 0) corner is kept. Input centred per frame on a joint is
+    recognised too (warned), and each frame's lowest joint is put on one floor line, which
+    brings back the hips' height above the feet (:mod:`posekit.activity.boxnorm`).
 
     Raises:
         InvalidInputError: wrong shape or layout, bad ``image_size``, or no frame with coordinates.
@@ -283,10 +285,17 @@ def input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
         body = to_body13(keypoints, layout, zero_joints_missing=False)  # (0, 0) is a corner of the box
     if np.isnan(body[..., :2]).all():
         raise InvalidInputError("keypoints has no frame with coordinates (all NaN or zero)")
+    centred = frame_centred(body) if boxed is None else None
+    if centred is not None:  # root-relative: shape and size kept, travel across the picture lost
+        warnings.warn(frame_centred_message(centred), InputWarning, stacklevel=3)
     if boxed is None and image_size is not None and np.nanmax(np.abs(body[..., :2])) <= 2.0:
         body = body.copy()  # normalised by the image size: back to pixels
         body[..., 0] *= image_size[0]
         body[..., 1] *= image_size[1]
+    if centred is not None:  # each frame's lowest joint on one floor line: the hips' height comes back
+        body = body.copy()
+        with np.errstate(all="ignore"):  # frames without joints stay NaN
+            body[..., 1] -= np.fmax.reduce(body[..., 1], axis=1)[:, None]
     return body
 
 
