@@ -233,16 +233,16 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", InputWarning)
                 boxed = analyze_keypoints(minmax_per_frame(kps), fps)  # as a per-frame min-max export
-                root = analyze_keypoints(centred_per_frame(to_body13(kps)), fps, layout="body13")  # root-relative
+                rel = analyze_keypoints(centred_per_frame(to_body13(kps)), fps, layout="body13")  # root-relative
             boxed_pred, boxed_falls = boxed.reps_total, len(boxed.falls)
-            root_pred, root_falls = root.reps_total, len(root.falls)
+            rel_pred, rel_falls = rel.reps_total, len(rel.falls)
         except InvalidInputError:  # the tracker never found the person: nothing to count
-            pred, falls, named, boxed_pred, boxed_falls, root_pred, root_falls = 0, 0, None, 0, 0, 0, 0
+            pred, falls, named, boxed_pred, boxed_falls, rel_pred, rel_falls = 0, 0, None, 0, 0, 0, 0
             given = 0 if r["class"] in WT_EXERCISE else None
         live = stream_keypoints(kps, fps)
         per.append({"video": r["video"], "class": r["class"], "true": true, "pred": pred, "falls": falls,
                     "exercise": named, "given_pred": given, "minmax_pred": boxed_pred, "minmax_falls": boxed_falls,
-                    "centred_pred": root_pred, "centred_falls": root_falls,
+                    "centred_pred": rel_pred, "centred_falls": rel_falls,
                     "live_pred": live["reps_total"], "live_falls": len(live["falls"]),
                     "live_sent": live["sent_reps"], "live_withdrawn": live["withdrawn_reps"],
                     "live_final": len(live["rep_events"]), "live_rep_delays_s": [round(v, 3) for v in live["rep_delays_s"]],
