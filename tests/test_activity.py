@@ -512,11 +512,13 @@ def test_eval_activity_measures_a_candidate_pose_model_from_pixels_only(shared_d
     from training import eval_activity
 
     model = Path(posekit.__file__).parent / "models" / "pose_student_int8.tflite"  # not the default
-    eval_activity.main(["--videos-only", "--limit", "1", "--pose-model", str(model), "--out", str(tmp_path)])
+    # Two clips: state carried from one clip to the next has broken the loop before.
+    eval_activity.main(["--videos-only", "--limit", "2", "--pose-model", str(model), "--out", str(tmp_path)])
     res = json.loads((tmp_path / "activity_eval.json").read_text())
     assert set(res) == {"urfd_video", "workouttracker_reps"}
     wt = res["workouttracker_reps"]
-    assert wt["clips"] == 1 and "pose_student_int8" in wt["pose"]
+    assert wt["clips"] == 2 and "pose_student_int8" in wt["pose"]
+    assert {"minmax_mae", "centred_mae"} <= set(wt)  # the per-frame exports, measured on the same poses
     assert res["urfd_video"]["frames_with_pose"] > 0
     with pytest.raises(SystemExit):
         eval_activity.main(["--videos-only", "--skip-videos"])
