@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .features import L_HIP, R_HIP
+
 #: A frame counts as box-normalised when its keypoints' min and max lie within this of 0 and 1.
 TOLERANCE = 1e-3
 
@@ -62,7 +64,7 @@ def frame_centred(body: np.ndarray) -> str | None:
     size = np.hypot(*(np.fmax.reduce(xy, axis=1) - np.fmin.reduce(xy, axis=1)).T)  # box diagonal
     tol = 1e-3 * np.maximum(size, 1e-12)
     at_origin = np.hypot(xy[..., 0], xy[..., 1]) <= tol[:, None]  # (F, 13); NaN compares False
-    hips = np.hypot(*((xy[:, 7] + xy[:, 8]) / 2).T) <= tol
+    hips = np.hypot(*((xy[:, L_HIP] + xy[:, R_HIP]) / 2).T) <= tol
     for name, hit in [("mid-hip", hips)] + [(BODY13[j].name.lower(), at_origin[:, j]) for j in range(13)]:
         if hit.mean() >= 0.95:
             return name
@@ -86,10 +88,10 @@ def box_normalised_message(mode: str) -> str:
 
 def centred_per_frame(keypoints: np.ndarray, joint: int | None = None) -> np.ndarray:
     """What a root-relative export does to a (T, K, C) sequence in the BODY13 layout or any layout
-    with ``joint`` given: each frame's coordinates relative to its mid-hip (BODY13 slots 7 and 8),
+    with ``joint`` given: each frame's coordinates relative to its mid-hip (BODY13's two hips),
     or to keypoint ``joint``. For robustness measurements and tests."""
     k = np.asarray(keypoints, dtype=np.float64).copy()
-    origin = k[:, joint, :2] if joint is not None else (k[:, 7, :2] + k[:, 8, :2]) / 2
+    origin = k[:, joint, :2] if joint is not None else (k[:, L_HIP, :2] + k[:, R_HIP, :2]) / 2
     k[..., :2] -= origin[:, None]
     return k
 
