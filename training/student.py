@@ -9,6 +9,12 @@ With ``heat_prior`` > 0 the regression maps also read the heatmap head's logits 
 stop-gradient), scaled by a trained temperature that starts at ``heat_prior``: the spatial
 softmax of the branch then starts as a sharpened soft-argmax of the heatmap, which on held-back
 LSPET crops scores PCK@0.2 0.25 where the branch's own maps reached 0.20 (heatmap argmax 0.25).
+
+``backbone="teacher"`` replaces the encoder-decoder with the teacher's own (its layers and weights
+read from ``pose_landmark_full.tflite`` by :mod:`training.teacher_net`, at the student's input
+size, without the teacher's segmentation decoder and regression head, the widest expansions thinned
+to ``keep_wide``), so training starts from the teacher's features instead of from random ones; the
+regression branch, visibility and presence heads are the same.
 """
 
 from __future__ import annotations
@@ -31,12 +37,15 @@ class StudentConfig:
     expansion: int = 4
     head_width: int = 128
     heat_prior: float = 0.0  # initial temperature of the heatmap logits in the regression maps; 0 = off
+    backbone: str = "own"  # "own" (above) or "teacher" (the teacher's encoder-decoder, see module doc)
+    keep_wide: float = 0.5  # teacher backbone: fraction of the 864-channel expansions' channels kept
 
 
 def student_config(run_config: dict) -> StudentConfig:
     """The network a training run's ``config.json`` describes (one place for train and export)."""
     tiny = dict(widths=(8, 8, 16, 16, 32), blocks=(1, 1, 1, 1, 1), decoder_width=16, head_width=32)
     return StudentConfig(input_size=run_config["input_size"], heat_prior=float(run_config.get("heat_prior", 0.0)),
+                         backbone=run_config.get("backbone", "own"), keep_wide=float(run_config.get("keep_wide", 0.5)),
                          **(tiny if run_config.get("tiny") else {}))
 
 
@@ -93,8 +102,22 @@ class Temperature(layers.Layer):
         return {**super().get_config(), "initial": self.initial}
 
 
-def build_student(cfg: StudentConfig = StudentConfig()) -> keras.Model:
-    """Training model: image (B, S, S, 3) float in [0, 1] -> {heatmap, landmarks, presence}."""
+class FirstChannels(layers.Layer):
+    """The first ``n`` channels of its input (the teacher's 33 landmark heatmaps of its 39)."""
+
+    def __init__(self, n: int, **kwargs):
+        super().__init__(**kwargs)
+        self.n = int(n)
+
+    def call(self, x):
+        return x[..., : self.n]
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
+
+
+def _own_backbone(cfg: StudentConfig):
+    """image -> (heatmap logits (S/4), decoder features (S/4), stride-32 features)."""
     s = cfg.input_size
     inp = keras.Input((s, s, 3), name="image")
     x = layers.Rescaling(2.0, offset=-1.0, name="norm")(inp)
@@ -118,12 +141,39 @@ def build_student(cfg: StudentConfig = StudentConfig()) -> keras.Model:
         y = _sep(y, d, f"dec{level}")
         dec[2 ** (level + 1)] = y
     heat = layers.Conv2D(NUM_KEYPOINTS, 1, name="heatmap")(dec[4])
+    return inp, heat, dec[4], dec[32]
+
+
+def _teacher_backbone(cfg: StudentConfig, samples: np.ndarray | None = None):
+    from . import teacher_net
+    from .teacher import teacher_path
+
+    net = teacher_net.build(teacher_path(), cfg.input_size,
+                            [teacher_net.HEATMAP, teacher_net.DECODER, teacher_net.ENCODER],
+                            name="teacher_backbone", keep_wide=cfg.keep_wide, samples=samples)
+    inp = keras.Input((cfg.input_size,) * 2 + (3,), name="image")
+    heat39, dec4, enc = net(inp)
+    return inp, FirstChannels(NUM_KEYPOINTS, name="heatmap")(heat39), dec4, enc
+
+
+def build_student(cfg: StudentConfig = StudentConfig(), samples: np.ndarray | None = None) -> keras.Model:
+    """Training model: image (B, S, S, 3) float in [0, 1] -> {heatmap, landmarks, presence}.
+
+    ``samples`` (crops in [0, 1]) make the teacher backbone's thinning activation-aware; they only
+    change its starting weights, never its shape, so a trained run rebuilds without them."""
+    if cfg.backbone not in ("own", "teacher"):
+        from posekit.errors import InvalidInputError
+
+        raise InvalidInputError(f"StudentConfig.backbone must be 'own' or 'teacher', got {cfg.backbone!r}")
+    s = cfg.input_size
+    inp, heat, dec4, enc = _teacher_backbone(cfg, samples) if cfg.backbone == "teacher" else _own_backbone(cfg)
+    d = cfg.decoder_width
     # Regression branch: its own layers over stop-gradient decoder features. Coordinates come from
     # integral regression (spatial softmax expectation, Sun et al. 2018) of the branch's own maps,
     # which converges in a CPU-sized budget where a dense regressor does not; visibility and
     # presence come from a pooled encoder of the same features.
     sg = StopGradient(name="stop_grad")
-    r = sg(dec[4])
+    r = sg(dec4)
     r = _sep(r, d, "reg_sep1")
     r = _sep(r, d, "reg_sep2")
     hs = s // 4
@@ -141,7 +191,10 @@ def build_student(cfg: StudentConfig = StudentConfig()) -> keras.Model:
     g = (np.arange(hs, dtype="float32") + 0.5) / hs
     gx, gy = np.meshgrid(g, g)
     grid.set_weights([np.stack([gx.ravel(), gy.ravel()], 1)])
-    e = sg(dec[32])
+    e = sg(enc)
+    if cfg.backbone == "teacher":  # hundreds of channels: project first, so the float head stays small
+        e = layers.Conv2D(cfg.head_width // 2, 1, name="reg_enc_proj")(e)
+        e = layers.ReLU(6.0, name="reg_enc_proj_relu")(e)
     e = layers.Concatenate(name="reg_pool_in")([layers.GlobalAveragePooling2D(name="reg_gap")(e),
                                                 layers.GlobalMaxPooling2D(name="reg_gmp")(e)])
     e = layers.Dense(cfg.head_width, name="reg_fc")(e)

@@ -3,6 +3,7 @@
     python -m training.train_pose --epochs 12 --out ~/.cache/posekit/runs/pose   # full run (background it)
     python -m training.train_pose --tiny --steps 5 --out /tmp/run                # smoke run (tests)
     python -m training.train_pose --epochs 0 --heat-prior 16 --init RUN/best.weights.h5 --out ...  # add the heat prior
+    python -m training.train_pose --backbone teacher --input-size 128 --heat-prior 4 --lr 3e-4 --out ...  # from the teacher's weights
 
 Writes ``<out>/config.json``, ``log.csv`` (loss terms and validation PCK per epoch), ``curves.png``,
 ``last.weights.h5`` (resumed from when present), and ``best.weights.h5`` (highest validation PCK).
@@ -39,6 +40,8 @@ class TrainConfig:
     quarter_turns: float = 0.15  # fraction of crops turned +-90 degrees (see make_augmenter)
     heat_prior: float = 0.0  # StudentConfig.heat_prior: the regression maps read the heatmap logits
     train_only: str = "all"  # "regression": freeze everything but the regression branch
+    backbone: str = "own"  # StudentConfig.backbone: "own" (from scratch) or "teacher" (its weights)
+    keep_wide: float = 0.5  # StudentConfig.keep_wide (teacher backbone)
     tiny: bool = False
     seed: int = 0
     sources: tuple[str, ...] = ("lspet", "videos")
@@ -53,6 +56,10 @@ class TrainConfig:
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and 0.0 <= v <= 1.0):
                 raise InvalidInputError(f"TrainConfig.{name} must be a fraction in [0, 1], got {v!r}")
+        if not (isinstance(self.keep_wide, (int, float)) and 0.0 < self.keep_wide <= 1.0):
+            raise InvalidInputError(f"TrainConfig.keep_wide must be a fraction in (0, 1], got {self.keep_wide!r}")
+        if self.backbone not in ("own", "teacher"):
+            raise InvalidInputError(f"TrainConfig.backbone must be 'own' or 'teacher', got {self.backbone!r}")
         if self.train_only not in TRAIN_ONLY:
             raise InvalidInputError(f"TrainConfig.train_only must be one of {list(TRAIN_ONLY)}, got {self.train_only!r}")
         if not (isinstance(self.heat_prior, (int, float)) and 0.0 <= self.heat_prior <= 100.0):
@@ -130,7 +137,12 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     n_val = max(1, int(n * cfg.val_frac)) if n > 10 else 1
     val, tr = perm[:n_val], perm[n_val:] if n > 1 else perm
     scfg = student_config(dataclasses.asdict(cfg))
-    model = build_student(scfg)
+    fresh = not (out / "last.weights.h5").exists() and not cfg.init
+    samples = None
+    if cfg.backbone == "teacher" and fresh:  # thin the teacher's widest layers by what they carry on our crops
+        pick = rng.choice(tr, min(256, len(tr)), replace=False)
+        samples, _ = centre_crops(data["image"][pick], data["uv"][pick], cfg.input_size)
+    model = build_student(scfg, samples)
     if (out / "last.weights.h5").exists():
         model.load_weights(out / "last.weights.h5")
         log.info("resumed from %s", out / "last.weights.h5")
@@ -141,7 +153,7 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
         for layer in model.layers:
             layer.trainable = layer.name.startswith(REGRESSION_LAYERS)
     total = max(cfg.epochs * cfg.steps_per_epoch, 1)
-    if cfg.init:  # fresh optimiser on trained weights: warm up instead of jumping to the peak rate
+    if cfg.init or cfg.backbone == "teacher":  # fresh optimiser on trained weights: warm up to the peak rate
         warm = min(cfg.steps_per_epoch, total // 4)
         sched = keras.optimizers.schedules.CosineDecay(cfg.lr * 0.05, total - warm, alpha=0.02,
                                                        warmup_target=cfg.lr, warmup_steps=warm)
@@ -277,13 +289,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--init", help="start from these weights (e.g. an earlier run's best.weights.h5)")
     ap.add_argument("--heat-prior", type=float, help="regression maps read the heatmap logits at this initial temperature")
     ap.add_argument("--train-only", choices=TRAIN_ONLY, help="freeze all but the regression branch ('regression')")
+    ap.add_argument("--backbone", choices=("own", "teacher"), help="'teacher': start from the teacher's encoder-decoder weights")
+    ap.add_argument("--keep-wide", type=float, help="teacher backbone: fraction of the widest expansions' channels kept")
     ap.add_argument("--tiny", action="store_true", help="tiny network (tests)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = TrainConfig(tiny=args.tiny)
     for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps), ("batch", args.batch), ("input_size", args.input_size),
                  ("lr", args.lr), ("init", args.init), ("quarter_turns", args.quarter_turns),
-                 ("heat_prior", args.heat_prior), ("train_only", args.train_only)):
+                 ("heat_prior", args.heat_prior), ("train_only", args.train_only), ("backbone", args.backbone),
+                 ("keep_wide", args.keep_wide)):
         if v is not None:
             setattr(cfg, k, v)
     res = train(cfg, args.out)
