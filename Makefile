@@ -8,7 +8,7 @@ INPUT ?=
 OUT ?= out/sample
 RUNS ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/runs
 
-.PHONY: run test bench mpref venv install-run install-dev label train-pose train-activity export-activity export-all clean
+.PHONY: run test bench mpref venv install-run install-dev label train-pose train-pose-own train-activity export-activity export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -46,13 +46,17 @@ label: install-dev
 # keeps them as they ran), then the heat prior (no training steps: the regression maps read the
 # heatmap logits at temperature 16, chosen on the validation split among 8, 12, 16, 24, 32).
 train-pose: install-dev
+	$(BIN)/python -m training.train_pose --backbone teacher --keep-wide 0.5 --input-size 160 --heat-prior 4 \
+	    --epochs 12 --steps 250 --lr 4e-4 --out $(RUNS)/pose
+# The earlier student, trained from scratch in four stages plus the heat prior (FINDINGS).
+train-pose-own: install-dev
 	$(BIN)/python -m training.train_pose --input-size 128 --epochs 18 --steps 250 --quarter-turns 0 --out $(RUNS)/pose_stage1
 	$(BIN)/python -m training.train_pose --input-size 128 --epochs 10 --steps 250 --lr 3e-4 --quarter-turns 0 \
 	    --init $(RUNS)/pose_stage1/best.weights.h5 --out $(RUNS)/pose_stage2
 	$(BIN)/python -m training.train_pose --input-size 128 --epochs 20 --steps 250 --lr 3e-4 --quarter-turns 0.15 \
 	    --init $(RUNS)/pose_stage2/last.weights.h5 --out $(RUNS)/pose_stage3
 	$(BIN)/python -m training.train_pose --input-size 128 --epochs 0 --heat-prior 16 \
-	    --init $(RUNS)/pose_stage3/best.weights.h5 --out $(RUNS)/pose
+	    --init $(RUNS)/pose_stage3/best.weights.h5 --out $(RUNS)/pose_own
 # Activity: (1) both architectures on Penn Action + synthetic; (2) MotionBERT-lite fine-tuned
 # 48 epochs more (the LSTM is carried over unchanged); (3) the LSTM fine-tuned with real
 # MD4FD fall / daily-activity windows: once per held-out set (the cross-dataset folds the fall

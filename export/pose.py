@@ -155,7 +155,10 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
             calibration=(f"{CALIB_N} tracking-ROI crops, seed 0, from the teacher-labelled training cache"
                          if q == "int8" else None),
             training={"data": "LSPET images 1-5000 (human limb labels + MediaPipe BlazePose GHUM full teacher), "
-                              "WorkoutTracker + URFD fall-01 frames (teacher labels)",
+                              "WorkoutTracker + URFD fall-01 frames (teacher labels)"
+                              + ("; starts from the teacher's own encoder-decoder weights (pose_landmark_full.tflite, "
+                                 f"Apache-2.0), 864-channel expansions thinned to {cfg.get('keep_wide')}"
+                                 if cfg.get("backbone") == "teacher" else ""),
                       "config": cfg, "epochs_logged": _epochs_trained(run / "log.csv"), "commit": tfl.git_commit(),
                       "lineage": lineage(run), "command": "make train-pose (see Makefile)"},
             metrics={**metrics, "eval_split": "LSPET 5001-6000 (held back), human labels, 12 limb joints"},
@@ -192,6 +195,7 @@ def lineage(run: Path) -> list[dict[str, Any]]:
         cfg = json.loads((r / "config.json").read_text())
         logged = _epochs_trained(r / "log.csv")
         stages.append({"run": r.name, "epochs_logged": logged, "epochs_planned": cfg["epochs"], "lr": cfg["lr"],
+                       "backbone": cfg.get("backbone", "own"),
                        "quarter_turns": cfg.get("quarter_turns", 0.0),  # stages before the option had none
                        "heat_prior": cfg.get("heat_prior", 0.0), "train_only": cfg.get("train_only", "all"),
                        "init": Path(cfg["init"]).parent.name + "/" + Path(cfg["init"]).name if cfg.get("init") else None})
