@@ -453,8 +453,7 @@ def test_classifier_led_fall_needs_a_way_down():
     assert len(out) == 1 and 38 / RATE <= out[0].onset_s <= out[0].impact_s <= 41 / RATE
 
 
-@pytest.mark.parametrize("clip", ["push-ups/push-up_21.mp4", "squats/squat_17.mp4", "push-ups/push-up_48.mp4"])
-def test_a_flushed_stream_reads_as_the_offline_analysis(shared_data, clip):
+def test_a_flushed_stream_reads_as_the_offline_analysis(shared_data):
     # WorkoutTracker clips from pixels where the stream used to count a "rep" read from its first
     # second (getting into position) that the whole clip does not hold: 3 and 2 reps live against
     # 1 and 1 offline. The live count is now the latest reading of the buffer, and the flush reads
@@ -463,17 +462,20 @@ def test_a_flushed_stream_reads_as_the_offline_analysis(shared_data, clip):
     # buffer ends as offline.
     from training.eval_activity import run_video, stream_keypoints
 
-    kps, fps = run_video(shared_data / "workouttracker" / "videos" / clip)
-    live = stream_keypoints(kps, fps)
-    off = analyze_keypoints(kps, fps)
-    assert live["reps_total"] == off.reps_total
-    # Reps read early that the whole clip does not hold (each of these clips has some) were sent,
-    # then withdrawn: the events add up to the final reading.
-    assert live["withdrawn_reps"] >= 1
-    assert live["sent_reps"] - live["withdrawn_reps"] == len(live["rep_events"])
-    assert all(d >= 0 for d in live["rep_delays_s"])  # sent after the rep ended, never before
-    assert [e["bottom_s"] for e in live["rep_events"]] == pytest.approx([e.bottom_s for e in off.rep_events], abs=0.05)
-    assert len(live["falls"]) == len(off.falls)
+    withdrawn = 0
+    for clip in ("push-ups/push-up_21.mp4", "squats/squat_17.mp4", "push-ups/push-up_48.mp4"):
+        kps, fps = run_video(shared_data / "workouttracker" / "videos" / clip)
+        live = stream_keypoints(kps, fps)
+        off = analyze_keypoints(kps, fps)
+        assert live["reps_total"] == off.reps_total, clip
+        assert live["sent_reps"] - live["withdrawn_reps"] == len(live["rep_events"]), clip  # events add up
+        assert all(d >= 0 for d in live["rep_delays_s"])  # sent after the rep ended, never before
+        assert [e["bottom_s"] for e in live["rep_events"]] == pytest.approx([e.bottom_s for e in off.rep_events], abs=0.05)
+        assert len(live["falls"]) == len(off.falls), clip
+        withdrawn += live["withdrawn_reps"]
+    # Reps read early that the whole clip does not hold were sent, then withdrawn (two of these
+    # clips do so with the shipped student, all three did with the earlier one).
+    assert withdrawn >= 1
 
 
 def test_one_reading_that_misses_a_set_does_not_take_its_reps_back(shared_data):

@@ -51,15 +51,18 @@ def test_sample_clip_counts_reps_raises_fall_banner_and_draws_skeleton(tmp_path)
     overlay = np.load(Path(str(shot)).with_suffix(".overlay.npy"))
     xy, conf = np.array(state["last_keypoints"]), np.array(state["last_conf"])
     checked = 0
-    for kp in (Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP, Keypoint.LEFT_KNEE, Keypoint.RIGHT_KNEE):
+    limbs = [Keypoint[f"{side}_{part}"] for part in ("HIP", "KNEE", "ANKLE", "SHOULDER", "ELBOW", "WRIST")
+             for side in ("LEFT", "RIGHT")]
+    for kp in limbs:
         if conf[kp] < 0.5:
+            continue
+        # A joint whose centre another drawn joint's circle (radius 4 here, plus anti-aliasing)
+        # may cover or blend into is ambiguous: check only joints with no other within 7 px.
+        if any(k != kp and conf[k] >= 0.3 and np.hypot(*(xy[k] - xy[kp])) <= 7 for k in Keypoint):
             continue
         x, y = np.round(xy[kp]).astype(int)
         if 0 <= x < overlay.shape[1] and 0 <= y < overlay.shape[0]:
-            # Joints drawn later may cover this one (hips overlap in a side view): the pixel must
-            # be the shade of some joint drawn on top of this position.
-            near = [k for k in Keypoint if conf[k] >= 0.3 and np.hypot(*(xy[k] - xy[kp])) <= 4]
-            dist = min(np.abs(overlay[y, x].astype(int) - expected_colour(k, conf[k])).max() for k in near)
+            dist = np.abs(overlay[y, x].astype(int) - expected_colour(kp, conf[kp])).max()
             assert dist <= COLOUR_TOL, kp
             checked += 1
     assert checked >= 2
@@ -106,8 +109,8 @@ def test_buildozer_spec_can_package_the_models():
 
 def test_chosen_exercise_counts_and_shows_a_form_cue(tmp_path):
     """Exercise picker set to squat on a rendered side-view squat set whose last three reps are
-    shallow: the counter counts, the exercise label follows the choice and a form cue with its
-    measured value reaches the screen (from pixels, through the real pose model)."""
+    shallow: the counter counts the deep ones, the exercise label follows the choice and a form cue
+    with its measured value reaches the screen (from pixels, through the real pose model)."""
     from training.synth.dataset import form_clip
 
     clip = tmp_path / "form.mp4"
@@ -115,6 +118,9 @@ def test_chosen_exercise_counts_and_shows_a_form_cue(tmp_path):
     state, _ = run_app(tmp_path, clip, "--no-realtime", "--exercise", "squat")
     assert state["message"] == ""
     assert state["exercise_label"] == "exercise: squat"
-    assert abs(state["reps"] - (len(truth["deep_bottoms"]) + len(truth["shallow_bottoms"]))) <= 1
+    # The deep reps count; the three shallow ones (about a third of their depth) are partial
+    # reps, reported and not counted, as the counter's rules say (the earlier student read every
+    # squat at about the same, too-shallow depth and counted all five).
+    assert state["reps"] == len(truth["deep_bottoms"])
     assert "squat_depth" in state.get("cues", [])
     assert state["cue_label"].startswith("form: Squat deeper") and " vs 0.33)" in state["cue_label"]
