@@ -484,12 +484,30 @@ def test_one_reading_that_misses_a_set_does_not_take_its_reps_back(shared_data):
     # sent is withdrawn only when two readings in a row lack it (or the last one does).
     from training.eval_activity import run_video, stream_keypoints
 
-    kps, fps = run_video(shared_data / "workouttracker" / "videos" / "push-ups" / "videoplayback.mp4", max_frames=900)
+    kps, fps = run_video(shared_data / "workouttracker" / "videos" / "push-ups" / "videoplayback.mp4")
     live = stream_keypoints(kps, fps)
     counts = live["live_counts"]
     assert max(counts) >= 18
     assert max(a - b for a, b in zip(counts, counts[1:])) <= 1
+    # The whole 55 s: the events add up (they did not when two sent reps were read as one long
+    # cycle; see the test above).
     assert live["sent_reps"] - live["withdrawn_reps"] == len(live["rep_events"])
+
+
+def test_one_long_reading_of_two_sent_reps_holds_only_one_of_them():
+    # WorkoutTracker's 55 s push-up video, new student: reps with bottoms at 47.8 and 49.1 s were
+    # sent, then the last reading found one long cycle over both (bottom 49.3 s). Each overlapped it
+    # by more than half, so neither was "unseen" and neither withdrawn, while the count held one:
+    # the events sent no longer added up. Matching is now one to one, closest bottoms first.
+    from posekit.activity.report import RepEvent
+    from posekit.activity.tracker import _unmatched
+
+    a = RepEvent(48.6, "push_up", "full", 47.2, 47.77, 48.6)
+    b = RepEvent(49.8, "push_up", "full", 48.6, 49.1, 49.8)
+    long = RepEvent(49.9, "push_up", "full", 47.3, 49.3, 49.9)
+    assert _unmatched([a, b], [long], 0.25) == [a]  # b (bottom closer) is held, a is not
+    assert _unmatched([long], [a, b], 0.25) == []  # and the long reading is held by one of them
+    assert _unmatched([a, b], [a, b], 0.25) == []
 
 
 def test_a_stream_longer_than_the_buffer_keeps_the_reps_that_left_it():

@@ -39,6 +39,20 @@ def _same_rep(a: RepEvent, b: RepEvent, bottom_tol: float) -> bool:
     return abs(a.bottom_s - b.bottom_s) < bottom_tol or overlap > 0.5 * shorter
 
 
+def _unmatched(reps: list[RepEvent], readings: list[RepEvent], bottom_tol: float) -> list[RepEvent]:
+    """The ``reps`` that no reading holds, each reading holding at most one rep (closest bottoms
+    first): a long cycle read where two reps were sent holds one of them, not both."""
+    pairs = sorted((abs(a.bottom_s - b.bottom_s), i, j) for i, a in enumerate(reps)
+                   for j, b in enumerate(readings) if _same_rep(a, b, bottom_tol))
+    held: set[int] = set()
+    used: set[int] = set()
+    for _, i, j in pairs:
+        if i not in held and j not in used:
+            held.add(i)
+            used.add(j)
+    return [a for i, a in enumerate(reps) if i not in held]
+
+
 class ActivityTracker:
     """Keeps a sliding buffer of poses and re-analyses it every ``every`` frames.
 
@@ -189,13 +203,13 @@ class ActivityTracker:
                           r.end_s + offset) for r in rep.rep_events if r.bottom_s + offset > final_until]
         # A reading of a rep already sent (its bottom can move by half a second between readings
         # of a flat-bottomed squat, its start and end hardly) is not sent again, nor are its cues.
-        new_reps = [r for r in found if not any(_same_rep(r, k, tol) for k in self._sent)]
+        new_reps = _unmatched(found, self._sent, tol)
         # A rep sent earlier that two readings in a row no longer hold (e.g. getting into
         # position, seen again with more of the set), or the stream's last reading, is withdrawn:
         # ``reps`` no longer counts it. One reading alone can miss a whole set (a push-up video
         # read 3 reps for one analysis between readings of 18).
-        unseen = [k for k in self._sent if not any(_same_rep(k, r, tol) for r in found)
-                  and not any(_same_rep(k, r, tol) for r in self._frozen)]
+        # Matching is one to one, so that the reps sent always add up to the count.
+        unseen = _unmatched(self._sent, found + self._frozen, tol)
         withdrawn = unseen if final else [k for k in unseen if k in self._unseen]
         self._unseen = [k for k in unseen if k not in withdrawn]
         self._sent = [k for k in self._sent if k not in withdrawn] + new_reps
