@@ -118,9 +118,10 @@ def test_chosen_exercise_counts_and_shows_a_form_cue(tmp_path):
     state, _ = run_app(tmp_path, clip, "--no-realtime", "--exercise", "squat")
     assert state["message"] == ""
     assert state["exercise_label"] == "exercise: squat"
-    # The deep reps count; the three shallow ones (about a third of their depth) are partial
-    # reps, reported and not counted, as the counter's rules say (the earlier student read every
-    # squat at about the same, too-shallow depth and counted all five).
+    # The deep reps count; the three shallow ones (0.11 of standing hip height lost, measured
+    # through the app's default model, against the depth cue's 0.33) are partial reps, reported and
+    # not counted, as the counter's rules say (the earlier student read every squat at about the
+    # same, too-shallow depth and counted all five).
     assert state["reps"] == len(truth["deep_bottoms"])
     assert "squat_depth" in state.get("cues", [])
     assert state["cue_label"].startswith("form: Squat deeper") and " vs 0.33)" in state["cue_label"]
