@@ -39,6 +39,7 @@ class Graph:
     names: dict[str, int]  # tensor name -> index
     input: int
     producer: dict[int, int]  # tensor index -> op position
+    consumers: dict[int, list[int]]  # tensor index -> positions of the ops that read it
 
     def tensor(self, name: str) -> int:
         if name == ENCODER:
@@ -111,7 +112,11 @@ def read(path: str | Path) -> Graph:
     names = {g.tensors[i].name.decode() if isinstance(g.tensors[i].name, bytes) else g.tensors[i].name: i
              for i in range(len(g.tensors))}
     producer = {op.output: k for k, op in enumerate(ops)}
-    return Graph(ops, names, g.inputs[0], producer)
+    consumers: dict[int, list[int]] = {}
+    for k, op in enumerate(ops):
+        for i in op.inputs:
+            consumers.setdefault(i, []).append(k)
+    return Graph(ops, names, g.inputs[0], producer, consumers)
 
 
 def wide_expansions(g: Graph, min_width: int) -> list[int]:
@@ -131,13 +136,9 @@ def wide_expansions(g: Graph, min_width: int) -> list[int]:
 def _next_convs(g: Graph, k: int) -> tuple[int, list[int]]:
     """The tensor that the 1x1 convolution(s) after expansion ``k`` read (through its depthwise
     and padding ops), and those convolutions' positions."""
-    consumers: dict[int, list[int]] = {}
-    for j, op in enumerate(g.ops):
-        for i in op.inputs:
-            consumers.setdefault(i, []).append(j)
     t = g.ops[k].output
     while True:
-        cs = consumers.get(t, [])
+        cs = g.consumers.get(t, [])
         convs = [c for c in cs if g.ops[c].kind == "CONV_2D"]
         if convs or not cs:
             return t, convs
