@@ -41,10 +41,11 @@ bench: install-dev
 # Full training pipeline (long: run in the background, see README).
 label: install-dev
 	$(BIN)/python -m training.label --sources lspet videos --every 3
-# Pose (shipped): the teacher's encoder-decoder rebuilt from its .tflite at 160x160, its 864-channel
-# expansions thinned to half, fine-tuned 12 epochs under the student's heads (50 min here).
+# Pose (shipped): the teacher's encoder-decoder rebuilt from its .tflite at 160x160, its 864- and
+# 528-channel expansions thinned to half (int8 file < 1.5 MB), fine-tuned 12 epochs under the
+# student's heads (about 50 min here).
 train-pose: install-dev
-	$(BIN)/python -m training.train_pose --backbone teacher --keep-wide 0.5 --input-size 160 --heat-prior 4 \
+	$(BIN)/python -m training.train_pose --backbone teacher --keep-wide 0.5 --thin-from 528 --input-size 160 --heat-prior 4 \
 	    --epochs 12 --steps 250 --lr 4e-4 --out $(RUNS)/pose
 # The earlier student, from scratch: 18 epochs, then 10 at a lower, warmed-up peak rate from the
 # best weights, then 20 more with quarter-turned crops, then the heat prior (no training steps: the

@@ -157,7 +157,7 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
             training={"data": "LSPET images 1-5000 (human limb labels + MediaPipe BlazePose GHUM full teacher), "
                               "WorkoutTracker + URFD fall-01 frames (teacher labels)"
                               + ("; starts from the teacher's own encoder-decoder weights (pose_landmark_full.tflite, "
-                                 f"Apache-2.0), 864-channel expansions thinned to {cfg.get('keep_wide')}"
+                                 f"Apache-2.0), expansions >= {cfg.get('thin_from', 864)} channels thinned to {cfg.get('keep_wide')}"
                                  if cfg.get("backbone") == "teacher" else ""),
                       "config": cfg, "epochs_logged": _epochs_trained(run / "log.csv"), "commit": tfl.git_commit(),
                       "lineage": lineage(run), "command": "make train-pose (see Makefile)"},

@@ -185,12 +185,14 @@ def test_student_on_the_teachers_backbone_trains_and_exports(tiny_cache, tmp_pat
 
     data = load_cache(("lspet",))
     cfg = TrainConfig(input_size=64, epochs=3, steps_per_epoch=6, batch=8, neg_frac=0.0, val_frac=0.1,
-                      backbone="teacher", keep_wide=0.5, heat_prior=4.0, lr=3e-4)
+                      backbone="teacher", keep_wide=0.5, thin_from=528, heat_prior=4.0, lr=3e-4)
     res = train(cfg, tmp_path / "run", data=data)
     losses = [float(h["loss"]) for h in res["history"]]
     assert losses[-1] < losses[0]
-    enc = res["model"].get_layer("teacher_backbone").output[2]
-    assert enc.shape[-1] == 432  # half of the 864-channel expansions kept
+    backbone = res["model"].get_layer("teacher_backbone")
+    assert backbone.output[2].shape[-1] == 432  # half of the 864-channel expansions kept
+    widths = {lay.filters for lay in backbone.layers if hasattr(lay, "filters")}
+    assert {432, 264, 384} <= widths and not widths & {864, 528}  # 528 thinned too; 384 (< thin_from) kept
     rep = export(tmp_path / "run", tmp_path / "export", formats=("float32", "int8"), data=data, parity_n=8)
     assert rep["formats"]["float32"]["max_abs_diff"] < 1e-4 and rep["formats"]["onnx"]["max_abs_diff"] < 1e-4
     m = PoseModel(str(tmp_path / "export" / "pose_student_int8.tflite"), entry={"output_layout": "posekit_v1"})
@@ -212,6 +214,7 @@ def test_training_config_rejects_fractions_outside_0_1(tmp_path, field, value):
 @pytest.mark.parametrize("field, value, allowed", [("train_only", "encoder", r"one of \['all', 'regression'\]"),
                                                   ("backbone", "resnet", r"'own' or 'teacher'"),
                                                   ("keep_wide", 1.5, r"a fraction in \(0, 1\]"),
+                                                  ("thin_from", 0, r"a channel count >= 8"),
                                                   ("heat_prior", -1.0, r"0 \(off\) or a temperature in \(0, 100\]")])
 def test_training_config_rejects_unknown_branch_and_bad_temperature(tmp_path, field, value, allowed):
     from posekit.errors import InvalidInputError

@@ -12,8 +12,8 @@ LSPET crops scores PCK@0.2 0.25 where the branch's own maps reached 0.20 (heatma
 
 ``backbone="teacher"`` replaces the encoder-decoder with the teacher's own (its layers and weights
 read from ``pose_landmark_full.tflite`` by :mod:`training.teacher_net`, at the student's input
-size, without the teacher's segmentation decoder and regression head, the widest expansions thinned
-to ``keep_wide``), so training starts from the teacher's features instead of from random ones; the
+size, without the teacher's segmentation decoder and regression head, the expansions at least
+``thin_from`` channels wide thinned to ``keep_wide``), so training starts from the teacher's features instead of from random ones; the
 regression branch, visibility and presence heads are the same.
 """
 
@@ -38,7 +38,8 @@ class StudentConfig:
     head_width: int = 128
     heat_prior: float = 0.0  # initial temperature of the heatmap logits in the regression maps; 0 = off
     backbone: str = "own"  # "own" (above) or "teacher" (the teacher's encoder-decoder, see module doc)
-    keep_wide: float = 0.5  # teacher backbone: fraction of the 864-channel expansions' channels kept
+    keep_wide: float = 0.5  # teacher backbone: fraction of the wide expansions' channels kept
+    thin_from: int = 864  # teacher backbone: expansions at least this wide are thinned (its widths: 864, 528, 384)
 
 
 def student_config(run_config: dict) -> StudentConfig:
@@ -46,6 +47,7 @@ def student_config(run_config: dict) -> StudentConfig:
     tiny = dict(widths=(8, 8, 16, 16, 32), blocks=(1, 1, 1, 1, 1), decoder_width=16, head_width=32)
     return StudentConfig(input_size=run_config["input_size"], heat_prior=float(run_config.get("heat_prior", 0.0)),
                          backbone=run_config.get("backbone", "own"), keep_wide=float(run_config.get("keep_wide", 0.5)),
+                         thin_from=int(run_config.get("thin_from", 864)),
                          **(tiny if run_config.get("tiny") else {}))
 
 
@@ -150,7 +152,8 @@ def _teacher_backbone(cfg: StudentConfig, samples: np.ndarray | None = None):
 
     net = teacher_net.build(teacher_path(), cfg.input_size,
                             [teacher_net.HEATMAP, teacher_net.DECODER, teacher_net.ENCODER],
-                            name="teacher_backbone", keep_wide=cfg.keep_wide, samples=samples)
+                            name="teacher_backbone", keep_wide=cfg.keep_wide, min_width=cfg.thin_from,
+                            samples=samples)
     inp = keras.Input((cfg.input_size,) * 2 + (3,), name="image")
     heat39, dec4, enc = net(inp)
     return inp, FirstChannels(NUM_KEYPOINTS, name="heatmap")(heat39), dec4, enc

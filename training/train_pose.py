@@ -42,6 +42,7 @@ class TrainConfig:
     train_only: str = "all"  # "regression": freeze everything but the regression branch
     backbone: str = "own"  # StudentConfig.backbone: "own" (from scratch) or "teacher" (its weights)
     keep_wide: float = 0.5  # StudentConfig.keep_wide (teacher backbone)
+    thin_from: int = 864  # StudentConfig.thin_from: expansions at least this wide are thinned
     tiny: bool = False
     seed: int = 0
     sources: tuple[str, ...] = ("lspet", "videos")
@@ -58,6 +59,8 @@ class TrainConfig:
                 raise InvalidInputError(f"TrainConfig.{name} must be a fraction in [0, 1], got {v!r}")
         if not (isinstance(self.keep_wide, (int, float)) and 0.0 < self.keep_wide <= 1.0):
             raise InvalidInputError(f"TrainConfig.keep_wide must be a fraction in (0, 1], got {self.keep_wide!r}")
+        if not (isinstance(self.thin_from, int) and not isinstance(self.thin_from, bool) and self.thin_from >= 8):
+            raise InvalidInputError(f"TrainConfig.thin_from must be a channel count >= 8, got {self.thin_from!r}")
         if self.backbone not in ("own", "teacher"):
             raise InvalidInputError(f"TrainConfig.backbone must be 'own' or 'teacher', got {self.backbone!r}")
         if self.train_only not in TRAIN_ONLY:
@@ -291,6 +294,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--train-only", choices=TRAIN_ONLY, help="freeze all but the regression branch ('regression')")
     ap.add_argument("--backbone", choices=("own", "teacher"), help="'teacher': start from the teacher's encoder-decoder weights")
     ap.add_argument("--keep-wide", type=float, help="teacher backbone: fraction of the widest expansions' channels kept")
+    ap.add_argument("--thin-from", type=int, help="teacher backbone: thin the expansions at least this wide (default 864)")
     ap.add_argument("--tiny", action="store_true", help="tiny network (tests)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -298,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps), ("batch", args.batch), ("input_size", args.input_size),
                  ("lr", args.lr), ("init", args.init), ("quarter_turns", args.quarter_turns),
                  ("heat_prior", args.heat_prior), ("train_only", args.train_only), ("backbone", args.backbone),
-                 ("keep_wide", args.keep_wide)):
+                 ("keep_wide", args.keep_wide), ("thin_from", args.thin_from)):
         if v is not None:
             setattr(cfg, k, v)
     res = train(cfg, args.out)
