@@ -1,10 +1,13 @@
 """Pose runtime benchmarks: per-frame overhead, tracker end to end, model latency vs the teacher.
 
 Targets are checked as ratios measured in the same run (the machine is shared and noisy). The
-issue asks for a student int8 invoke <= 1/4 of the teacher's; the shipped student (the teacher's
-own backbone at 160x160) does not reach it, and the benchmark records the ratio and guards it
-against regressions instead (see ``LATENCY_GUARD``). Runtime overhead per frame < 0.5 ms is
-reported in RESULTS.md from these numbers.
+issue asks for a student int8 invoke <= 1/4 of the teacher's. Whether int8 gets there depends on
+the CPU: with AVX-512 VNNI the shipped student's int8 build runs at 0.13 of the teacher, while the
+previous network's int8 build ran at 0.32 on a machine where int8 was slower than float16. The
+benchmark records the ratio and whether it meets the target (``meets_target``; RESULTS.md names
+the CPU's SIMD features) and asserts only a regression guard (``LATENCY_GUARD``), which the larger previous network passed
+on the machine without VNNI too. Runtime overhead per frame < 0.5 ms is reported in RESULTS.md
+from these numbers.
 """
 
 import numpy as np
@@ -18,9 +21,9 @@ from posekit.pose.smoothing import LandmarkSmoother
 from posekit.types import PoseResult
 
 RESULTS: dict[str, float] = {}
-#: The issue's target for student / teacher invoke time, and the bound this benchmark asserts: the
-#: shipped student measured 0.27 (float16) and 0.31 (int8) in a quiet run; the bound catches a
-#: regression (a slower export, a larger network) without failing on this machine's noise.
+#: The issue's target for student / teacher invoke time, and the bound this benchmark asserts. The
+#: bound catches a regression (a slower export, a larger network) without failing on this shared
+#: machine's noise or on a CPU without int8 dot-product instructions (see the module docstring).
 LATENCY_TARGET, LATENCY_GUARD = 0.25, 0.40
 
 
