@@ -285,6 +285,15 @@ def main() -> None:
                 from export.parity import markdown as pmd
 
                 lines += [pmd(par), ""]
+    else:
+        changed = subprocess.run(["git", "log", "-1", "--format=%h", "--", "posekit/models/activity_lstm_int8.tflite",
+                                  "posekit/models/activity_motionbert_float16.tflite"],
+                                 capture_output=True, text=True, cwd=HERE.parent).stdout.strip() or "unknown"
+        lines += ["## Activity classifiers", "", "Not in this run: their training and export figures come from "
+                  "`make train-activity` then `make export-activity`, whose outputs were not in `benchmarks/out`. "
+                  f"The shipped activity models were last changed at `{changed}`; the RESULTS.md of the bench after "
+                  "that commit has their figures (and `confusion_*.png`). The SDK's Penn Action figures below are "
+                  "measured in this run.", ""]
     act = load("activity_eval.json")
     if act:
         cross = any(r.get("model") not in (None, "bundled") for r in act["fall_windows"].values())
