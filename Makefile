@@ -43,7 +43,7 @@ label: install-dev
 	$(BIN)/python -m training.label --sources lspet videos --every 3
 # Pose (shipped): the teacher's encoder-decoder rebuilt from its .tflite at 160x160, its 864- and
 # 528-channel expansions thinned to half (int8 file < 1.5 MB), fine-tuned 12 epochs under the
-# student's heads (about 50 min here).
+# student's heads (22 min on the twelfth stop's machine, 50 on the eleventh's).
 train-pose: install-dev
 	$(BIN)/python -m training.train_pose --backbone teacher --keep-wide 0.5 --thin-from 528 --input-size 160 --heat-prior 4 \
 	    --epochs 12 --steps 250 --lr 4e-4 --out $(RUNS)/pose

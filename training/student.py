@@ -13,8 +13,9 @@ LSPET crops scores PCK@0.2 0.25 where the branch's own maps reached 0.20 (heatma
 ``backbone="teacher"`` replaces the encoder-decoder with the teacher's own (its layers and weights
 read from ``pose_landmark_full.tflite`` by :mod:`training.teacher_net`, at the student's input
 size, without the teacher's segmentation decoder and regression head, the expansions at least
-``thin_from`` channels wide thinned to ``keep_wide``), so training starts from the teacher's features instead of from random ones; the
-regression branch, visibility and presence heads are the same.
+``thin_from`` channels wide thinned to ``keep_wide``), so training starts from the teacher's
+features instead of from random ones; the regression branch, visibility and presence heads are the
+same.
 """
 
 from __future__ import annotations
