@@ -140,8 +140,8 @@ def export(run: Path, out: Path, formats: tuple[str, ...] = ("float32", "float16
 def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Path) -> None:
     """Copy the int8 and float16 (default) students into posekit/models with manifest entries.
 
-    float16 is the default: on x86 LiteRT it is faster than int8 for the shipped network (the
-    teacher's thinned backbone at 160) and more accurate on held-back LSPET (int8 loses ~3 points)."""
+    float16 is the default: it is the more accurate build on held-back LSPET (int8 loses ~3 points).
+    Which build is faster depends on the CPU (int8 on one with VNNI; README)."""
     s = cfg["input_size"]
     for q, default in (("int8", False), ("float16", True)):
         name = f"pose_student_{q}"

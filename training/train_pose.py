@@ -3,7 +3,7 @@
     python -m training.train_pose --epochs 12 --out ~/.cache/posekit/runs/pose   # full run (background it)
     python -m training.train_pose --tiny --steps 5 --out /tmp/run                # smoke run (tests)
     python -m training.train_pose --epochs 0 --heat-prior 16 --init RUN/best.weights.h5 --out ...  # add the heat prior
-    python -m training.train_pose --backbone teacher --input-size 160 --heat-prior 4 --lr 4e-4 --out ...  # from the teacher's weights (shipped)
+    python -m training.train_pose --backbone teacher --keep-wide 0.5 --thin-from 528 --input-size 160 --heat-prior 4 --lr 4e-4 --out ...  # shipped (make train-pose)
 
 Writes ``<out>/config.json``, ``log.csv`` (loss terms and validation PCK per epoch), ``curves.png``,
 ``last.weights.h5`` (resumed from when present), and ``best.weights.h5`` (highest validation PCK).
