@@ -346,6 +346,15 @@ def main() -> None:
                           f"fall recall {sy['fall_recall']:.2f}; false-alarm rate "
                           + ", ".join(f"{k} {v:.2f}" for k, v in sy["false_alarm_rate"].items())
                           + "; rep-count MAE " + ", ".join(f"{k} {v:.3f}" for k, v in sy["rep_mae"].items()) + "."]
+        if "rest_side" in act:
+            rs = act["rest_side"]
+            lines += ["", f"Which side of its whole-body signal the class-agnostic rep counter takes for rest, on "
+                          f"{rs['clips']} Penn Action rep-exercise clips (human labels, every split; right = the side the "
+                          f"exercise's own signal calls rest): **{rs['body']:.2f}** right from the body (hips up at rest "
+                          f"unless hanging from the hands; {rs['no_body_cue']:.2f} of clips without that cue fall back to "
+                          f"where the signal spends most time), against {rs['time_spent']:.2f} for that time rule alone. "
+                          "By exercise, body / time: " + ", ".join(f"{k} {v['body']:.2f} / {v['time_spent']:.2f}"
+                                                                   for k, v in rs["by_exercise"].items()) + "."]
         if "urfd_video" in act:
             u = act["urfd_video"]
             lines += ["", f"URFD fall-01 from pixels ({u.get('classifier') or 'bundled classifier'}): labelled onset "

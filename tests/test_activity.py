@@ -76,6 +76,40 @@ def test_getting_up_from_the_bottom_once_is_not_a_rep():
     assert analyze_keypoints(xy, fps=30.0, classify=False).reps_total == 0
 
 
+def test_a_paused_squat_that_begins_mid_way_down_counts_its_one_rep():
+    # Most of the clip is spent at the bottom (a paused rep), so "rest is where the signal spends
+    # most time" would take the bottom for rest and count nothing; the hips say standing is rest.
+    down = list(0.5 - 0.5 * np.cos(np.linspace(0.5 * np.pi, np.pi, 15)))
+    up = list(0.5 + 0.5 * np.cos(np.linspace(0, np.pi, 25)))
+    xy = _squat_clip(down + [1.0] * 25 + up + [0.0] * 10)
+    assert analyze_keypoints(xy, fps=30.0, classify=False).reps_total == 1
+
+
+@pytest.mark.parametrize("kind", ["squat", "push_up", "lunge", "pull_up"])
+def test_the_body_tells_which_side_of_the_movement_is_rest(kind):
+    # Against the exercise's own signal, built to be high at rest. Pull-ups need the hanging cue:
+    # at rest their hips are down.
+    from posekit.activity.exercises import exercise_signal
+    from posekit.activity.features import normalise
+    from posekit.activity.reps import _rest_is_high, movement_signal
+
+    for seed in range(4):
+        _, arr = make_sequence(kind, 300 + seed, seconds=8.0)
+        seq = normalise(to_body13(arr["noisy"]), 30.0)
+        sig = movement_signal(seq)
+        assert _rest_is_high(seq, sig) == (np.corrcoef(sig, exercise_signal(seq, kind))[0, 1] > 0), seed
+
+
+def test_rest_side_on_penn_action_human_labels(shared_data):
+    from training.eval_activity import eval_rest_side
+
+    res = eval_rest_side()
+    assert res["clips"] > 900
+    assert res["body"] >= 0.75 and res["time_spent"] < 0.5
+    for ex in ("squat", "push_up", "pull_up"):
+        assert res["by_exercise"][ex]["body"] >= 0.9, ex
+
+
 def test_pixels_and_normalised_coordinates_agree():
     m, arr = make_sequence("squat", 101, seconds=15.0)
     px = arr["noisy"]

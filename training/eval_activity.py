@@ -330,6 +330,50 @@ def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, f
     return out
 
 
+def eval_rest_side() -> dict[str, Any]:
+    """How often the class-agnostic counter puts the rest position on the right side of its
+    whole-body signal, on Penn Action's human-labelled rep-exercise clips (every split, at their
+    own speed; nothing here is trained). Right = the side that the exercise's own signal, built to
+    be high at rest, calls rest; clips where the two signals disagree in shape (|correlation|
+    < 0.5) are left out. ``body``: the counter's rule (:func:`posekit.activity.reps._rest_is_high`,
+    or where the body gives no cue, where the signal spends most time); ``time_spent``: that
+    fallback alone, the rule before it."""
+    from scipy.io import loadmat
+
+    from posekit.activity.exercises import exercise_signal
+    from posekit.activity.reps import _rest_is_high, movement_signal
+
+    from .activity_data import PENN_MAP
+
+    root = data_dir() / "penn_action"
+    per: dict[str, list[tuple[bool, bool, bool]]] = {}
+    for r in csv.DictReader((root / "index.csv").open()):
+        if r["action"] not in PENN_MAP:
+            continue
+        m = loadmat(root / "labels" / f"{r['video_id']}.mat")
+        seq = normalise(to_body13(np.stack([m["x"], m["y"], m["visibility"]], -1).astype(np.float64), "penn13"), 30.0)
+        sig, own = movement_signal(seq), exercise_signal(seq, PENN_MAP[r["action"]])
+        ok = np.isfinite(own) if own is not None else np.zeros(len(sig), bool)
+        if ok.sum() < 5 or np.std(sig[ok]) == 0 or np.std(own[ok]) == 0:
+            continue
+        corr = float(np.corrcoef(sig[ok], own[ok])[0, 1])
+        if abs(corr) < 0.5:
+            continue
+        lo, med, hi = np.percentile(sig, [5, 50, 95])
+        time_spent = bool((hi - med) < (med - lo))
+        body = _rest_is_high(seq, sig)
+        per.setdefault(PENN_MAP[r["action"]], []).append(
+            ((body if body is not None else time_spent) == (corr > 0), time_spent == (corr > 0), body is None))
+    rows = [x for v in per.values() for x in v]
+    out: dict[str, Any] = {"clips": len(rows), "body": float(np.mean([x[0] for x in rows])),
+                           "time_spent": float(np.mean([x[1] for x in rows])),
+                           "no_body_cue": float(np.mean([x[2] for x in rows]))}
+    out["by_exercise"] = {k: {"clips": len(v), "body": round(float(np.mean([x[0] for x in v])), 3),
+                              "time_spent": round(float(np.mean([x[1] for x in v])), 3)} for k, v in sorted(per.items())}
+    log.info("rest side: %s", out)
+    return out
+
+
 def eval_penn_per_frame_exports() -> dict[str, float]:
     """Penn Action official test split through the bundled classifier, each clip's joints as the
     :data:`PER_FRAME_EXPORTS` leave them and read as ``analyze_keypoints`` reads them, against the
@@ -381,6 +425,7 @@ def main(argv: list[str] | None = None) -> None:
                                                  **{f"fall_windows_{k}": eval_fall_windows(models=folds, transform=f)
                                                     for k, f in PER_FRAME_EXPORTS.items()}},
                            "synthetic": eval_synthetic(),
+                           "rest_side": eval_rest_side(),
                            "form_cues": eval_form_cues()}
     if not args.videos_only:
         log.info("form cues: %s", {k: (v["precision"], v["recall"]) for k, v in res["form_cues"].items()})
