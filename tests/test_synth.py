@@ -41,6 +41,17 @@ def test_every_motion_is_deterministic_and_well_formed(kind):
     assert a.kps3d[..., 1].min() > -0.15  # nothing sinks through the floor
 
 
+@pytest.mark.parametrize("kind", sorted(GENERATORS))
+def test_no_motion_teleports_the_body(kind):
+    # Hip centre speed between frames (m/s): a fall hits the floor at 3-4 m/s, running stays near
+    # 3. A jump between two phases of a motion (a seated body lifted by a chair's height at a
+    # fall's onset, a crouch placed straight onto the floor) reads as 6-14 m/s and fakes a fall.
+    for seed in range(6):
+        m, _ = make_sequence(kind, 200 + seed, seconds=8.0)
+        hip = m.kps3d[:, [K.LEFT_HIP, K.RIGHT_HIP]].mean(1)
+        assert np.linalg.norm(np.diff(hip, axis=0), axis=-1).max() * m.fps < 5.0, (m.name, seed)
+
+
 @pytest.mark.parametrize("kind", ["squat", "push_up", "sit_up", "jumping_jack", "bench_press"])
 def test_rep_boundaries_match_joint_angle_extrema(kind):
     m = generate(kind, np.random.default_rng(5), seconds=12.0)

@@ -369,9 +369,12 @@ def lying_down(rng, shape, fps, seconds) -> Motion:
     for t in range(n):
         if t < t0 + d1:
             w = float(smooth01((t - t0) / d1)) if t >= t0 else 0.0
-            a = {"l_hip_flex": 1.6 * w, "r_hip_flex": 1.6 * w, "l_knee": 2.3 * w * (1 - 0.6 * w) + 0.3 * w,
-                 "r_knee": 2.3 * w * (1 - 0.6 * w) + 0.3 * w, "torso_flex": 0.5 * math.sin(math.pi * w)}
-            k = place_on_floor(_fk(shape, a), None, 0.0)
+            # Down through a crouch to sitting with the legs forward: the pose where lying back starts,
+            # so the body never jumps between the two phases.
+            knee = 2.3 * w * (1 - w) + 0.7 * w
+            a = {"l_hip_flex": 1.7 * w, "r_hip_flex": 1.7 * w, "l_knee": knee, "r_knee": knee,
+                 "torso_flex": 0.5 * math.sin(math.pi * w)}
+            k = place_on_floor(_fk(shape, a), None, 0.02 * w)
         else:
             w = float(smooth01((t - t0 - d1) / d2))
             a = {"l_hip_flex": 1.6 * (1 - w) + 0.1, "r_hip_flex": 1.6 * (1 - w) + 0.1, "l_knee": 0.5 * (1 - w) + 0.2,
@@ -454,10 +457,10 @@ def fall(rng, shape, fps, seconds, direction: str | None = None, from_sitting: b
             w, th = 1.0, np.pi / 2
             a = blend(reach, lie_a, float(smooth01((t - impact) / (0.6 * fps))))
             a = dict(a, l_knee=a.get("l_knee", 0.0) + settle[t])
-        k = _fk(shape, a, axis(th))
-        k = place_on_floor(k, None, (0.45 if from_sitting else 0.0) * (1 - w) if th < np.pi / 2 else 0.0)
-        if from_sitting and t < onset:
-            k = place_on_floor(k, None, 0.0)
+        # The lowest point stays on the floor: the feet while seated or standing, then whatever
+        # the body tips onto. (Lifting the seated body by a chair's height at the onset made the
+        # hips jump 0.45 m in one frame.)
+        k = place_on_floor(_fk(shape, a, axis(th)), None, 0.0)
         if anchor is None:
             anchor = k[FEET].mean(0)
         kps[t] = k - np.array([0.0, 0.0, 0.0])
