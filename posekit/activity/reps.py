@@ -189,7 +189,7 @@ def _rest_is_high(seq: BodySequence, signal: np.ndarray) -> bool | None:
 
     On Penn Action's human labels this picks the side that the exercise's own signal calls rest
     on 0.80 of the rep-exercise clips; where the signal spends most of its time, the rule it
-    replaced, on 0.44 (``training.eval_activity``, ``rest_side``)."""
+    replaced, on 0.43 (``training.eval_activity.eval_rest_side``)."""
     up = -seq.hip[:, 1]  # y points down
     ok = np.isfinite(up) & np.isfinite(signal)
     if ok.sum() < 3 or np.std(up[ok]) == 0 or np.std(signal[ok]) == 0:

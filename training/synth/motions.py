@@ -443,7 +443,6 @@ def fall(rng, shape, fps, seconds, direction: str | None = None, from_sitting: b
         {"l_sh_abd": 1.2, "r_sh_abd": 1.0, "l_knee": 0.7, "r_knee": 0.8, "neck_flex": 0.4}
     kps = np.zeros((n, 33, 3))
     labels = np.full(n, LABEL_ID["sitting_lying" if from_sitting else "standing"])
-    anchor = None
     settle = _sway(rng, n, fps, 0.05)
     for t in range(n):
         if t < onset:
@@ -460,10 +459,7 @@ def fall(rng, shape, fps, seconds, direction: str | None = None, from_sitting: b
         # The lowest point stays on the floor: the feet while seated or standing, then whatever
         # the body tips onto. (Lifting the seated body by a chair's height at the onset made the
         # hips jump 0.45 m in one frame.)
-        k = place_on_floor(_fk(shape, a, axis(th)), None, 0.0)
-        if anchor is None:
-            anchor = k[FEET].mean(0)
-        kps[t] = k - np.array([0.0, 0.0, 0.0])
+        kps[t] = place_on_floor(_fk(shape, a, axis(th)), None, 0.0)
         if onset <= t <= impact + int(fps):
             labels[t] = LABEL_ID["fall"]
         elif t > impact + int(fps):
