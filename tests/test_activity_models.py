@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posekit.activity import analyze_keypoints
-from posekit.activity.classifier import (STRIDE, TOKENS, WINDOW, ActivityClassifier, ClassifierOptions,
+from posekit.activity.classifier import (MODEL_RATE, STRIDE, TOKENS, WINDOW, ActivityClassifier, ClassifierOptions,
                                          frame_labels, sequence_tokens, smooth_decisions, windows)
 from posekit.activity.features import normalise, to_body13
 from posekit.activity.labels import LABEL_ID, LABELS
@@ -229,7 +229,9 @@ def test_classifier_led_fall_is_reported_once_and_lying_on_is_not_a_new_fall():
     onset, impact = m.fall_onset / 30.0, m.fall_impact / 30.0
 
     def probs(seq, lo=onset, hi=impact + 1.0, p=0.95):  # a classifier confident around the fall only
-        ends = np.arange(WINDOW, len(seq.t) // 2 + 1, STRIDE) / 15.0
+        # At the classifier's own window ends, the newest frame included (a sketch without that last
+        # window saw a cut fall's final drop only when the synthetic seat lifted the body first).
+        ends = windows(sequence_tokens(seq))[1] / MODEL_RATE
         return ends, np.where((ends >= lo) & (ends <= hi), p, 0.05)
 
     # Cut at impact: no lying tail for the motion rules to confirm.

@@ -93,6 +93,9 @@ def _fk(shape: BodyShape, a: Angles, rot: np.ndarray = np.eye(3), pos: np.ndarra
 
 
 FEET = [K.LEFT_HEEL, K.RIGHT_HEEL, K.LEFT_FOOT_INDEX, K.RIGHT_FOOT_INDEX]
+HIPS = [K.LEFT_HIP, K.RIGHT_HIP]
+#: Height of the hip joints above the floor in a body lying on it (m).
+LYING_HIP = 0.12
 TOES = [K.LEFT_FOOT_INDEX, K.RIGHT_FOOT_INDEX]
 WRISTS = [K.LEFT_WRIST, K.RIGHT_WRIST]
 ELBOWS = [K.LEFT_ELBOW, K.RIGHT_ELBOW]
@@ -441,6 +444,8 @@ def fall(rng, shape, fps, seconds, direction: str | None = None, from_sitting: b
     pre = _seated_angles(1.0) if from_sitting else {"l_sh_flex": 0.1, "r_sh_flex": 0.1}
     reach = {"l_sh_flex": 1.6, "r_sh_flex": 1.4, "l_knee": 0.8, "r_knee": 0.6} if direction == "forward" else \
         {"l_sh_abd": 1.2, "r_sh_abd": 1.0, "l_knee": 0.7, "r_knee": 0.8, "neck_flex": 0.4}
+    if from_sitting:  # tipping off a seat in the seated posture: straight legs would stand the body
+        reach = dict(pre)  # up, and an arm reaching out would prop it up as it lands
     kps = np.zeros((n, 33, 3))
     labels = np.full(n, LABEL_ID["sitting_lying" if from_sitting else "standing"])
     settle = _sway(rng, n, fps, 0.05)
@@ -456,10 +461,18 @@ def fall(rng, shape, fps, seconds, direction: str | None = None, from_sitting: b
             w, th = 1.0, np.pi / 2
             a = blend(reach, lie_a, float(smooth01((t - impact) / (0.6 * fps))))
             a = dict(a, l_knee=a.get("l_knee", 0.0) + settle[t])
-        # The lowest point stays on the floor: the feet while seated or standing, then whatever
-        # the body tips onto. (Lifting the seated body by a chair's height at the onset made the
-        # hips jump 0.45 m in one frame.)
-        kps[t] = place_on_floor(_fk(shape, a, axis(th)), None, 0.0)
+        # The lowest point stays on the floor: the feet while seated or standing, then whatever the
+        # body tips onto. Falling from a seat, the seat holds the hips at its height while the body
+        # tips and the legs straighten, and they sink to the floor by the impact. (Lifting the seated
+        # body by a chair's height at the onset made the hips jump 0.45 m in one frame; standing the
+        # straightening legs on the floor lifted them 0.4 m during the fall.)
+        k = place_on_floor(_fk(shape, a, axis(th)), None, 0.0)
+        if from_sitting and t < onset:
+            seat_hip = k[HIPS, 1].mean()
+        elif from_sitting:  # the hips slide off the seat to lying height, unless that sinks a limb
+            target = seat_hip + (LYING_HIP - seat_hip) * float(smooth01(w))
+            k = k + np.array([0.0, max(0.0, target - k[HIPS, 1].mean()), 0.0])
+        kps[t] = k
         if onset <= t <= impact + int(fps):
             labels[t] = LABEL_ID["fall"]
         elif t > impact + int(fps):
