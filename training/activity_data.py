@@ -270,5 +270,14 @@ def penn_test_clips(clips: list[dict]) -> list[dict]:
 def synth_train_sequences(per_kind: int, seconds: float) -> list[dict]:
     """The synthetic training sequences of an activity run (three playback speeds), from the
     dataset cache. One builder for the one cache key: training and export calibration alike."""
-    return cached(f"synth_{per_kind}_{seconds}",
+    from .synth.motions import VERSION
+
+    return cached(f"synth_{per_kind}_{seconds}_v{VERSION}",
                   lambda: synth_sequences(per_kind, seed=0, seconds=seconds, speeds=(0.8, 1.0, 1.25)))
+
+
+def synth_test_sequences() -> list[dict]:
+    """Held-out synthetic sequences (6 per kind, seeds far from training's), from the dataset cache."""
+    from .synth.motions import VERSION
+
+    return cached(f"synth_test_6_v{VERSION}", lambda: synth_sequences(6, seed=900_000, seconds=10.0))

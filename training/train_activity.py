@@ -25,9 +25,8 @@ import numpy as np
 
 from posekit.activity.labels import LABEL_ID, LABELS
 
-from .activity_data import (NOT_FALL, PENN_MAP, WindowSampler, cached, md4fd_sequences, penn_clips,
-                            penn_eval_windows, penn_test_clips, synth_sequences, synth_train_sequences,
-                            window_label)
+from .activity_data import (NOT_FALL, PENN_MAP, WindowSampler, md4fd_sequences, penn_clips, penn_eval_windows,
+                            penn_test_clips, synth_test_sequences, synth_train_sequences, window_label)
 
 log = logging.getLogger("posekit.train_activity")
 
@@ -149,7 +148,7 @@ def train(cfg: ActivityConfig, out: Path, penn: list[dict] | None = None, synth:
     if synth is None:
         synth = synth_train_sequences(cfg.synth_per_kind, cfg.synth_seconds)
     if synth_test is None:
-        synth_test = cached("synth_test_6", lambda: synth_sequences(6, seed=900_000, seconds=10.0))
+        synth_test = synth_test_sequences()
     train_clips = [p for p in penn if p["split"] == "train"]
     test_clips = penn_test_clips(penn)
     log.info("data: %d penn train sequences, %d penn test clips, %d synthetic (%.0fs)",

@@ -92,6 +92,11 @@ def _fk(shape: BodyShape, a: Angles, rot: np.ndarray = np.eye(3), pos: np.ndarra
     return forward_kinematics(shape, a, np.zeros(3) if pos is None else pos, rot)
 
 
+#: Bumped whenever a generator's output changes, so that datasets cached from older motions are
+#: not reused (``training.activity_data`` keys its caches with it). 2: falls from a seat and lying
+#: down no longer jump between phases.
+VERSION = 2
+
 FEET = [K.LEFT_HEEL, K.RIGHT_HEEL, K.LEFT_FOOT_INDEX, K.RIGHT_FOOT_INDEX]
 HIPS = [K.LEFT_HIP, K.RIGHT_HIP]
 #: Height of the hip joints above the floor in a body lying on it (m).
