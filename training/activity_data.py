@@ -41,18 +41,27 @@ def penn_label(action: str) -> int:
     return LABEL_ID[PENN_MAP.get(action, "other")]
 
 
+def penn_index() -> list[dict[str, str]]:
+    """Penn Action's index rows: video_id, action, split, ..."""
+    return list(csv.DictReader((data_dir() / "penn_action" / "index.csv").open()))
+
+
+def penn_joints(video_id: str) -> np.ndarray:
+    """One Penn Action clip's human joint labels: (T, 13, 3) x, y, visibility in its penn13 layout."""
+    from scipy.io import loadmat
+
+    m = loadmat(data_dir() / "penn_action" / "labels" / f"{video_id}.mat")
+    return np.stack([m["x"], m["y"], m["visibility"]], -1).astype(np.float64)
+
+
 def load_penn(speeds: tuple[float, ...] = SPEEDS, limit: int | None = None, transform=None) -> list[dict]:
     """Penn Action clips as token sequences: [{'tokens', 'label', 'split', 'video', 'action', 'speed'}].
     ``transform``: applied to each clip's (T, 13, 3) joints first, which are then read as
     ``analyze_keypoints`` reads any input (robustness checks, e.g. per-frame min-max)."""
-    from scipy.io import loadmat
-
-    root = data_dir() / "penn_action"
-    rows = list(csv.DictReader((root / "index.csv").open()))[:limit]
+    rows = penn_index()[:limit]
     out = []
     for r in rows:
-        m = loadmat(root / "labels" / f"{r['video_id']}.mat")
-        kps = np.stack([m["x"], m["y"], m["visibility"]], -1).astype(np.float64)
+        kps = penn_joints(r["video_id"])
         body = input_body13(transform(kps), "penn13") if transform else to_body13(kps, "penn13")
         for sp in speeds:
             tok = sequence_tokens(normalise(body, 30.0 * sp))

@@ -338,20 +338,16 @@ def eval_rest_side() -> dict[str, Any]:
     < 0.5) are left out. ``body``: the counter's rule (:func:`posekit.activity.reps._rest_is_high`,
     or where the body gives no cue, where the signal spends most time); ``time_spent``: that
     fallback alone, the rule before it."""
-    from scipy.io import loadmat
-
     from posekit.activity.exercises import exercise_signal
-    from posekit.activity.reps import _rest_is_high, movement_signal
+    from posekit.activity.reps import _rest_is_high, movement_signal, time_spent_high
 
-    from .activity_data import PENN_MAP
+    from .activity_data import PENN_MAP, penn_index, penn_joints
 
-    root = data_dir() / "penn_action"
     per: dict[str, list[tuple[bool, bool, bool]]] = {}
-    for r in csv.DictReader((root / "index.csv").open()):
+    for r in penn_index():
         if r["action"] not in PENN_MAP:
             continue
-        m = loadmat(root / "labels" / f"{r['video_id']}.mat")
-        seq = normalise(to_body13(np.stack([m["x"], m["y"], m["visibility"]], -1).astype(np.float64), "penn13"), 30.0)
+        seq = normalise(to_body13(penn_joints(r["video_id"]), "penn13"), 30.0)
         sig, own = movement_signal(seq), exercise_signal(seq, PENN_MAP[r["action"]])
         ok = np.isfinite(own) if own is not None else np.zeros(len(sig), bool)
         if ok.sum() < 5 or np.std(sig[ok]) == 0 or np.std(own[ok]) == 0:
@@ -359,8 +355,7 @@ def eval_rest_side() -> dict[str, Any]:
         corr = float(np.corrcoef(sig[ok], own[ok])[0, 1])
         if abs(corr) < 0.5:
             continue
-        lo, med, hi = np.percentile(sig, [5, 50, 95])
-        time_spent = bool((hi - med) < (med - lo))
+        time_spent = time_spent_high(sig)
         body = _rest_is_high(seq, sig)
         per.setdefault(PENN_MAP[r["action"]], []).append(
             ((body if body is not None else time_spent) == (corr > 0), time_spent == (corr > 0), body is None))

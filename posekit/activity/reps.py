@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..keypoints import BODY13, Keypoint
+from .exercises import SH, WR
 from .features import RATE, BodySequence, moving_average
 
 
@@ -62,8 +62,6 @@ class Cycle:
 HIP_MIN_CORR = 0.2
 #: Hands this much stiller than the hips (vertical spread in the sequence's frame) hold on to something.
 HANDS_STILL = 0.7
-SHOULDERS = [BODY13.index(Keypoint.LEFT_SHOULDER), BODY13.index(Keypoint.RIGHT_SHOULDER)]
-WRISTS = [BODY13.index(Keypoint.LEFT_WRIST), BODY13.index(Keypoint.RIGHT_WRIST)]
 
 #: Body parts after left/right averaging, the units :func:`movement_signal` can be restricted to.
 PARTS = ("head", "shoulders", "elbows", "wrists", "hips", "knees", "ankles")
@@ -155,12 +153,19 @@ def _rest_high(signal: np.ndarray, opts: RepOptions,
     it barely moves."""
     if len(signal) < 3:
         return None
-    lo, med, hi = np.percentile(signal, [5, 50, 95]).tolist()
+    lo, hi = np.percentile(signal, [5, 95]).tolist()
     if hi - lo <= opts.min_range:
         return None
-    if rest_high is None:  # the rest position is where the signal spends most time
-        rest_high = (hi - med) < (med - lo)
+    if rest_high is None:
+        rest_high = time_spent_high(signal)
     return (signal, lo, hi) if rest_high else (-signal, -hi, -lo)
+
+
+def time_spent_high(signal: np.ndarray) -> bool:
+    """Whether ``signal`` spends most of its time on its high side (its median nearer its 95th
+    than its 5th percentile): the rest side when nothing else tells."""
+    lo, med, hi = np.percentile(signal, [5, 50, 95]).tolist()
+    return (hi - med) < (med - lo)
 
 
 def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
@@ -200,8 +205,8 @@ def _rest_is_high(seq: BodySequence, signal: np.ndarray) -> bool | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # frames without wrists stay NaN
         # Only wrists seen (confidence > 0): some labelled sets freeze an unseen joint in place.
-        wrist_y = np.nanmean(np.where(seq.conf[:, WRISTS] > 0, seq.xy[:, WRISTS, 1], np.nan), axis=1)
-        shoulder_y = np.nanmean(seq.xy[:, SHOULDERS, 1], axis=1)
+        wrist_y = np.nanmean(np.where(seq.conf[:, WR] > 0, seq.xy[:, WR, 1], np.nan), axis=1)
+        shoulder_y = np.nanmean(seq.xy[:, SH, 1], axis=1)
         seen = np.isfinite(wrist_y) & np.isfinite(shoulder_y)
         # Seen in most frames: a few stray detections say nothing about where the hands are.
         overhead = seen.mean() > 0.5 and float(np.mean(wrist_y[seen] < shoulder_y[seen])) > 0.5
