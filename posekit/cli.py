@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         "processing_fps": round(n / wall, 2) if wall else 0.0,
         "timing_ms_per_frame": {k: round(v / max(n, 1), 3) for k, v in stage_totals.items()},
         "model": session.tracker.model.name,
+        "shots": session.tracker.shot + 1,  # hard cuts in the picture + 1 (each shot analysed apart)
     }
     session.flush()
     summary.update(session.summary())
@@ -182,10 +183,16 @@ def analyze(args: argparse.Namespace) -> int:
         except ValueError:
             raise InvalidInputError(f"--image-size must be WIDTHxHEIGHT (e.g. 640x480), got {args.image_size!r}") from None
         size = (w, h)
+    cuts = None
+    if args.cuts:
+        try:
+            cuts = [int(v) for v in args.cuts.split(",")]
+        except ValueError:
+            raise InvalidInputError(f"--cuts must be frame indices separated by commas (e.g. 48,87), got {args.cuts!r}") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputWarning)
         report = analyze_keypoints(kps, fps=args.fps, layout=args.layout, exercise=args.exercise,
-                                   activity_model=args.activity_model, image_size=size)
+                                   activity_model=args.activity_model, image_size=size, cuts=cuts)
     notes = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
@@ -221,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--exercise", help="the exercise, when known (default: classified)")
     a.add_argument("--activity-model", help="bundled activity model name or .tflite path")
     a.add_argument("--image-size", help="WIDTHxHEIGHT of the video, for coordinates normalised by image size")
+    a.add_argument("--cuts", help="frames where the video cuts to a new shot, e.g. 48,87 (each shot analysed apart)")
     a.add_argument("--out", default="posekit_out")
     a.set_defaults(fn=analyze)
     i = sub.add_parser("info", help="bundled models: size, sha256, input, quantisation, accuracy")

@@ -70,6 +70,10 @@ class PoseOptions:
         motion_prior: (re)acquire the person where the picture has been moving before trying the
             whole frame (fixed cameras, e.g. fall monitoring, where a small person is otherwise
             easily missed for furniture; a moving camera proposes nothing: :mod:`posekit.pose.motion`).
+        cut_detection: a hard cut in the picture (an edited video: a compilation, a change of
+            camera) ends the track: the tracker re-acquires on the new shot, ``PoseResult.shot``
+            counts up, and the activity layer analyses each shot on its own, so no fall or rep
+            spans a cut (:class:`~posekit.pose.motion.ShotCuts`).
         smoothing: landmark filtering; ``SmoothingOptions(enabled=False)`` for raw output.
     """
 
@@ -78,6 +82,7 @@ class PoseOptions:
     min_pose_score: float = 0.5
     acquire_passes: int = 3
     motion_prior: bool = True
+    cut_detection: bool = True
     smoothing: SmoothingOptions = dataclasses.field(default_factory=SmoothingOptions)
 
     def __post_init__(self) -> None:
@@ -92,6 +97,8 @@ class PoseOptions:
                 f"PoseOptions.acquire_passes must be an int in [1, 5], got {self.acquire_passes!r}")
         if not isinstance(self.motion_prior, bool):
             raise InvalidInputError(f"PoseOptions.motion_prior must be a bool, got {self.motion_prior!r}")
+        if not isinstance(self.cut_detection, bool):
+            raise InvalidInputError(f"PoseOptions.cut_detection must be a bool, got {self.cut_detection!r}")
         if not isinstance(self.smoothing, SmoothingOptions):
             raise InvalidInputError(
                 f"PoseOptions.smoothing must be a SmoothingOptions, got {type(self.smoothing).__name__}")

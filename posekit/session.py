@@ -15,7 +15,7 @@ from .types import FrameResult, PoseResult
 class ActivityStage(Protocol):
     """What the session needs from an activity layer (see :mod:`posekit.activity`)."""
 
-    def update(self, pose: PoseResult | None, timestamp_ms: int) -> dict[str, Any]: ...
+    def update(self, pose: PoseResult | None, timestamp_ms: int, shot: int = 0) -> dict[str, Any]: ...
 
     def summary(self) -> dict[str, Any]: ...
 
@@ -49,9 +49,10 @@ class Session:
         act = None
         if self.activity is not None:
             t0 = time.perf_counter()
-            act = self.activity.update(pose, int(timestamp_ms))
+            act = self.activity.update(pose, int(timestamp_ms), shot=self.tracker.shot)
             timings["activity"] = (time.perf_counter() - t0) * 1e3
-        return FrameResult(timestamp_ms=int(timestamp_ms), pose=pose, timings_ms=timings, activity=act)
+        return FrameResult(timestamp_ms=int(timestamp_ms), pose=pose, timings_ms=timings, activity=act,
+                           shot=self.tracker.shot)
 
     def flush(self) -> dict[str, Any] | None:
         """End of stream: let the activity stage analyse its last frames (a rep or fall in the

@@ -24,6 +24,8 @@ class PoseResult:
         image_size: (width, height) in pixels.
         track_age: frames since the tracker (re)acquired this person (0 on the acquisition frame);
             None outside tracking (single images, poses built by hand).
+        shot: index of the video shot the frame belongs to: it counts up at each hard cut in the
+            picture (``PoseOptions.cut_detection``); 0 outside tracking.
     """
 
     xy: np.ndarray
@@ -33,6 +35,7 @@ class PoseResult:
     timestamp_ms: int
     image_size: tuple[int, int]
     track_age: int | None = None
+    shot: int = 0
 
     @property
     def xyn(self) -> np.ndarray:
@@ -52,6 +55,7 @@ class PoseResult:
             "image_size": list(self.image_size),
             "roi": [round(v, 2) for v in self.roi.as_tuple()],
             "keypoints": np.round(kps, 2).tolist(),
+            "shot": int(self.shot),
         }
 
 
@@ -65,17 +69,20 @@ class FrameResult:
         timings_ms: per-stage wall time in milliseconds ('pose', 'activity', ...).
         activity: activity fields for this frame (label, reps, events), or None when the session
             runs without an activity layer.
+        shot: the video shot of this frame (see ``PoseResult.shot``), also when no person was found.
     """
 
     timestamp_ms: int
     pose: PoseResult | None
     timings_ms: dict[str, float]
     activity: dict[str, Any] | None = None
+    shot: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"timestamp_ms": int(self.timestamp_ms)}
         d.update(self.pose.to_dict() if self.pose is not None else {"score": 0.0, "keypoints": None})
         d["timestamp_ms"] = int(self.timestamp_ms)
+        d["shot"] = int(self.shot)
         if self.activity is not None:
             d["activity"] = self.activity
         return d

@@ -255,6 +255,14 @@ def test_bad_keypoint_input(kps, layout, fps, msg):
     assert str(e.value) == msg
 
 
+@pytest.mark.parametrize("cuts", [[0], [10], [5, 5], [6, 3], [2.5], "4", [True]])
+def test_bad_cuts(cuts):
+    kps = make_sequence("squat", 5, seconds=1.0)[1]["noisy"][:10]
+    with pytest.raises(InvalidInputError) as e:
+        analyze_keypoints(kps, 30.0, cuts=cuts)
+    assert str(e.value) == f"cuts must be strictly increasing frame indices in [1, 9] (where a new shot begins), got {cuts!r}"
+
+
 def test_bad_exercise_and_form_options():
     from posekit.activity import ActivityTracker
     from posekit.activity.exercises import FormOptions
@@ -459,7 +467,7 @@ def test_push_up_clip_raises_no_fall(shared_data):
     from training.eval_activity import run_video
     from training.teacher import load_teacher
 
-    kps, fps = run_video(shared_data / "workouttracker" / "videos" / "push-ups" / "push-up_37.mp4",
+    kps, fps, _ = run_video(shared_data / "workouttracker" / "videos" / "push-ups" / "push-up_37.mp4",
                          model=load_teacher())
     rep = analyze_keypoints(kps, fps)
     assert rep.falls == []
@@ -498,7 +506,7 @@ def test_a_flushed_stream_reads_as_the_offline_analysis(shared_data):
 
     withdrawn = 0
     for clip in ("push-ups/push-up_21.mp4", "squats/squat_17.mp4", "push-ups/push-up_48.mp4"):
-        kps, fps = run_video(shared_data / "workouttracker" / "videos" / clip)
+        kps, fps, _ = run_video(shared_data / "workouttracker" / "videos" / clip)
         live = stream_keypoints(kps, fps)
         off = analyze_keypoints(kps, fps)
         assert live["reps_total"] == off.reps_total, clip
@@ -518,7 +526,7 @@ def test_one_reading_that_misses_a_set_does_not_take_its_reps_back(shared_data):
     # sent is withdrawn only when two readings in a row lack it (or the last one does).
     from training.eval_activity import run_video, stream_keypoints
 
-    kps, fps = run_video(shared_data / "workouttracker" / "videos" / "push-ups" / "videoplayback.mp4")
+    kps, fps, _ = run_video(shared_data / "workouttracker" / "videos" / "push-ups" / "videoplayback.mp4")
     live = stream_keypoints(kps, fps)
     counts = live["live_counts"]
     assert max(counts) >= 18
@@ -577,3 +585,44 @@ def test_eval_activity_measures_a_candidate_pose_model_from_pixels_only(shared_d
     with pytest.raises(SystemExit):
         eval_activity.main(["--videos-only", "--skip-videos"])
     assert "--videos-only and --skip-videos exclude each other" in capsys.readouterr().err
+
+
+def test_a_cut_is_not_a_fall_and_each_shot_counts_its_own_reps():
+    """Edited video: a cut from someone standing to someone on the floor (a plank, a sit-up, from
+    another camera) makes the keypoints jump, which the fall detector reads as a fall; given the
+    cut, each shot is analysed on its own."""
+    falls_without = 0
+    for seed in range(6):
+        _, a = make_sequence("standing", 10 + seed, seconds=6.0)
+        for kind, base in (("plank", 20), ("sit_up", 30)):
+            kps = np.concatenate([a["noisy"], make_sequence(kind, base + seed, seconds=6.0)[1]["noisy"]])
+            assert analyze_keypoints(kps, 30.0, cuts=[len(a["noisy"])]).falls == [], (kind, seed)
+            falls_without += len(analyze_keypoints(kps, 30.0).falls) > 0
+    assert falls_without >= 4  # 7 of the 12 without the cut
+    # Reps: two squat shots count as each shot alone (the generic counter, so that nothing else
+    # differs), and the report's times follow the second shot's place in the video.
+    _, sa = make_sequence("squat", 44, seconds=8.0)
+    _, sb = make_sequence("squat", 54, seconds=7.0)
+    n = len(sa["noisy"])
+    both = analyze_keypoints(np.concatenate([sa["noisy"], sb["noisy"]]), 30.0, classify=False, cuts=[n])
+    alone = [analyze_keypoints(x["noisy"], 30.0, classify=False) for x in (sa, sb)]
+    assert both.reps_total == sum(r.reps_total for r in alone) >= 4
+    second = [r.start_s for r in both.rep_events if r.start_s >= n / 30.0]
+    assert second == pytest.approx([r.start_s + n / 30.0 for r in alone[1].rep_events])
+    assert len(both.frame_labels) == n + len(sb["noisy"])
+
+
+def test_a_compilation_video_is_analysed_shot_by_shot(shared_data):
+    """WorkoutTracker's dips compilation (7 marked reps in 8 shots of 5 frames to 3.7 s) from
+    pixels: the tracker finds its cuts, and where the picture cuts to a close-up at 11.1 s the
+    keypoints flip, which without the cuts reads as a fall and leaves no rep counted."""
+    from training.eval_activity import run_video, stream_keypoints
+
+    kps, fps, cuts = run_video(shared_data / "workouttracker" / "videos" / "dips" / "videoplayback.mp4")
+    assert len(cuts) == 8 and cuts[0] == 48 and cuts[-1] == 490  # as read from the frames (FINDINGS)
+    without = analyze_keypoints(kps, fps)
+    assert len(without.falls) == 1 and without.reps_total == 0
+    rep = analyze_keypoints(kps, fps, cuts=cuts)
+    assert rep.falls == [] and 4 <= rep.reps_total <= 7
+    live = stream_keypoints(kps, fps, cuts=cuts)  # the stream reads the same shots
+    assert live["reps_total"] == rep.reps_total and live["falls"] == []

@@ -28,8 +28,9 @@ def test_run_on_a_real_video(shared_data, tmp_path):
     assert len(lines) == 25
     first = json.loads(lines[0])
     assert first["timestamp_ms"] == 0 and len(first["keypoints"]) == 33 and len(first["keypoints"][0]) == 3
+    assert first["shot"] == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["frames"] == 25 and summary["frames_with_pose"] >= 20
+    assert summary["frames"] == 25 and summary["frames_with_pose"] >= 20 and summary["shots"] == 1
     assert summary["fps"] > 0 and "pose" in summary["timing_ms_per_frame"]
     assert read_video_frames(tmp_path / "annotated.mp4") == 25
 
@@ -86,3 +87,18 @@ def test_analyze_writes_a_warning_for_box_normalised_keypoints(tmp_path, capsys)
     np.save(tmp_path / "px.npy", arr["kps2d"])
     assert main(["analyze", str(tmp_path / "px.npy"), "--fps", "30", "--out", str(tmp_path)]) == 0
     assert json.loads((tmp_path / "summary.json").read_text())["warnings"] == []
+
+
+def test_analyze_takes_the_cuts_of_an_edited_video(tmp_path, capsys):
+    """Standing, then a cut to someone in a plank (another camera): a fall without ``--cuts``."""
+    from training.synth.dataset import make_sequence
+
+    a, b = make_sequence("standing", 11, seconds=6.0)[1]["noisy"], make_sequence("plank", 21, seconds=6.0)[1]["noisy"]
+    np.save(tmp_path / "kps.npy", np.concatenate([a, b]))
+    args = ["analyze", str(tmp_path / "kps.npy"), "--fps", "30", "--out", str(tmp_path)]
+    assert main(args) == 0 and len(json.loads((tmp_path / "summary.json").read_text())["falls"]) == 1
+    assert main(args + ["--cuts", str(len(a))]) == 0 and json.loads((tmp_path / "summary.json").read_text())["falls"] == []
+    assert main(args + ["--cuts", "180,x"]) == 2
+    assert "posekit: error: --cuts must be frame indices separated by commas (e.g. 48,87), got '180,x'" in capsys.readouterr().err
+    assert main(args + ["--cuts", "400,300"]) == 2
+    assert "posekit: error: cuts must be strictly increasing frame indices in [1, 359]" in capsys.readouterr().err

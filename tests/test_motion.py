@@ -1,9 +1,9 @@
-"""MotionMap: the fixed-camera person proposal (synthetic frames: the geometry is known exactly)."""
+"""MotionMap, the fixed-camera person proposal, and ShotCuts (synthetic frames: the geometry is known exactly)."""
 
 import numpy as np
 import pytest
 
-from posekit.pose.motion import MotionMap
+from posekit.pose.motion import MotionMap, ShotCuts
 from posekit.pose.roi import Roi
 
 H, W = 240, 320
@@ -85,3 +85,45 @@ def test_grid_stays_small_for_any_frame(size):
     mm.update(np.zeros((*size, 3), np.uint8), 0)
     mm.update(np.zeros((*size, 3), np.uint8), 33)
     assert max(mm.moving().shape) <= 80
+
+
+def scene(seed, width=W, dark=False):
+    """A smooth picture (a few broad gradients, as in a room or a gym; the grid's cells are 4 px
+    here), ``width`` wide for panning across it."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:H, 0:width].astype(np.float32)
+    img = np.zeros((H, width), np.float32)
+    for _ in range(4):
+        k = rng.uniform(2 * np.pi / 200, 2 * np.pi / 60, size=2)
+        img += np.sin(k[0] * x + k[1] * y + rng.uniform(0, 2 * np.pi))
+    lo, hi = (2, 10) if dark else (40, 220)
+    img = lo + (img - img.min()) / (img.max() - img.min()) * (hi - lo)
+    return np.repeat(img[..., None], 3, axis=2)
+
+
+def as_frame(img, seed=0):
+    noise = np.random.default_rng(seed).normal(0, 2, size=img.shape)
+    return np.clip(img + noise, 0, 255).astype(np.uint8)
+
+
+def test_a_cut_to_another_scene_is_found_once():
+    cuts, a, b = ShotCuts(), scene(1), scene(2)
+    seen = [cuts.update(as_frame(a, i)) for i in range(5)] + [cuts.update(as_frame(b, i)) for i in range(5, 10)]
+    assert seen == [False] * 5 + [True] + [False] * 4
+    # A frame of another size comes from another source: a new shot.
+    cuts.reset()
+    assert not cuts.update(as_frame(scene(5)))
+    assert cuts.update(np.zeros((120, 160, 3), np.uint8))
+
+
+def test_pans_exposure_changes_and_dark_noise_are_not_cuts():
+    cuts = ShotCuts()
+    wide = scene(3, width=W + 200)
+    # A pan of 8 px a frame, then the exposure jumps by 40 levels: the structure stays.
+    pan = [as_frame(wide[:, 8 * i:8 * i + W], i) for i in range(20)]
+    assert not any(cuts.update(f) for f in pan)
+    assert not cuts.update(np.clip(pan[-1].astype(np.int16) + 40, 0, 255).astype(np.uint8))
+    # A dark, still room: sensor noise is all the picture has (it correlates with nothing).
+    cuts.reset()
+    dark = scene(4, dark=True)
+    assert not any(cuts.update(as_frame(dark, i)) for i in range(20))

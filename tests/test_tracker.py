@@ -113,6 +113,18 @@ def test_tracker_reacquires_after_a_cut(squat_frames, fall_frames):
     assert len(pairs) >= 5
     for a, b in pairs:
         assert np.linalg.norm(mid_hip(a) - mid_hip(b)) < REACQUIRE_TOL * max(h, w)
+    # The cut itself is seen: the first frame of the new shot is acquired afresh, in shot 1.
+    assert tr.shot == 1 and fresh.shot == 0
+    assert all(r.shot == 1 for r in after if r is not None)
+    assert after[0] is None or after[0].track_age == 0
+
+
+def test_cut_detection_can_be_turned_off(squat_frames, fall_frames):
+    tr = PoseTracker(PoseOptions(cut_detection=False))
+    rs = [tr.process(f, i * 33) for i, f in enumerate(squat_frames[:5] + fall_frames[:5])]
+    assert tr.shot == 0 and all(r.shot == 0 for r in rs if r is not None)
+    with pytest.raises(InvalidInputError, match="PoseOptions.cut_detection must be a bool, got 1"):
+        PoseOptions(cut_detection=1)
 
 
 def test_reset_allows_timestamps_to_restart(squat_frames):

@@ -154,27 +154,31 @@ def eval_form_cues(n: int = 20, seed: int = 5300, source: str = "noisy") -> dict
 
 
 def run_video(path: Path, right_half: bool = False, max_frames: int | None = None,
-              model: Any = None) -> tuple[np.ndarray, float]:
-    """Pixels -> (T, 33, 3) keypoints through posekit's tracker (smoothing on), and fps.
+              model: Any = None) -> tuple[np.ndarray, float, list[int]]:
+    """Pixels -> (T, 33, 3) keypoints through posekit's tracker (smoothing on), fps, and the frames
+    where a new shot begins (the tracker's cuts, for ``analyze_keypoints(cuts=)``).
     ``model``: a PoseModel instead of the bundled student (e.g. the teacher, as a diagnostic)."""
     from posekit import PoseTracker
     from posekit.activity.tracker import settled
     from posekit.video import FrameSource
 
     tr = PoseTracker(model=model)
-    rows = []
+    rows, cuts = [], []
     with FrameSource(path) as src:
         fps = src.fps
         for f in src:
             img = np.ascontiguousarray(f.rgb[:, f.rgb.shape[1] // 2:]) if right_half else f.rgb
+            shot = tr.shot
             r = tr.process(img, f.timestamp_ms)
+            if tr.shot != shot and rows:
+                cuts.append(len(rows))
             row = np.full((33, 3), np.nan)
             if settled(r):  # as the streaming tracker: a new track's first frames are skipped
                 row[:, :2], row[:, 2] = r.xy, r.conf
             rows.append(row)
             if max_frames and len(rows) >= max_frames:
                 break
-    return np.stack(rows), fps
+    return np.stack(rows), fps, cuts
 
 
 def eval_urfd_video(model: Path | None = None, pose_model: Any = None) -> dict[str, Any]:
@@ -183,8 +187,8 @@ def eval_urfd_video(model: Path | None = None, pose_model: Any = None) -> dict[s
     from posekit.activity.classifier import ActivityClassifier, bundled_classifier
     from posekit.activity.labels import LABEL_ID
 
-    kps, fps = run_video(data_dir() / "urfd" / "fall-01-cam0.mp4", right_half=True, model=pose_model)
-    rep = analyze_keypoints(kps, fps, activity_model=str(model) if model else None)
+    kps, fps, cuts = run_video(data_dir() / "urfd" / "fall-01-cam0.mp4", right_half=True, model=pose_model)
+    rep = analyze_keypoints(kps, fps, activity_model=str(model) if model else None, cuts=cuts)
     onset = URFD_ONSET_FRAME / fps
     falls = [f.to_dict() for f in rep.falls]
     ok = len(rep.falls) == 1 and abs(rep.falls[0].onset_s - onset) <= 1.0
@@ -221,32 +225,33 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
         model = load_teacher()
     per = []
     for r in rows:
-        kps, fps = run_video(root / r["video"], model=model)
+        kps, fps, cuts = run_video(root / r["video"], model=model)
         true = int(r["rep_markers"])
         try:
-            rep = analyze_keypoints(kps, fps)
+            rep = analyze_keypoints(kps, fps, cuts=cuts)
             pred, falls = rep.reps_total, len(rep.falls)
             named = max(rep.exercises, key=lambda s: s.end_s - s.start_s).label if rep.exercises else None
             # As when the user picks the exercise in the app (`exercise=`): no classifier naming.
-            given = (analyze_keypoints(kps, fps, exercise=WT_EXERCISE[r["class"]]).reps_total
+            given = (analyze_keypoints(kps, fps, exercise=WT_EXERCISE[r["class"]], cuts=cuts).reps_total
                      if r["class"] in WT_EXERCISE else None)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", InputWarning)
-                boxed = analyze_keypoints(minmax_per_frame(kps), fps)  # as a per-frame min-max export
-                rel = analyze_keypoints(centred_per_frame(to_body13(kps)), fps, layout="body13")  # root-relative
+                # As a per-frame min-max export and root-relative (such exports carry no cuts).
+                boxed = analyze_keypoints(minmax_per_frame(kps), fps)
+                rel = analyze_keypoints(centred_per_frame(to_body13(kps)), fps, layout="body13")
             boxed_pred, boxed_falls = boxed.reps_total, len(boxed.falls)
             rel_pred, rel_falls = rel.reps_total, len(rel.falls)
         except InvalidInputError:  # the tracker never found the person: nothing to count
             pred, falls, named, boxed_pred, boxed_falls, rel_pred, rel_falls = 0, 0, None, 0, 0, 0, 0
             given = 0 if r["class"] in WT_EXERCISE else None
-        live = stream_keypoints(kps, fps)
+        live = stream_keypoints(kps, fps, cuts=cuts)
         per.append({"video": r["video"], "class": r["class"], "true": true, "pred": pred, "falls": falls,
                     "exercise": named, "given_pred": given, "minmax_pred": boxed_pred, "minmax_falls": boxed_falls,
                     "centred_pred": rel_pred, "centred_falls": rel_falls,
                     "live_pred": live["reps_total"], "live_falls": len(live["falls"]),
                     "live_sent": live["sent_reps"], "live_withdrawn": live["withdrawn_reps"],
                     "live_final": len(live["rep_events"]), "live_rep_delays_s": [round(v, 3) for v in live["rep_delays_s"]],
-                    "pose_frames": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps))})
+                    "pose_frames": int((~np.isnan(kps[:, 0, 0])).sum()), "frames": int(len(kps)), "cuts": cuts})
         log.info("%s: true %d pred %d live %d", r["video"], true, pred, live["reps_total"])
     out: dict[str, Any] = {"clips": len(per), "pose": "teacher" if teacher_pose else model.name if model else "student"}
     for key, pred, falls in (("", "pred", "falls"), ("live_", "live_pred", "live_falls"),
@@ -277,9 +282,10 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
     return {**out, "per_clip": per}
 
 
-def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None) -> dict[str, Any]:
+def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None, cuts: list[int] | tuple[int, ...] = ()
+                     ) -> dict[str, Any]:
     """What a live ``Session`` reports for these poses (``run_video``'s (T, 33, 3), NaN rows = no
-    pose): the streaming ``ActivityTracker`` (default options unless ``tracker`` is given) fed
+    pose; ``cuts``: where its shots begin): the streaming ``ActivityTracker`` (default options unless ``tracker`` is given) fed
     frame by frame, flushed at the end (as ``posekit run`` does). Its ``summary()`` plus how many
     ``new_reps`` (``sent_reps``) and ``withdrawn_reps`` events the stream sent, and each sent rep's
     delay (``rep_delays_s``: stream time when it was sent minus the rep's end; at the flush, the
@@ -290,12 +296,13 @@ def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None) -> dict[s
 
     tracker = tracker or ActivityTracker()
     withdrawn, delays, counts = 0, [], []
+    shots = np.searchsorted(np.asarray(cuts, dtype=int), np.arange(len(kps)), side="right")
     for i, row in enumerate(kps):
         ts = int(round(i * 1000.0 / fps))
         pose = None if np.isnan(row[:, :2]).all() else PoseResult(
             xy=row[:, :2].astype(np.float32), conf=row[:, 2].astype(np.float32), score=1.0, roi=Roi(0.0, 0.0, 1.0),
-            timestamp_ms=ts, image_size=(1, 1))
-        out = tracker.update(pose, ts)
+            timestamp_ms=ts, image_size=(1, 1), shot=int(shots[i]))
+        out = tracker.update(pose, ts, shot=int(shots[i]))
         withdrawn += len(out["withdrawn_reps"])
         delays += [ts / 1000.0 - r["end_s"] for r in out["new_reps"]]
         counts.append(out["reps"])

@@ -165,9 +165,10 @@ class ActivityClassifier:
 
         Args:
             cache: window probabilities by absolute window-end index (at :data:`MODEL_RATE`,
-                counted from ``t_offset_s`` = this sequence's start in a longer stream): windows
-                already in it are not run again (the streaming tracker re-analyses overlapping
-                buffers).
+                counted from the stream's start): windows already in it are not run again (the
+                streaming tracker re-analyses overlapping buffers).
+            t_offset_s: this sequence's start in a longer stream (a buffer, a shot): window ends
+                lie on the stream's :data:`STRIDE` grid.
 
         Returns:
             times (N,) seconds at each window's end, label ids (N,) after smoothing, raw
@@ -175,9 +176,10 @@ class ActivityClassifier:
         """
         tok = sequence_tokens(seq)
         ends = None
-        if cache is not None and len(tok) >= WINDOW:
+        if len(tok) >= WINDOW:
             # Window ends on the stream's own STRIDE grid (plus the newest frame), so a buffer that
-            # has slid by any number of frames finds its earlier windows in the cache.
+            # has slid by any number of frames finds its earlier windows in the cache, and a shot
+            # that begins ``t_offset_s`` into a video has the same windows offline as live.
             off = int(round(t_offset_s * MODEL_RATE))
             ends = np.arange(WINDOW + (-(WINDOW + off)) % STRIDE, len(tok) + 1, STRIDE)
             if not len(ends) or ends[-1] != len(tok):

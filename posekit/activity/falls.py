@@ -16,6 +16,7 @@ Lying down on purpose (slow), sitting down hard (stays upright) and bending to p
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 
@@ -118,7 +119,8 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
         tilt_speed = float(np.max(np.abs(dtilt[seg])))
         drop_speed = float(np.max(dhip[seg]))
         after = horiz[post]
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # no joint seen after impact: NaN, then 0.5
             motion = float(np.nanmean(np.abs(np.diff(seq.xy[post], axis=0)))) if len(after) > 2 else 0.5
         motion = motion if np.isfinite(motion) else 0.5
         # At the end of the data (offline windows) a shorter lying tail is accepted if unbroken.

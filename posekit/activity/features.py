@@ -137,10 +137,16 @@ def fill_gaps(flat: np.ndarray, max_gap: int) -> np.ndarray:
     return out
 
 
+def check_fps(fps: object) -> float:
+    """``fps`` as a float; InvalidInputError unless it is a number in [1, 1000]."""
+    if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and np.isfinite(fps) and 1.0 <= fps <= 1000.0):
+        raise InvalidInputError(f"fps must be a number in [1, 1000], got {fps!r}")
+    return float(fps)
+
+
 def normalise(body: np.ndarray, fps: float) -> BodySequence:
     """Resample a (T, 13, 3) body sequence to :data:`RATE` and normalise it (see :class:`BodySequence`)."""
-    if not (isinstance(fps, (int, float)) and np.isfinite(fps) and 1.0 <= fps <= 1000.0):
-        raise InvalidInputError(f"fps must be a number in [1, 1000], got {fps!r}")
+    check_fps(fps)
     T = len(body)
     n = max(1, int(round((T - 1) / fps * RATE)) + 1)
     t = np.arange(n) / RATE

@@ -16,7 +16,7 @@ from .boxnorm import box_normalised, box_normalised_message, frame_centred, fram
 from .classifier import ActivityClassifier, ClassifierOptions, bundled_classifier, frame_labels
 from .exercises import FormCue, FormOptions, exercise_signal, plank_cues, rep_cues
 from .falls import FallEvent, FallOptions, detect_falls
-from .features import RATE, BodySequence, normalise, to_body13
+from .features import RATE, BodySequence, check_fps, normalise, to_body13
 from .labels import EXERCISES, FLOOR_EXERCISES, LABEL_ID, LABELS, REP_EXERCISES
 from .reps import Cycle, RepOptions, count_cycles, count_reps
 
@@ -261,6 +261,66 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     return ActivityReport(segs, sum(s.reps for s in segs), events, [c.to_dict() for c in cues], falls, out_labels)
 
 
+#: With cuts, a shot shorter than this is not analysed (too short for a rep, a fall or a window).
+MIN_SHOT_S = 1.0
+
+
+def _shifted(rep: ActivityReport, off: float) -> ActivityReport:
+    """``rep`` with its times moved ``off`` seconds later."""
+    return dataclasses.replace(
+        rep,
+        exercises=[dataclasses.replace(e, start_s=e.start_s + off, end_s=e.end_s + off) for e in rep.exercises],
+        rep_events=[dataclasses.replace(r, t_s=r.t_s + off, start_s=r.start_s + off, bottom_s=r.bottom_s + off,
+                                        end_s=r.end_s + off) for r in rep.rep_events],
+        form_cues=[{**c, "t_s": round(c["t_s"] + off, 3)} for c in rep.form_cues],
+        falls=[dataclasses.replace(f, onset_s=f.onset_s + off, impact_s=f.impact_s + off) for f in rep.falls])
+
+
+def analyse_shots(body: np.ndarray, fps: float, cuts: list[int] | tuple[int, ...] = (), *,
+                  t_offset_s: float = 0.0, cues_after_s: float = -1.0, **kw: Any) -> ActivityReport:
+    """:func:`analyse_sequence` of a (T, 13, 3) body sequence, one shot at a time.
+
+    ``cuts``: the frames where a new shot begins (hard cuts in an edited video, as
+    ``PoseResult.shot`` marks them). Across a cut the camera, and often the person, change: the
+    keypoints jump, which reads as a fall or half a rep. Each shot is normalised and analysed on
+    its own, shots shorter than :data:`MIN_SHOT_S` not at all, and the reports are joined (times
+    from the sequence's start). ``t_offset_s``, ``cues_after_s`` and ``kw``: as for
+    :func:`analyse_sequence`."""
+    bounds = [0, *cuts, len(body)]
+    if len(bounds) == 2:
+        return analyse_sequence(normalise(body, fps), len(body), fps, t_offset_s=t_offset_s,
+                                cues_after_s=cues_after_s, **kw)
+    parts = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        off = a / fps
+        if b - a < MIN_SHOT_S * fps or np.isnan(body[a:b, :, :2]).all():
+            parts.append(ActivityReport([], 0, [], [], [], np.full(b - a, "other", dtype=object)))
+            continue
+        rep = analyse_sequence(normalise(body[a:b], fps), b - a, fps, t_offset_s=t_offset_s + off,
+                               cues_after_s=cues_after_s - off, **kw)
+        parts.append(_shifted(rep, off))
+    return ActivityReport([e for p in parts for e in p.exercises], sum(p.reps_total for p in parts),
+                          [r for p in parts for r in p.rep_events], [c for p in parts for c in p.form_cues],
+                          [f for p in parts for f in p.falls], np.concatenate([p.frame_labels for p in parts]))
+
+
+def check_cuts(cuts: object, n: int) -> list[int]:
+    """``cuts`` (None, or a list, tuple or array of integer frame indices, increasing, in
+    [1, n - 1]) as a list.
+
+    Raises:
+        InvalidInputError: anything else."""
+    if cuts is None:
+        return []
+    ok = isinstance(cuts, (list, tuple, range, np.ndarray)) and all(
+        isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in cuts)
+    out = [int(c) for c in cuts] if ok else []  # type: ignore[union-attr]
+    if not ok or any(not 1 <= c <= n - 1 for c in out) or any(b <= a for a, b in zip(out, out[1:])):
+        raise InvalidInputError(f"cuts must be strictly increasing frame indices in [1, {n - 1}] "
+                                f"(where a new shot begins), got {cuts!r}")
+    return out
+
+
 def input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
                  image_size: tuple[int, int] | None = None) -> np.ndarray:
     """Any estimator's keypoints -> BODY13 (T, 13, 3) in one frame of reference, as
@@ -303,7 +363,7 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
                       rep_options: RepOptions | None = None, fall_options: FallOptions | None = None,
                       form_options: FormOptions | None = None, activity_model: str | Path | None = None,
                       classify: bool = True, exercise: str | None = None,
-                      image_size: tuple[int, int] | None = None) -> ActivityReport:
+                      image_size: tuple[int, int] | None = None, cuts: Any = None) -> ActivityReport:
     """Exercise segments, repetitions, form cues and falls in a keypoint sequence from any pose estimator.
 
     Args:
@@ -318,9 +378,12 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
         image_size: (width, height) of the source video when the coordinates are normalised by
             image size (as MediaPipe's are): restores the true aspect ratio, which angles and the
             "lying = wider than tall" test need. Ignored for pixel coordinates.
+        cuts: frame indices where the video cuts to a new shot (an edited video; where
+            ``PoseResult.shot`` counts up): each shot is analysed on its own, so no rep or fall
+            spans a cut (:func:`~posekit.activity.report.analyse_shots`).
 
     Raises:
-        InvalidInputError: wrong shape, unknown layout, bad fps, or no usable frame.
+        InvalidInputError: wrong shape, unknown layout, bad fps, bad cuts, or no usable frame.
         ModelError: ``activity_model`` cannot be loaded.
 
     Example:
@@ -330,12 +393,14 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
     if exercise is not None and exercise not in EXERCISES:
         raise InvalidInputError(f"exercise must be one of {list(EXERCISES)} or None (classify), got {exercise!r}")
     body = input_body13(keypoints, layout, image_size)
-    seq = normalise(body, fps)
+    check_fps(fps)
+    cut_at = check_cuts(cuts, len(body))
     clf = None
     if classify:
         clf = ActivityClassifier(activity_model) if activity_model is not None else bundled_classifier()
-    return analyse_sequence(seq, len(body), fps, rep_options or RepOptions(), fall_options or FallOptions(),
-                            clf, form_options or FormOptions(), exercise=exercise)
+    return analyse_shots(body, fps, cut_at, rep_opts=rep_options or RepOptions(),
+                         fall_opts=fall_options or FallOptions(), classifier=clf,
+                         form_opts=form_options or FormOptions(), exercise=exercise)
 
 
 def load_keypoints(path: str | Path) -> np.ndarray:

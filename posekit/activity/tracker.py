@@ -12,9 +12,9 @@ from ..types import PoseResult
 from .classifier import MODEL_RATE, ActivityClassifier, ClassifierOptions
 from .exercises import FormOptions
 from .falls import FallEvent, FallOptions
-from .features import normalise, to_body13
+from .features import to_body13
 from .labels import EXERCISES
-from .report import RepEvent, analyse_sequence
+from .report import RepEvent, analyse_shots
 from .reps import RepOptions
 
 
@@ -107,6 +107,7 @@ class ActivityTracker:
         self._pending: list[np.ndarray] = []  # raw (33, 3) rows since the last analysis
         self._body = np.zeros((0, 13, 3))  # the buffer as BODY13 rows (converted once per row)
         self._ts: list[int] = []
+        self._shots: list[int] = []  # each buffered frame's shot (``PoseResult.shot``; carried over a frame without a pose)
         self._n = 0
         # Reps: those whose start has left the buffer's reliable part are final (``_frozen``); the
         # rest are the latest analysis's reading of the buffer (``_window``), which a later
@@ -126,11 +127,15 @@ class ActivityTracker:
         self._label = "other"
         self._flushed_at = -1
 
-    def update(self, pose: PoseResult | None, timestamp_ms: int) -> dict[str, Any]:
+    def update(self, pose: PoseResult | None, timestamp_ms: int, shot: int | None = None) -> dict[str, Any]:
         """Add one frame's pose (None: no person) and return the live state: ``label`` (the
         current activity), ``reps`` (the count so far), ``new_reps`` and ``withdrawn_reps`` (rep
         dicts sent or taken back at this frame), ``new_falls``, ``new_cues``, ``last_cue``, and
-        ``fall`` (a fall within the last 10 s)."""
+        ``fall`` (a fall within the last 10 s).
+
+        ``shot``: the frame's shot in an edited video (``PoseTracker.shot``, which ``Session``
+        passes): shots are analysed apart. None: the pose's own ``shot``, or the previous frame's
+        when there is no pose (a cut is then seen at the next pose)."""
         if self._t0 is None:
             self._t0 = timestamp_ms
         row = np.full((NUM_KEYPOINTS, 3), np.nan)
@@ -139,6 +144,9 @@ class ActivityTracker:
             row[:, 2] = pose.conf
         self._pending.append(row)
         self._ts.append(timestamp_ms)
+        if shot is None:
+            shot = pose.shot if pose is not None else self._shots[-1] if self._shots else 0
+        self._shots.append(int(shot))
         self._n += 1
         events: tuple[list, list, list, list] = ([], [], [], [])
         if self._n % self.every == 0 and len(self._ts) >= 15:
@@ -187,12 +195,14 @@ class ActivityTracker:
         if self._pending:
             self._body = np.concatenate([self._body, to_body13(np.stack(self._pending), "blazepose33")])
             self._pending = []
-        seq = normalise(self._body, fps)
         offset = (ts[0] - self._t0) / 1000.0
-        rep = analyse_sequence(seq, len(self._body), fps, self.rep_options, self.fall_options,
-                               self.classifier, self.form_options,
-                               self.classifier_options, self._cache, offset, exercise=self.exercise,
-                               cues_after_s=max(self._last_cue_t, self._last_rep_bottom) - offset + 0.1)
+        cuts = (np.flatnonzero(np.diff(self._shots)) + 1).tolist()
+        rep = analyse_shots(self._body, fps, cuts, rep_opts=self.rep_options, fall_opts=self.fall_options,
+                            classifier=self.classifier, form_opts=self.form_options,
+                            classifier_opts=self.classifier_options, cache=self._cache, t_offset_s=offset,
+                            exercise=self.exercise,
+                            cues_after_s=max(self._last_cue_t, self._last_rep_bottom) - offset + 0.1)
+        buffer_end_s = (len(self._body) - 1) / fps
         self._label = str(rep.frame_labels[-1]) if len(rep.frame_labels) else "other"
         # Re-analysis of an overlapping buffer finds the same rep again with slightly moved
         # boundaries: a rep is the same as one already known when their bottoms are close.
@@ -236,7 +246,7 @@ class ActivityTracker:
             # Mid-stream, a fall waits until the buffer holds its whole confirmation time after
             # impact (the detector would accept a shorter lying tail at the end of data, and the
             # floor-exercise veto reads that time); at the stream's end (``flush``) it need not.
-            if not final and f.impact_s + self.fall_options.confirm_s > seq.t[-1]:
+            if not final and f.impact_s + self.fall_options.confirm_s > buffer_end_s:
                 continue
             if on > self._last_fall + 5.0:
                 ev = FallEvent(on, f.impact_s + offset, f.confidence)
@@ -247,7 +257,7 @@ class ActivityTracker:
         keep = ts >= ts[-1] - self.window_s * 1000.0
         if not keep.all():
             first = int(np.argmax(keep))
-            self._body, self._ts = self._body[first:], self._ts[first:]
+            self._body, self._ts, self._shots = self._body[first:], self._ts[first:], self._shots[first:]
             # A rep that starts within FREEZE_S of the new buffer start would be cut by the next
             # analysis: this analysis, which saw it whole, has the last word.
             start_s = (self._ts[0] - self._t0) / 1000.0

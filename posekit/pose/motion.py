@@ -12,6 +12,10 @@ Cheap by construction (about 0.03 ms a frame at any resolution): the green chann
 closest to luma) of a strided sample of about ``GRID`` x ``GRID * h / w`` pixels, no resize of
 the full frame, a few integer operations on that grid. A moving camera changes most
 cells at once; above ``MAX_MOVING`` the map proposes nothing, so hand-held video loses nothing.
+
+:class:`ShotCuts` finds hard cuts between shots (edited video: compilations, a change of camera) on
+the same kind of grid: the picture's structure is gone from one frame to the next (see
+:data:`CUT_NCC`), not merely moved, brightened or panned.
 """
 
 from __future__ import annotations
@@ -37,6 +41,54 @@ MIN_MOVING, MAX_MOVING = 0.005, 0.4
 BOX_PERCENTILES = (3.0, 97.0)
 
 
+#: A hard cut: the correlation between consecutive frames' grids (each standardised, so a change of
+#: exposure keeps it near 1) falls below this ...
+CUT_NCC = 0.45
+#: ... while at least this fraction of the cells changes (a dark, still, noisy picture has a low
+#: correlation and no change).
+CUT_CHANGED = 0.5
+
+
+def grid_sample(frame: np.ndarray) -> tuple[np.ndarray, int]:
+    """The green channel of a strided sample of about ``GRID`` cells along the frame's long side
+    (no resize of the full frame), as int16, and the stride."""
+    h, w = frame.shape[:2]
+    step = max(1, math.ceil(max(h, w) / GRID))
+    return frame[::step, ::step, 1].astype(np.int16), step
+
+
+class ShotCuts:
+    """Hard cuts between shots, frame by frame.
+
+    Measured on every video we have (WorkoutTracker, URFD, the sample clip; 10,444 frame pairs):
+    the 9 cuts (8 in a dips compilation, one at the start of a squat clip) correlate at -0.29 to
+    0.40; every other pair at 0.57 or more (fast pans in that compilation), and a change of
+    exposure at 0.97. A jump cut (same person, same place, a moment later: correlation 0.90) is
+    not a cut here, and needs none: tracking goes on.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._prev: np.ndarray | None = None
+        self._size: tuple[int, ...] = ()
+
+    def update(self, frame: np.ndarray) -> bool:
+        """Add one RGB frame; True when it begins a new shot (never the first frame; always a frame
+        of another size: another source)."""
+        g, _ = grid_sample(frame)
+        prev, self._prev = self._prev, g
+        size, self._size = self._size, frame.shape[:2]
+        if prev is None or size != self._size:
+            return prev is not None
+        if np.count_nonzero(np.abs(g - prev) > DIFF_LEVELS) < CUT_CHANGED * g.size:
+            return False
+        a, b = g - g.mean(), prev - prev.mean()
+        den = math.sqrt(float(np.dot(a.ravel(), a.ravel())) * float(np.dot(b.ravel(), b.ravel())))
+        return den > 0 and float(np.dot(a.ravel(), b.ravel())) / den < CUT_NCC
+
+
 class MotionMap:
     """A decaying per-cell record of change between consecutive frames of one video."""
 
@@ -53,8 +105,7 @@ class MotionMap:
     def update(self, frame: np.ndarray, timestamp_ms: int) -> None:
         """Add one RGB frame (timestamps increasing; a new frame size starts over)."""
         h, w = frame.shape[:2]
-        step = max(1, math.ceil(max(h, w) / GRID))
-        green = frame[::step, ::step, 1].astype(np.int16)
+        green, step = grid_sample(frame)
         if self._prev is None or (h, w) != self._size:
             self._prev, self._step, self._size = green, step, (h, w)
             self._energy = np.zeros(green.shape, np.float32)

@@ -12,7 +12,7 @@ from ..options import PoseOptions
 from ..types import PoseResult
 from ..validation import check_image, check_timestamp
 from .model import PoseModel
-from .motion import MotionMap
+from .motion import MotionMap, ShotCuts
 from .roi import Roi, full_frame_roi, roi_from_box, roi_from_landmarks
 from .smoothing import LandmarkSmoother
 
@@ -80,7 +80,9 @@ class PoseTracker:
     the picture has been moving (``options.motion_prior``, :class:`~posekit.pose.motion.MotionMap`),
     then from the whole frame. With the motion prior on, a track whose crop has held no motion for
     ``STALE_MS`` while the picture moves elsewhere (the network locked onto furniture with a
-    confident presence score) is replaced by a person found where the motion is.
+    confident presence score) is replaced by a person found where the motion is. A hard cut
+    between shots (``options.cut_detection``) forgets the person: the new shot is acquired afresh
+    and ``PoseResult.shot`` counts up.
 
     Args:
         options: :class:`PoseOptions`; None = defaults (bundled model, 1 thread, smoothing on).
@@ -96,6 +98,7 @@ class PoseTracker:
         self.model = model or PoseModel(self.options.model, num_threads=self.options.num_threads)
         self._smoother = LandmarkSmoother(self.options.smoothing)
         self._motion = MotionMap() if self.options.motion_prior else None
+        self._cuts = ShotCuts() if self.options.cut_detection else None
         self.last_timings_ms: dict[str, float] = {}
         self.reset()
 
@@ -105,9 +108,12 @@ class PoseTracker:
         self._age = -1
         self._last_ms: int | None = None
         self._still_since: int | None = None
+        self.shot = 0  # the current shot's index (counts up at each cut)
         self._smoother.reset()
         if self._motion is not None:
             self._motion.reset()
+        if self._cuts is not None:
+            self._cuts.reset()
 
     @property
     def tracking(self) -> bool:
@@ -132,6 +138,13 @@ class PoseTracker:
         self._last_ms = ts
         t0 = time.perf_counter()
         h, w = frame.shape[:2]
+        if self._cuts is not None and self._cuts.update(frame):
+            log.debug("cut to a new shot at %d ms: re-acquiring", ts)
+            self.shot += 1
+            self._roi = None
+            self._smoother.reset()
+            if self._motion is not None:
+                self._motion.reset()  # every cell changed: the map says nothing until it refills
         if self._motion is not None:
             self._motion.update(frame, ts)
         found = None
@@ -171,7 +184,8 @@ class PoseTracker:
         self._age += 1
         self.last_timings_ms = {"pose": (time.perf_counter() - t0) * 1e3}
         return PoseResult(xy=sxy.astype(np.float32), conf=svis.astype(np.float32), score=score,
-                          roi=roi, timestamp_ms=ts, image_size=(w, h), track_age=self._age)
+                          roi=roi, timestamp_ms=ts, image_size=(w, h), track_age=self._age,
+                          shot=self.shot)
 
     def _acquire_in_motion(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, Roi] | None:
         box = self._motion.box() if self._motion is not None else None
