@@ -626,3 +626,19 @@ def test_a_compilation_video_is_analysed_shot_by_shot(shared_data):
     assert rep.falls == [] and 4 <= rep.reps_total <= 7
     live = stream_keypoints(kps, fps, cuts=cuts)  # the stream reads the same shots
     assert live["reps_total"] == rep.reps_total and live["falls"] == []
+    # ... steadily: 14 reps sent and 9 withdrawn while resampling lost the first frame of a shot
+    # at every reading whose timestamps read 29.997 fps (6 and 1 since).
+    assert live["withdrawn_reps"] <= 2 and live["sent_reps"] - live["withdrawn_reps"] == len(live["rep_events"])
+
+
+@pytest.mark.parametrize("fps", [30.0, 29.997, 30.016])
+def test_resampling_keeps_the_first_seen_frame_after_a_gap(fps):
+    """A stream's millisecond timestamps make 30 fps read as 29.997 or 30.016 from one reading to
+    the next: the first frame seen after a new track's skipped frames must not be lost to its
+    missing neighbour (it was, at 29.997, and a 1.6 s shot then read differently every third reading)."""
+    from posekit.activity.features import normalise
+
+    body = to_body13(make_sequence("squat", 8, seconds=2.0)[1]["noisy"])
+    body[:8] = np.nan  # as a new track's first frames
+    seq = normalise(body, fps)
+    assert not seq.mask[:8].any() and seq.mask[8:].all()

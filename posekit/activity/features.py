@@ -160,7 +160,11 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
         i1 = np.minimum(i0 + 1, T - 1)
         w = (pos - i0)[:, None]
         a, b = flat[i0], flat[i1]
-        res = np.where(w < 1e-9, a, a * (1 - w) + b * w)
+        # Linear between the two; where one of them is missing, the nearer one if it was seen
+        # (a stream's timestamps make 30 fps read as 29.997: a missing neighbour must not erase
+        # the frame that sits almost exactly on the sample).
+        res = a * (1 - w) + b * w
+        res = np.where(np.isnan(b) & (w < 0.5), a, np.where(np.isnan(a) & (w >= 0.5), b, res))
     res = res.reshape(n, 13, 3)
     xy, conf = res[..., :2], np.nan_to_num(res[..., 2], nan=0.0)
     mask = ~np.isnan(xy).any(-1)
