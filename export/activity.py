@@ -34,16 +34,19 @@ ARCHS = ("motionbert", "lstm")
 INPUT_SHAPE = (1, WINDOW, TOKENS, CHANNELS)
 
 
-def load_models(run: Path) -> dict[str, Any]:
+def load_models(run: Path, archs: tuple[str, ...] = ARCHS) -> dict[str, Any]:
     from training.seq_models import MotionBertConfig, build_lstm, build_motionbert
 
     cfg = json.loads((run / "config.json").read_text())
     tiny = cfg.get("tiny", False)
-    _, _, mb = build_motionbert(MotionBertConfig(dim=16, heads=2, depth=1) if tiny else MotionBertConfig())
-    mb.load_weights(run / "motionbert.weights.h5")
-    lstm = build_lstm(units=16, embed=16) if tiny else build_lstm()
-    lstm.load_weights(run / "lstm.weights.h5")
-    return {"motionbert": mb, "lstm": lstm, "config": cfg}
+    out: dict[str, Any] = {"config": cfg}
+    if "motionbert" in archs:
+        _, _, out["motionbert"] = build_motionbert(MotionBertConfig(dim=16, heads=2, depth=1) if tiny else MotionBertConfig())
+        out["motionbert"].load_weights(run / "motionbert.weights.h5")
+    if "lstm" in archs:
+        out["lstm"] = build_lstm(units=16, embed=16) if tiny else build_lstm()
+        out["lstm"].load_weights(run / "lstm.weights.h5")
+    return out
 
 
 def to_onnx(model, path: Path) -> None:
@@ -96,7 +99,7 @@ def calibration_windows(data: dict[str, list]) -> np.ndarray:
 def export_lstm(run: Path, path: Path) -> Path:
     """Just the LSTM in its shipped format (int8, same calibration as :func:`export`): for
     evaluating a run, e.g. a cross-dataset fold, through the runtime without a full export."""
-    model = load_models(run)["lstm"]
+    model = load_models(run, ("lstm",))["lstm"]
     calib = calibration_windows(training_data(json.loads((run / "config.json").read_text())))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(tfl.convert(model, INPUT_SHAPE, SHIP["lstm"], lambda: ([c[None]] for c in calib), ("probs",),
@@ -106,15 +109,16 @@ def export_lstm(run: Path, path: Path) -> Path:
 
 def export(run: Path, out: Path, data: dict[str, list] | None = None, install: bool = False,
            report_dir: Path | None = None, with_onnx: bool = True, parity_n: int = 64,
-           formats: tuple[str, ...] = ("float32", "float16", "int8"), rep_metric: bool = True) -> dict[str, Any]:
-    """Export both architectures; ``data`` = {'penn': clips, 'synth': sequences} (loaded from the
-    cache when None). Returns {arch: parity report}."""
+           formats: tuple[str, ...] = ("float32", "float16", "int8"), rep_metric: bool = True,
+           archs: tuple[str, ...] = ARCHS) -> dict[str, Any]:
+    """Export ``archs`` (default both); ``data`` = {'penn': clips, 'synth': sequences} (loaded from
+    the cache when None). Returns {arch: parity report}."""
     from training.activity_data import WindowSampler, penn_test_clips
     from training.train_activity import penn_clip_eval
 
     from .pose import onnx_runner
 
-    models = load_models(run)
+    models = load_models(run, archs)
     cfg = models["config"]
     data = data or training_data(cfg)
     test_clips = penn_test_clips(data["penn"])
@@ -123,7 +127,7 @@ def export(run: Path, out: Path, data: dict[str, list] | None = None, install: b
         else (calib[:parity_n], None)
     out.mkdir(parents=True, exist_ok=True)
     reports = {}
-    for arch in ARCHS:
+    for arch in archs:
         model = models[arch]
         blobs = {}
         for q in formats:
@@ -172,13 +176,23 @@ def _init_chain(cfg: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run: Path) -> None:
-    """Copy the shipped formats into posekit/models; the more accurate on Penn Action's test split
-    (in its shipped format) becomes the default activity model."""
+    """Copy the shipped formats of the exported architectures into posekit/models; the more
+    accurate on Penn Action's test split (in its shipped format; an architecture not exported
+    keeps its bundled file and the accuracy its manifest entry records) becomes the default
+    activity model."""
     metrics_path = run / "metrics.json"
     train_metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-    acc = {a: reports[a]["formats"][q].get("metrics", {}).get("penn_accuracy", 0.0) for a, q in SHIP.items()}
+    bundled = json.loads((MODELS_DIR / "manifest.json").read_text())["models"] \
+        if (MODELS_DIR / "manifest.json").exists() else {}
+    acc = {a: reports[a]["formats"][q].get("metrics", {}).get("penn_accuracy", 0.0) if a in reports
+           else bundled.get(f"activity_{a}_{q}", {}).get("metrics", {}).get(f"penn_test_accuracy_{q}", 0.0)
+           for a, q in SHIP.items()}
     best = max(SHIP, key=lambda a: acc[a])
     for arch, q in SHIP.items():
+        if arch not in reports:
+            if arch == best and f"activity_{arch}_{q}" in bundled:
+                tfl.update_manifest(MODELS_DIR, f"activity_{arch}_{q}", bundled[f"activity_{arch}_{q}"], "activity")
+            continue
         name = f"activity_{arch}_{q}"
         data = (out / f"{name}.tflite").read_bytes()
         (MODELS_DIR / f"{name}.tflite").write_bytes(data)
@@ -204,7 +218,8 @@ def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run:
                      "eval_split": "Penn Action official test split, 6 exercises + other, clip level"},
         )
         tfl.update_manifest(MODELS_DIR, name, entry, default_for="activity" if arch == best else None)
-    log.info("installed %s; default activity model: %s (Penn test accuracy %s)", SHIP, best, acc)
+    log.info("installed %s; default activity model: %s (Penn test accuracy %s)",
+             {a: q for a, q in SHIP.items() if a in reports}, best, acc)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -214,10 +229,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--report", type=Path, default=None)
     ap.add_argument("--install", action="store_true")
     ap.add_argument("--no-onnx", action="store_true")
+    ap.add_argument("--archs", default=",".join(ARCHS),
+                    help="architectures to export, e.g. motionbert (the others keep their bundled files)")
     args = ap.parse_args(argv)
+    archs = tuple(a for a in args.archs.split(",") if a)
+    if not archs or any(a not in ARCHS for a in archs):
+        ap.error(f"--archs must name some of {list(ARCHS)}, got {args.archs!r}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     reps = export(args.run, args.out or args.run / "export", install=args.install, report_dir=args.report,
-                  with_onnx=not args.no_onnx)
+                  with_onnx=not args.no_onnx, archs=archs)
     from .parity import markdown
 
     for rep in reps.values():

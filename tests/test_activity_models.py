@@ -2,6 +2,7 @@
 MotionBERT-lite training run on real Penn Action clips + synthetic motion, their export through the
 parity harness, and the bundled classifier on held-out data."""
 
+import json
 import numpy as np
 import pytest
 
@@ -69,7 +70,7 @@ def test_activity_model_path_errors_are_typed(tmp_path):
 
 
 @pytest.mark.slow
-def test_tiny_training_and_export_of_both_architectures(shared_data, tmp_path):
+def test_tiny_training_and_export_of_both_architectures(shared_data, tmp_path, monkeypatch):
     from export.activity import export
     from training.activity_data import load_penn, synth_sequences
     from training.train_activity import ActivityConfig, train
@@ -99,6 +100,26 @@ def test_tiny_training_and_export_of_both_architectures(shared_data, tmp_path):
     clf = ActivityClassifier(str(tmp_path / "export" / "activity_lstm_int8.tflite"))
     times, ids, probs = clf.classify(normalise(to_body13(make_sequence("squat", 1, seconds=5.0)[1]["noisy"]), 30.0))
     assert probs.shape == (len(times), len(LABELS)) and np.allclose(probs.sum(1), 1.0, atol=0.02)
+    # One architecture re-exported and installed (into a copy of the bundle): the other keeps its
+    # file and manifest entry, and the default is the more accurate (on the few test clips of this
+    # slice the tiny model can score 1.0).
+    import export.activity as ea
+
+    bundle = tmp_path / "models"
+    bundle.mkdir()
+    before = json.loads((ea.MODELS_DIR / "manifest.json").read_text())
+    (bundle / "manifest.json").write_text(json.dumps(before))
+    monkeypatch.setattr(ea, "MODELS_DIR", bundle)
+    only = export(tmp_path / "run", tmp_path / "export_mb", data={"penn": penn, "synth": synth}, formats=("float16",),
+                  parity_n=8, rep_metric=False, with_onnx=False, archs=("motionbert",), install=True)
+    assert set(only) == {"motionbert"}
+    assert sorted(p.name for p in bundle.iterdir()) == ["activity_motionbert_float16.tflite", "manifest.json"]
+    after = json.loads((bundle / "manifest.json").read_text())
+    assert after["models"]["activity_lstm_int8"] == before["models"]["activity_lstm_int8"]
+    assert after["models"]["activity_motionbert_float16"]["sha256"] != before["models"]["activity_motionbert_float16"]["sha256"]
+    acc_mb = only["motionbert"]["formats"]["float16"]["metrics"]["penn_accuracy"]
+    acc_lstm = before["models"]["activity_lstm_int8"]["metrics"]["penn_test_accuracy_int8"]
+    assert after["defaults"]["activity"] == ("activity_motionbert_float16" if acc_mb > acc_lstm else "activity_lstm_int8")
 
 
 needs_bundled = pytest.mark.skipif(not bundled_model_names("activity"), reason="no activity model bundled yet")
