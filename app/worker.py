@@ -77,8 +77,10 @@ class Worker(threading.Thread):
 
         cap, fps = self._open()
         self.tracker = posekit.ActivityTracker(exercise=self.exercise)
+        # A camera does not cut between shots (its "cuts" would be lights switched on): only files look.
         session = posekit.Session(posekit.PoseOptions(model=self.model, num_threads=self.num_threads,
-                                                      smoothing=posekit.SmoothingOptions(enabled=self.smoothing)),
+                                                      smoothing=posekit.SmoothingOptions(enabled=self.smoothing),
+                                                      cut_detection=bool(fps)),
                                   activity=self.tracker)
         t_start = time.perf_counter()
         index = -1

@@ -75,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
         log.info("no input given: analysing the bundled sample clip %s", source)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    # A camera does not cut between shots (its "cuts" would be lights switched on): only files look.
     opts = PoseOptions(model=args.model, num_threads=args.threads,
-                       smoothing=SmoothingOptions(enabled=not args.no_smoothing))
+                       smoothing=SmoothingOptions(enabled=not args.no_smoothing), cut_detection=args.camera is None)
     activity = _activity_stage(args)
     session = Session(opts, activity=activity)
     stage_totals: dict[str, float] = {}

@@ -73,7 +73,9 @@ class PoseOptions:
         cut_detection: a hard cut in the picture (an edited video: a compilation, a change of
             camera) ends the track: the tracker re-acquires on the new shot, ``PoseResult.shot``
             counts up, and the activity layer analyses each shot on its own, so no fall or rep
-            spans a cut (:class:`~posekit.pose.motion.ShotCuts`).
+            spans a cut (:class:`~posekit.pose.motion.ShotCuts`). A light switched on in a dark
+            room can read as a cut too: ``posekit run --camera`` and the demo app turn it off for
+            cameras.
         smoothing: landmark filtering; ``SmoothingOptions(enabled=False)`` for raw output.
     """
 
