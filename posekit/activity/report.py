@@ -363,7 +363,8 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
                       rep_options: RepOptions | None = None, fall_options: FallOptions | None = None,
                       form_options: FormOptions | None = None, activity_model: str | Path | None = None,
                       classify: bool = True, exercise: str | None = None,
-                      image_size: tuple[int, int] | None = None, cuts: Any = None) -> ActivityReport:
+                      image_size: tuple[int, int] | None = None,
+                      cuts: list[int] | tuple[int, ...] | np.ndarray | None = None) -> ActivityReport:
     """Exercise segments, repetitions, form cues and falls in a keypoint sequence from any pose estimator.
 
     Args:
