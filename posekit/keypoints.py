@@ -125,6 +125,17 @@ LSP14: tuple[Keypoint | None, ...] = (
 #: Penn Action 13-joint order (head, L/R shoulder, L/R elbow, L/R wrist, L/R hip, L/R knee, L/R ankle).
 PENN13: tuple[Keypoint, ...] = BODY13
 
+#: OpenPose BODY_25 order (its default model): nose, neck, right arm, left arm, mid-hip, right leg,
+#: left leg, eyes, ears, then the feet (big toe, small toe, heel; left first). Neck, mid-hip and
+#: toes have no BlazePose equivalent.
+BODY25: tuple[Keypoint | None, ...] = (
+    K.NOSE, None, K.RIGHT_SHOULDER, K.RIGHT_ELBOW, K.RIGHT_WRIST, K.LEFT_SHOULDER, K.LEFT_ELBOW,
+    K.LEFT_WRIST, None, K.RIGHT_HIP, K.RIGHT_KNEE, K.RIGHT_ANKLE, K.LEFT_HIP, K.LEFT_KNEE,
+    K.LEFT_ANKLE, K.RIGHT_EYE, K.LEFT_EYE, K.RIGHT_EAR, K.LEFT_EAR, K.LEFT_FOOT_INDEX, None,
+    K.LEFT_HEEL, K.RIGHT_FOOT_INDEX, None, K.RIGHT_HEEL,
+)
+#: OpenPose's 18-joint COCO order (older models, many exports): BODY_25 without mid-hip and feet.
+OPENPOSE18: tuple[Keypoint | None, ...] = BODY25[:8] + BODY25[9:19]
 #: Layout name -> BlazePose keypoint for each source joint (None: unmapped).
 LAYOUTS: dict[str, tuple[Keypoint | None, ...]] = {
     "blazepose33": tuple(Keypoint),
@@ -132,6 +143,8 @@ LAYOUTS: dict[str, tuple[Keypoint | None, ...]] = {
     "penn13": PENN13,
     "body13": BODY13,
     "lsp14": LSP14,
+    "body25": BODY25,
+    "openpose18": OPENPOSE18,
 }
 
 

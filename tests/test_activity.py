@@ -10,7 +10,7 @@ import posekit
 from posekit.activity import ActivityTracker, FallOptions, analyze_keypoints, load_keypoints, to_body13
 from posekit.activity.boxnorm import box_normalised, centred_per_frame, frame_centred, minmax_per_frame
 from posekit.errors import InputWarning, InvalidInputError
-from posekit.keypoints import BODY13, COCO17, Keypoint, indices
+from posekit.keypoints import BODY13, BODY25, COCO17, OPENPOSE18, Keypoint, indices
 from posekit.pose.roi import Roi
 from posekit.types import PoseResult
 from training.synth.dataset import make_sequence
@@ -203,6 +203,13 @@ def test_other_layouts_and_missing_frames():
     ref = analyze_keypoints(full, 30.0).reps_total
     assert analyze_keypoints(penn, 30.0, layout="penn13").reps_total == ref
     assert analyze_keypoints(coco, 30.0, layout="coco17").reps_total == ref
+    for name, layout in (("body25", BODY25), ("openpose18", OPENPOSE18)):
+        # OpenPose writes a joint it did not find as (0, 0, 0); its neck and mid-hip lie between
+        # the shoulders and the hips.
+        op = np.stack([full[:, k] if k is not None else np.zeros_like(full[:, 0]) for k in layout], axis=1)
+        op[:, 1] = (full[:, Keypoint.LEFT_SHOULDER] + full[:, Keypoint.RIGHT_SHOULDER]) / 2
+        rep = analyze_keypoints(op, 30.0, layout=name)
+        assert rep.reps_total == ref and [e.label for e in rep.exercises] == ["squat"], name
     assert analyze_keypoints(zeros, 30.0).reps_total == ref
     assert analyze_keypoints(full[::2], 15.0).reps_total == pytest.approx(ref, abs=REP_TOL)  # resampled
 
@@ -244,7 +251,7 @@ def test_streaming_tracker_emits_fall_with_bounded_latency():
     (np.zeros((10, 33)), "blazepose33", 30, "keypoints must have shape (T, K, 2|3|4), got shape (10, 33)"),
     (np.zeros((10, 17, 2)), "blazepose33", 30, "keypoints has 17 joints but layout 'blazepose33' has 33; pass the matching layout"),
     (np.zeros((10, 33, 5)), "blazepose33", 30, "keypoints last dimension must be 2 (x, y), 3 (x, y, conf) or 4 (x, y, z, conf), got 5"),
-    (np.zeros((10, 33, 2)), "openpose", 30, "layout must be one of ['blazepose33', 'body13', 'coco17', 'lsp14', 'penn13'], got 'openpose'"),
+    (np.zeros((10, 33, 2)), "openpose", 30, "layout must be one of ['blazepose33', 'body13', 'body25', 'coco17', 'lsp14', 'openpose18', 'penn13'], got 'openpose'"),
     (np.zeros((10, 33, 2)), "blazepose33", 30, "keypoints has no frame with coordinates (all NaN or zero)"),
     (np.ones((10, 33, 2)), "blazepose33", 0, "fps must be a number in [1, 1000], got 0"),
     (np.zeros((0, 33, 2)), "blazepose33", 30, "keypoints must hold at least one frame, got 0"),

@@ -1,7 +1,8 @@
 """Keypoint sequences from any pose estimator -> the normalised body representation activity uses.
 
 Accepted input: (T, K, 2|3|4) arrays in pixels or normalised coordinates (x, y[, conf or z][, conf]),
-for a known layout (``posekit.keypoints.LAYOUTS``: blazepose33, coco17, penn13, body13, lsp14);
+for a known layout (``posekit.keypoints.LAYOUTS``: blazepose33, coco17, penn13, body13, lsp14,
+body25, openpose18);
 missing frames as NaN rows or all-zero rows. MediaPipe exports often min-max normalise each frame:
 per-frame torso scaling absorbs that.
 """

@@ -371,7 +371,8 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
         keypoints: (T, K, 2|3|4) in pixels or normalised coordinates; missing frames as NaN or
             all-zero rows. K must match ``layout``.
         fps: frame rate of the sequence.
-        layout: 'blazepose33', 'coco17', 'penn13', 'body13' or 'lsp14'.
+        layout: 'blazepose33', 'coco17', 'penn13', 'body13', 'lsp14', or OpenPose's 'body25' and
+            'openpose18' (``posekit.keypoints.LAYOUTS``).
         activity_model: bundled classifier name or .tflite path; None = the bundled default.
         classify: False skips the exercise classifier (generic 'exercise' segments, no form cues).
         exercise: the exercise, when known (e.g. chosen by the user): overrides the classifier's
