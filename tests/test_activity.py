@@ -649,3 +649,17 @@ def test_resampling_keeps_the_first_seen_frame_after_a_gap(fps):
     body[:8] = np.nan  # as a new track's first frames
     seq = normalise(body, fps)
     assert not seq.mask[:8].any() and seq.mask[8:].all()
+
+
+def test_depth_in_the_confidence_channel_is_warned_about():
+    """(T, K, 3) is read as (x, y, confidence); 3D exports (x, y, z) are common and would pass z as
+    a confidence clipped to [0, 1]."""
+    kps = make_sequence("squat", 5, seconds=4.0)[1]["noisy"]
+    xyz = kps.copy()
+    xyz[..., 2] = np.random.default_rng(0).normal(0.0, 0.5, xyz.shape[:2])  # depth in metres
+    with pytest.warns(InputWarning, match=r"keypoints\[\.\.\., 2\] is read as a confidence in \[0, 1\] but holds -?[\d.]+ to [\d.]+"):
+        analyze_keypoints(xyz, 30.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        analyze_keypoints(kps, 30.0)  # confidences in [0, 1]: no warning
+        analyze_keypoints(kps[..., :2], 30.0)

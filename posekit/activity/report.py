@@ -339,6 +339,12 @@ def input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
         if not ok:
             raise InvalidInputError(f"image_size must be (width, height) with positive numbers, got {image_size!r}")
     body = to_body13(keypoints, layout)  # validates the array first
+    conf = np.asarray(keypoints, dtype=np.float64)[..., -1]
+    if np.shape(keypoints)[-1] in (3, 4) and np.isfinite(conf).any() and not (
+            np.nanmin(conf) >= 0.0 and np.nanmax(conf) <= 1.0):
+        warnings.warn(f"keypoints[..., {np.shape(keypoints)[-1] - 1}] is read as a confidence in [0, 1] but holds "
+                      f"{np.nanmin(conf):.3g} to {np.nanmax(conf):.3g} (clipped to [0, 1]): if it is depth (x, y, z), "
+                      "pass keypoints[..., :2], or (x, y, z, confidence)", InputWarning, stacklevel=3)
     boxed = box_normalised(keypoints)
     if boxed is not None:  # each frame min-max normalised to the body's box: no image size undoes it
         warnings.warn(box_normalised_message(boxed), InputWarning, stacklevel=3)
