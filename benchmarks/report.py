@@ -345,7 +345,11 @@ def main() -> None:
             lines += ["", f"Synthetic sequences with pose-model-like noise ({sy['n_per_kind']} per kind, seeds apart from the tests): "
                           f"fall recall {sy['fall_recall']:.2f}; false-alarm rate "
                           + ", ".join(f"{k} {v:.2f}" for k, v in sy["false_alarm_rate"].items())
-                          + "; rep-count MAE " + ", ".join(f"{k} {v:.3f}" for k, v in sy["rep_mae"].items()) + "."]
+                          + "; rep-count MAE " + ", ".join(f"{k} {v:.3f}" for k, v in sy["rep_mae"].items()) + "."
+                          + ("" if "reps_when_not_exercising" not in sy else
+                             " Reps counted per 10 s sequence of activity that is not exercise (0 is right; picking "
+                             "things up again and again is repeated movement, 'other' is anything): "
+                             + ", ".join(f"{k} {v:.2f}" for k, v in sy["reps_when_not_exercising"].items()) + ".")]
         if "rest_side" in act:
             rs = act["rest_side"]
             lines += ["", f"Which side of its whole-body signal the class-agnostic rep counter takes for rest, on "

@@ -40,6 +40,16 @@ def test_no_reps_when_not_exercising(kind):
     assert analyze_keypoints(arr["noisy"], fps=30.0).reps_total == 0
 
 
+@pytest.mark.parametrize("kind,seed", [("walking", 7009), ("running", 7001), ("standing", 7005)])
+def test_locomotion_is_not_counted_as_generic_reps(kind, seed):
+    """Walking, running and shifting about are cyclic: the class-agnostic counter finds 3-6 "reps"
+    in these 10 s (classifier off). Where the classifier calls the span a daily activity, they are
+    not exercise."""
+    kps = make_sequence(kind, seed, seconds=10.0)[1]["noisy"]
+    assert analyze_keypoints(kps, 30.0, classify=False).reps_total >= 3
+    assert analyze_keypoints(kps, 30.0).reps_total == 0
+
+
 def _squat_clip(depth: list[float]) -> np.ndarray:
     """(T, 33, 3) pixels of a front-on squatter following ``depth`` (0 standing, 1 at the bottom)."""
     from training.synth.body import BodyShape
