@@ -40,11 +40,10 @@ def test_no_reps_when_not_exercising(kind):
     assert analyze_keypoints(arr["noisy"], fps=30.0).reps_total == 0
 
 
-@pytest.mark.parametrize("kind,seed", [("walking", 7009), ("running", 7001), ("standing", 7005)])
+@pytest.mark.parametrize("kind,seed", [("walking", 7009), ("running", 7001), ("running", 7003)])
 def test_locomotion_is_not_counted_as_generic_reps(kind, seed):
-    """Walking, running and shifting about are cyclic: the class-agnostic counter finds 3-6 "reps"
-    in these 10 s (classifier off). Where the classifier calls the span a daily activity, they are
-    not exercise."""
+    """Walking and running are cyclic: the class-agnostic counter finds 3-5 "reps" in these 10 s
+    (classifier off). Where the classifier calls the span walking or running, they are gait."""
     kps = make_sequence(kind, seed, seconds=10.0)[1]["noisy"]
     assert analyze_keypoints(kps, 30.0, classify=False).reps_total >= 3
     assert analyze_keypoints(kps, 30.0).reps_total == 0

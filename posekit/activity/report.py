@@ -28,10 +28,11 @@ GENERIC_EXERCISE = "exercise"
 #: up from a seat is not a rep; a clip that begins mid-way down is).
 MIN_SEGMENT_REPS = 2
 LONE_REP_MAX_DWELL_S = 1.5
-#: Repeated movement the classifier calls a daily activity (walking, running, standing, sitting or
-#: lying) for at least this share of its frames is not counted as generic exercise.
-DAILY_ACTIVITIES = ("standing", "walking", "running", "sitting_lying")
-DAILY_VETO = 0.5
+#: Repeated movement the classifier calls walking or running for at least this share of its frames
+#: is gait, not reps. (Not standing or sitting/lying: an exercise we have no class for, curls or
+#: leg raises, may well be called that, and the generic counter is there to count it.)
+LOCOMOTION = ("walking", "running")
+LOCOMOTION_VETO = 0.5
 #: An exercise's own rep signal (the movement of the body parts that define it, torso lengths) must
 #: move at least this much; the generic whole-body signal keeps ``RepOptions.min_range``.
 EXERCISE_MIN_RANGE = 0.35
@@ -147,7 +148,7 @@ def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n
     spans: list[tuple[str, int, int]] = []
     ex_ids = {LABEL_ID[e] for e in EXERCISES}
     covered = np.zeros(n, bool)
-    daily_ids = [LABEL_ID[d] for d in DAILY_ACTIVITIES]
+    gait_ids = [LABEL_ID[d] for d in LOCOMOTION]
     for seg in generic:
         a, b = int(seg.start_s * RATE), min(n, int(seg.end_s * RATE) + 1)
         name = GENERIC_EXERCISE
@@ -156,8 +157,8 @@ def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n
             best = max(ex_ids, key=lambda i: votes[i])
             if votes[best] >= 0.3 * (b - a):
                 name = LABELS[best]
-            elif votes[daily_ids].sum() >= DAILY_VETO * (b - a):
-                continue  # walking, running, standing about: cyclic, but not reps
+            elif votes[gait_ids].sum() >= LOCOMOTION_VETO * (b - a):
+                continue  # walking, running: cyclic, but not reps
         spans.append((name, a, b))
         covered[a:b] = True
     if labels is not None:
