@@ -192,6 +192,18 @@ def test_session_process_returns_frame_result(squat_frames):
         assert d["timestamp_ms"] == 0 and len(d["keypoints"]) == 33
 
 
+def test_session_marks_the_shot_of_every_frame(squat_frames, fall_frames):
+    """A cut from the squat clip to URFD's room: every frame after it is in shot 1, including
+    frames without a person, and the activity stage is told (its next analysis splits there)."""
+    from posekit import ActivityTracker
+
+    at = ActivityTracker(activity_model=False)
+    with Session(activity=at) as s:
+        shots = [s.process(f, i * 33).shot for i, f in enumerate(squat_frames[:10] + fall_frames[:10])]
+    assert shots == [0] * 10 + [1] * 10
+    assert at._shots == shots
+
+
 def test_fall_01_from_pixels_streams_one_fall_at_the_labelled_onset(shared_data):
     """Issue #6's from-pixels target, live: URFD fall-01 (RGB half) through Session with the
     bundled models gives one fall event within 1 s of the labelled onset (frame 83), and the track
