@@ -72,7 +72,6 @@ train-activity: install-dev
 	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd le2i,urfd --out $(RUNS)/activity_falls
 export-activity: install-dev
 	$(BIN)/python -m export.activity --run $(RUNS)/activity_falls --report benchmarks/out --install
-	cp $(RUNS)/activity_falls/metrics.json benchmarks/out/activity_train_metrics.json
 export-all: install-dev export-activity
 	$(BIN)/python -m export.pose --run $(RUNS)/pose --report benchmarks/out --install
 

@@ -8,7 +8,7 @@ Inputs (all produced in the same ``make bench`` run, under benchmarks/out/):
     activity_eval.json    python -m training.eval_activity
     parity_pose_student.json  python -m export.pose (copied from the export run)
     parity_activity_*.json    python -m export.activity (copied from the export run)
-    activity_train_metrics.json  metrics.json of the activity training run (Penn Action test split)
+    activity_train_metrics.json  each exported architecture's metrics.json entry (Penn Action test split), by export.activity
 """
 
 from __future__ import annotations
@@ -274,8 +274,13 @@ def main() -> None:
             lines.append(f"| {arch} | {m['params']:,} | {m['penn_test']['accuracy']:.3f} | "
                          f"{q.get('metrics', {}).get('penn_accuracy', float('nan')):.3f} | {m['synthetic']['accuracy']:.3f} | "
                          f"{lat.get('1', float('nan')):.3f} | {lat.get('2', float('nan')):.3f} | {q.get('size_bytes', 0) / 1024:.0f} |")
+        runs = ", ".join(f"{a} from `{tm[a]['run']}`" for a in ("motionbert", "lstm") if a in tm and "run" in tm[a])
+        missing = [a for a in ("motionbert", "lstm") if a not in tm]
         lines += ["", "Shipped: `activity_lstm_int8` (default) and `activity_motionbert_float16` (its int8 build is "
-                  "slower on x86 LiteRT and less accurate; see its parity table).", ""]
+                  "slower on x86 LiteRT and less accurate; see its parity table)."
+                  + (f" Training runs: {runs}." if runs else "")
+                  + (f" Not exported in this run: {', '.join(missing)} (its figures are in the RESULTS.md of the bench "
+                     "that followed its last export)." if missing else ""), ""]
         for arch in ("motionbert", "lstm"):
             if arch in tm and confusion_plot(tm[arch]["penn_test"], HERE / f"confusion_{arch}.png", arch):
                 lines += [f"![Penn Action confusion, {arch}](confusion_{arch}.png)", ""]

@@ -152,9 +152,26 @@ def export(run: Path, out: Path, data: dict[str, list] | None = None, install: b
         if report_dir is not None:
             write_report(rep, report_dir)
         reports[arch] = rep
+    if report_dir is not None:
+        merge_train_metrics(run, archs, report_dir)
     if install:
         install_bundle(out, reports, cfg, run)
     return reports
+
+
+def merge_train_metrics(run: Path, archs: tuple[str, ...], report_dir: Path) -> None:
+    """``report_dir/activity_train_metrics.json`` gets the run's training metrics of ``archs`` (the
+    other architectures' entries, from the run they were exported from, stay), for the bench's report."""
+    src = run / "metrics.json"
+    if not src.exists():
+        return
+    path = Path(report_dir) / "activity_train_metrics.json"
+    merged = json.loads(path.read_text()) if path.exists() else {}
+    metrics = json.loads(src.read_text())
+    for arch in archs:
+        merged[arch] = {**metrics[arch], "run": run.name}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(merged, indent=2))
 
 
 #: What ships per architecture. The LSTM ships int8 (the target format; 0.1 ms per window). The
