@@ -111,8 +111,12 @@ def test_tiny_training_and_export_of_both_architectures(shared_data, tmp_path, m
     (bundle / "manifest.json").write_text(json.dumps(before))
     monkeypatch.setattr(ea, "MODELS_DIR", bundle)
     only = export(tmp_path / "run", tmp_path / "export_mb", data={"penn": penn, "synth": synth}, formats=("float16",),
-                  parity_n=8, rep_metric=False, with_onnx=False, archs=("motionbert",), install=True)
+                  parity_n=8, rep_metric=False, with_onnx=False, archs=("motionbert",), install=True,
+                  report_dir=tmp_path / "report")
     assert set(only) == {"motionbert"}
+    train_metrics = json.loads((tmp_path / "report" / "activity_train_metrics.json").read_text())
+    assert set(train_metrics) == {"motionbert"} and train_metrics["motionbert"]["run"] == "run"
+    assert train_metrics["motionbert"]["params"] == res["metrics"]["motionbert"]["params"]
     assert sorted(p.name for p in bundle.iterdir()) == ["activity_motionbert_float16.tflite", "manifest.json"]
     after = json.loads((bundle / "manifest.json").read_text())
     assert after["models"]["activity_lstm_int8"] == before["models"]["activity_lstm_int8"]
