@@ -101,8 +101,8 @@ def test_tiny_training_and_export_of_both_architectures(shared_data, tmp_path, m
     times, ids, probs = clf.classify(normalise(to_body13(make_sequence("squat", 1, seconds=5.0)[1]["noisy"]), 30.0))
     assert probs.shape == (len(times), len(LABELS)) and np.allclose(probs.sum(1), 1.0, atol=0.02)
     # One architecture re-exported and installed (into a copy of the bundle): the other keeps its
-    # file and manifest entry, and the default is the more accurate (on the few test clips of this
-    # slice the tiny model can score 1.0).
+    # file and manifest entry, and the LSTM stays the default (on the few test clips of this slice
+    # the tiny MotionBERT-lite can score 1.0).
     import export.activity as ea
 
     bundle = tmp_path / "models"
@@ -121,9 +121,7 @@ def test_tiny_training_and_export_of_both_architectures(shared_data, tmp_path, m
     after = json.loads((bundle / "manifest.json").read_text())
     assert after["models"]["activity_lstm_int8"] == before["models"]["activity_lstm_int8"]
     assert after["models"]["activity_motionbert_float16"]["sha256"] != before["models"]["activity_motionbert_float16"]["sha256"]
-    acc_mb = only["motionbert"]["formats"]["float16"]["metrics"]["penn_accuracy"]
-    acc_lstm = before["models"]["activity_lstm_int8"]["metrics"]["penn_test_accuracy_int8"]
-    assert after["defaults"]["activity"] == ("activity_motionbert_float16" if acc_mb > acc_lstm else "activity_lstm_int8")
+    assert after["defaults"]["activity"] == "activity_lstm_int8"  # the fast, fall-tuned one, however accurate the other
 
 
 needs_bundled = pytest.mark.skipif(not bundled_model_names("activity"), reason="no activity model bundled yet")
