@@ -629,7 +629,7 @@ def test_a_cut_is_not_a_fall_and_each_shot_counts_its_own_reps():
 
 
 def test_a_compilation_video_is_analysed_shot_by_shot(shared_data):
-    """WorkoutTracker's dips compilation (7 marked reps in 8 shots of 5 frames to 3.7 s) from
+    """WorkoutTracker's dips compilation (7 marked reps in 9 shots of 5 frames to 5.2 s) from
     pixels: the tracker finds its cuts, and where the picture cuts to a close-up at 11.1 s the
     keypoints flip, which without the cuts reads as a fall and leaves no rep counted."""
     from training.eval_activity import run_video, stream_keypoints
