@@ -174,9 +174,17 @@ def info(args: argparse.Namespace) -> int:
 
 
 def analyze(args: argparse.Namespace) -> int:
-    from .activity import analyze_keypoints, load_keypoints
+    from .activity import analyze_keypoints, load_frames, load_keypoints
 
-    kps = load_keypoints(args.keypoints)
+    fps, cuts = args.fps, None
+    if str(args.keypoints).endswith(".jsonl"):  # a posekit run's frames: its own frame rate and cuts
+        kps, run_fps, cuts = load_frames(args.keypoints)
+        fps = run_fps if fps is None else fps
+    else:
+        kps = load_keypoints(args.keypoints)
+        if fps is None:
+            raise InvalidInputError("--fps is required for .npy/.npz/.json keypoints (a posekit run's frames.jsonl "
+                                    "carries its timestamps)")
     size = None
     if args.image_size:
         try:
@@ -184,7 +192,6 @@ def analyze(args: argparse.Namespace) -> int:
         except ValueError:
             raise InvalidInputError(f"--image-size must be WIDTHxHEIGHT (e.g. 640x480), got {args.image_size!r}") from None
         size = (w, h)
-    cuts = None
     if args.cuts:
         try:
             cuts = [int(v) for v in args.cuts.split(",")]
@@ -192,14 +199,14 @@ def analyze(args: argparse.Namespace) -> int:
             raise InvalidInputError(f"--cuts must be frame indices separated by commas (e.g. 48,87), got {args.cuts!r}") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputWarning)
-        report = analyze_keypoints(kps, fps=args.fps, layout=args.layout, exercise=args.exercise,
+        report = analyze_keypoints(kps, fps=fps, layout=args.layout, exercise=args.exercise,
                                    activity_model=args.activity_model, image_size=size, cuts=cuts)
     notes = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": args.fps, "warnings": notes,
+    summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": fps, "warnings": notes,
                **report.summary()}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
     print(f"wrote {out / 'summary.json'}")
@@ -222,14 +229,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-frames", type=int)
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=run)
-    a = sub.add_parser("analyze", help="activity analysis of a keypoint sequence (.npy/.npz/.json)")
+    a = sub.add_parser("analyze", help="activity analysis of a keypoint sequence (.npy/.npz/.json, or the "
+                                       "frames.jsonl of posekit run)")
     a.add_argument("keypoints")
-    a.add_argument("--fps", type=float, required=True)
+    a.add_argument("--fps", type=float, help="frame rate (required, except for frames.jsonl: its timestamps)")
     a.add_argument("--layout", default="blazepose33")
     a.add_argument("--exercise", help="the exercise, when known (default: classified)")
     a.add_argument("--activity-model", help="bundled activity model name or .tflite path")
     a.add_argument("--image-size", help="WIDTHxHEIGHT of the video, for coordinates normalised by image size")
-    a.add_argument("--cuts", help="frames where the video cuts to a new shot, e.g. 48,87 (each shot analysed apart)")
+    a.add_argument("--cuts", help="frames where the video cuts to a new shot, e.g. 48,87 (each shot analysed "
+                                  "apart; frames.jsonl carries its own)")
     a.add_argument("--out", default="posekit_out")
     a.set_defaults(fn=analyze)
     i = sub.add_parser("info", help="bundled models: size, sha256, input, quantisation, accuracy")

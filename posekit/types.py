@@ -55,6 +55,7 @@ class PoseResult:
             "image_size": list(self.image_size),
             "roi": [round(v, 2) for v in self.roi.as_tuple()],
             "keypoints": np.round(kps, 2).tolist(),
+            "track_age": self.track_age,
             "shot": int(self.shot),
         }
 

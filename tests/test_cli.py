@@ -102,3 +102,25 @@ def test_analyze_takes_the_cuts_of_an_edited_video(tmp_path, capsys):
     assert "posekit: error: --cuts must be frame indices separated by commas (e.g. 48,87), got '180,x'" in capsys.readouterr().err
     assert main(args + ["--cuts", "400,300"]) == 2
     assert "posekit: error: cuts must be strictly increasing frame indices in [1, 359]" in capsys.readouterr().err
+
+
+def test_analyze_rereads_a_run_with_its_frame_rate_and_cuts(shared_data, tmp_path, capsys):
+    """`posekit analyze frames.jsonl` re-analyses a `posekit run` without re-running the pose
+    network: the frame rate comes from the timestamps and the cuts from the shots. The dips
+    compilation's first 10 s hold 6 shots; the run's own (live, flushed) reading and the re-read agree."""
+    video = shared_data / "workouttracker" / "videos" / "dips" / "videoplayback.mp4"
+    assert main(["run", str(video), "--out", str(tmp_path / "run"), "--max-frames", "300", "--quiet"]) == 0
+    ran = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert ran["shots"] == 6  # cuts at frames 48, 87, 159, 206 and 286
+    assert main(["analyze", str(tmp_path / "run" / "frames.jsonl"), "--out", str(tmp_path / "again")]) == 0
+    again = json.loads((tmp_path / "again" / "summary.json").read_text())
+    assert again["fps"] == pytest.approx(30.0, abs=0.05) and again["frames"] == 300
+    assert again["reps_total"] == ran["reps_total"] >= 3 and again["falls"] == ran["falls"] == []
+    # Without its frame rate a bare array is refused; a broken record names its line.
+    np.save(tmp_path / "k.npy", np.zeros((5, 33, 3)))
+    assert main(["analyze", str(tmp_path / "k.npy")]) == 2
+    assert "posekit: error: --fps is required for .npy/.npz/.json keypoints" in capsys.readouterr().err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"timestamp_ms": 0, "keypoints": null, "shot": 0}\n{"timestamp_ms": 33, "keypoints": [[1, 2]]}\n')
+    assert main(["analyze", str(bad)]) == 2
+    assert f"posekit: error: frames file '{bad}' line 2 is not a posekit frame record" in capsys.readouterr().err

@@ -419,6 +419,47 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
                          form_opts=form_options or FormOptions(), exercise=exercise)
 
 
+def load_frames(path: str | Path) -> tuple[np.ndarray, float, list[int]]:
+    """Read the ``frames.jsonl`` that ``posekit run`` writes: (T, 33, 3) keypoints in pixels (NaN
+    rows where no person was found, and for a new track's first frames, which the live activity
+    layer skips too: ``track_age`` below ``tracker.SETTLE_FRAMES``), the frame rate from its
+    timestamps (30 for a single frame), and the frames where a new shot begins (its ``shot``
+    field), for :func:`analyze_keypoints`.
+
+    Raises:
+        InvalidInputError: missing file, or a line that is not such a frame record."""
+    from .tracker import SETTLE_FRAMES  # (the tracker imports this module)
+
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidInputError(f"frames file {str(p)!r} does not exist")
+    rows, ts, shots = [], [], []
+    for i, line in enumerate(p.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            kp = rec.get("keypoints")
+            row = np.full((33, 3), np.nan) if kp is None else np.asarray(kp, dtype=np.float64)
+            if row.shape != (33, 3):
+                raise ValueError(f"keypoints of shape {row.shape}, not (33, 3)")
+            age = rec.get("track_age")
+            if age is not None and int(age) < SETTLE_FRAMES:
+                row = np.full((33, 3), np.nan)
+            ts.append(float(rec["timestamp_ms"]))
+            shots.append(int(rec.get("shot", 0)))
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            raise InvalidInputError(f"frames file {str(p)!r} line {i} is not a posekit frame record "
+                                    f"(timestamp_ms, keypoints [33][3] or null, shot): {e}") from None
+        rows.append(row)
+    if not rows:
+        raise InvalidInputError(f"frames file {str(p)!r} holds no frame")
+    span = (ts[-1] - ts[0]) / 1000.0
+    fps = (len(ts) - 1) / span if len(ts) > 1 and span > 0 else 30.0
+    cuts = (np.flatnonzero(np.diff(shots)) + 1).tolist()
+    return np.stack(rows), fps, cuts
+
+
 def load_keypoints(path: str | Path) -> np.ndarray:
     """Read keypoints from .npy, .npz (first array, or 'keypoints'/'kps2d'/'noisy') or .json ([T][K][C])."""
     p = Path(path)
