@@ -6,6 +6,7 @@ Inputs (all produced in the same ``make bench`` run, under benchmarks/out/):
     bench.json            pytest-benchmark JSON (benchmarks/test_bench_*.py)
     pose_eval.json        python -m training.eval_pose (teacher + bundled students, held-back LSPET)
     activity_eval.json    python -m training.eval_activity
+    capture_eval.json     python -m training.eval_activity --capture
     parity_pose_student.json  python -m export.pose (copied from the export run)
     parity_activity_*.json    python -m export.activity (copied from the export run)
     activity_train_metrics.json  each exported architecture's metrics.json entry (Penn Action test split), by export.activity
@@ -421,6 +422,24 @@ def main() -> None:
             f = lambda v: "-" if v is None else f"{v:.2f}"
             for cue, r in act["form_cues"].items():
                 lines.append(f"| {cue} | {r['tp']} | {r['fp']} | {r['fn']} | {f(r['precision'])} | {f(r['recall'])} |")
+        lines.append("")
+    cap = load("capture_eval.json")
+    if cap:
+        lines += ["## Capture conditions", "", "Command: `python -m training.eval_activity --capture --fall-folds RUNS` "
+                  "(`make eval-capture`, part of `make bench`).", "",
+                  f"The figures from pixels again, with every video seen as if filmed otherwise: the "
+                  f"{cap['clips']} WorkoutTracker clips with rep markers (reps; clips that raised a fall, each a false "
+                  f"alarm; the exercise named on the squat, push-up and pull-up clips) and URFD fall-01 "
+                  f"({cap.get('urfd_classifier') or 'bundled classifier'}; one event within 1 s of the labelled onset). "
+                  "Mirrored: a front camera's selfie view; half resolution: each side halved (INTER_AREA); 15 fps: every "
+                  "second frame; low light: 35% of the light plus sensor noise (sigma 4 grey levels); JPEG q20: every "
+                  "frame re-encoded at quality 20; portrait: the picture in the middle of a 9:16 frame.", "",
+                  "| capture | reps MAE | OBO | clips with a fall | exercise named | URFD fall-01 |", "|---|---|---|---|---|---|"]
+        for name, c in cap["conditions"].items():
+            urfd = ", ".join(f"{t:.2f} s" for t in c["urfd_fall_onsets_s"]) or "no event"
+            named = "-" if c["exercise_named"] is None else f"{c['exercise_named']:.2f}"
+            lines.append(f"| {name} | {c['mae']:.3f} | {c['obo']:.3f} | {c['clips_with_a_fall']} of {cap['clips']} | "
+                         f"{named} | {urfd} ({'yes' if c['urfd_one_event_within_1s'] else 'no'}) |")
         lines.append("")
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {HERE / 'RESULTS.md'}")

@@ -9,8 +9,11 @@
   (|pred - true| / true) and off-by-one accuracy, and how many of these exercise clips raise a fall
   (false alarms); with ``--teacher-pose`` the same on the teacher's keypoints, which separates the
   counter's errors from the pose model's.
+* The figures from pixels again with each video seen as if filmed otherwise (``--capture``:
+  mirrored, half resolution, 15 fps, low light, JPEG quality 20, a portrait frame).
 
     python -m training.eval_activity --out eval/ --fall-folds ~/.cache/posekit/runs
+    python -m training.eval_activity --out eval/ --fall-folds ~/.cache/posekit/runs --capture
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import csv
 import json
 import logging
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,7 @@ from .paths import data_dir
 
 log = logging.getLogger("posekit.eval_activity")
 URFD_ONSET_FRAME = 83  # data README: falls on frames 83-112
+URFD_FPS = 30.0
 
 
 #: Cross-dataset fall folds: held-out MD4FD set -> the set its classifier was trained on. Each
@@ -158,20 +163,25 @@ def eval_form_cues(n: int = 20, seed: int = 5300, source: str = "noisy") -> dict
 
 
 def run_video(path: Path, right_half: bool = False, max_frames: int | None = None,
-              model: Any = None) -> tuple[np.ndarray, float, list[int]]:
+              model: Any = None, capture: str | None = None) -> tuple[np.ndarray, float, list[int]]:
     """Pixels -> (T, 33, 3) keypoints through posekit's tracker (smoothing on), fps, and the frames
     where a new shot begins (the tracker's cuts, for ``analyze_keypoints(cuts=)``).
-    ``model``: a PoseModel instead of the bundled student (e.g. the teacher, as a diagnostic)."""
+    ``model``: a PoseModel instead of the bundled student (e.g. the teacher, as a diagnostic).
+    ``capture``: one of :data:`CAPTURE`, to see the video as if it had been filmed that way."""
     from posekit import PoseTracker
     from posekit.activity.tracker import settled
     from posekit.video import FrameSource
 
+    transform, step = CAPTURE[capture] if capture else (None, 1)
     tr = PoseTracker(model=model)
     rows, cuts = [], []
     with FrameSource(path) as src:
-        fps = src.fps
+        fps = src.fps / step
         for f in src:
+            if f.index % step:
+                continue
             img = np.ascontiguousarray(f.rgb[:, f.rgb.shape[1] // 2:]) if right_half else f.rgb
+            img = transform(img, f.index) if transform else img
             shot = tr.shot
             r = tr.process(img, f.timestamp_ms)
             if tr.shot != shot and rows:
@@ -183,6 +193,51 @@ def run_video(path: Path, right_half: bool = False, max_frames: int | None = Non
             if max_frames and len(rows) >= max_frames:
                 break
     return np.stack(rows), fps, cuts
+
+
+def _mirrored(img: np.ndarray, i: int) -> np.ndarray:
+    return np.ascontiguousarray(img[:, ::-1])
+
+
+def _half_resolution(img: np.ndarray, i: int) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
+
+
+def _low_light(img: np.ndarray, i: int) -> np.ndarray:
+    """35% of the light, plus sensor noise (sigma 4 grey levels, new every frame)."""
+    noise = np.random.default_rng(i).normal(0.0, 4.0, img.shape).astype(np.float32)
+    return np.clip(img.astype(np.float32) * 0.35 + noise, 0, 255).astype(np.uint8)
+
+
+def _jpeg_q20(img: np.ndarray, i: int) -> np.ndarray:
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 20])
+    return np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1])
+
+
+def _portrait_letterbox(img: np.ndarray, i: int) -> np.ndarray:
+    """The picture in the middle of a 9:16 portrait frame, black above and below."""
+    h, w = img.shape[:2]
+    out = np.zeros((max(h, int(w * 16 / 9)), w, 3), np.uint8)
+    top = (len(out) - h) // 2
+    out[top:top + h] = img
+    return out
+
+
+#: Capture conditions a user's video may differ from ours by: name -> (frame transform (RGB, frame
+#: index) -> RGB, or None; keep every n-th frame).
+CAPTURE: dict[str, tuple[Any, int]] = {
+    "as_recorded": (None, 1),
+    "mirrored": (_mirrored, 1),  # a front camera's selfie view
+    "half_resolution": (_half_resolution, 1),
+    "15_fps": (None, 2),
+    "low_light": (_low_light, 1),
+    "jpeg_q20": (_jpeg_q20, 1),  # heavy compression (blocks, ringing)
+    "portrait_letterbox": (_portrait_letterbox, 1),
+}
 
 
 def eval_urfd_video(model: Path | None = None, pose_model: Any = None) -> dict[str, Any]:
@@ -284,6 +339,58 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
         out["given_obo"] = float(np.mean([abs(p["given_pred"] - p["true"]) <= 1 for p in named]))
         out["auto_mae_same_clips"] = float(np.mean([abs(p["pred"] - p["true"]) / p["true"] for p in named]))
     return {**out, "per_clip": per}
+
+
+def _capture_job(job: tuple[str, str, str | None]) -> dict[str, Any]:
+    """One video under one capture condition: the report's reps, falls and named exercise."""
+    video, capture, model = job
+    urfd = video.startswith("urfd/")
+    kps, fps, cuts = run_video(data_dir() / video, right_half=urfd, capture=capture)
+    try:
+        rep = analyze_keypoints(kps, fps, cuts=cuts, activity_model=model)
+    except InvalidInputError:  # the tracker never found the person
+        return {"reps": 0, "falls": [], "exercise": None}
+    named = max(rep.exercises, key=lambda s: s.end_s - s.start_s).label if rep.exercises else None
+    return {"reps": rep.reps_total, "falls": [round(f.onset_s, 3) for f in rep.falls], "exercise": named}
+
+
+def eval_capture(conditions: list[str] | None = None, limit: int | None = None, urfd_model: Path | None = None,
+                 workers: int | None = None) -> dict[str, Any]:
+    """The figures from pixels (WorkoutTracker reps and false falls, URFD fall-01) with each video
+    seen as if filmed otherwise (:data:`CAPTURE`): how far they move when the camera, light or
+    encoder differ from the clips we measured on. ``urfd_model``: a classifier that never saw URFD
+    for fall-01 (None = the bundled one). Videos run in ``workers`` processes (default: one per core)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    conditions = conditions or list(CAPTURE)
+    bad = [c for c in conditions if c not in CAPTURE]
+    if bad:
+        raise ValueError(f"capture conditions {bad} unknown; known: {list(CAPTURE)}")
+    rows = [r for r in csv.DictReader((data_dir() / "workouttracker" / "index.csv").open())
+            if int(r["rep_markers"]) > 0][:limit]
+    videos = [f"workouttracker/{r['video']}" for r in rows] + ["urfd/fall-01-cam0.mp4"]
+    jobs = [(v, c, str(urfd_model) if urfd_model and v.startswith("urfd/") else None) for c in conditions for v in videos]
+    with ProcessPoolExecutor(workers or os.cpu_count() or 1) as pool:
+        got = dict(zip(((v, c) for v, c, _ in jobs), pool.map(_capture_job, jobs)))
+    true = np.array([int(r["rep_markers"]) for r in rows])
+    out: dict[str, Any] = {"clips": len(rows), "conditions": {}}
+    for c in conditions:
+        per = [got[v, c] for v in videos[:-1]]
+        pred = np.array([p["reps"] for p in per])
+        falls = got["urfd/fall-01-cam0.mp4", c]["falls"]
+        onset = URFD_ONSET_FRAME / URFD_FPS
+        out["conditions"][c] = {
+            "mae": float(np.mean(np.abs(pred - true) / true)), "obo": float(np.mean(np.abs(pred - true) <= 1)),
+            "clips_with_a_fall": int(sum(bool(p["falls"]) for p in per)),
+            "exercise_named": float(np.mean([p["exercise"] == WT_EXERCISE.get(r["class"]) for p, r in zip(per, rows)
+                                             if r["class"] in WT_EXERCISE])) if any(r["class"] in WT_EXERCISE for r in rows) else None,
+            "urfd_fall_onsets_s": falls,
+            "urfd_one_event_within_1s": len(falls) == 1 and abs(falls[0] - onset) <= 1.0,
+            "per_clip": {r["video"]: {"true": int(t), "pred": p["reps"], "falls": len(p["falls"]), "exercise": p["exercise"]}
+                         for r, t, p in zip(rows, true, per)}}
+        log.info("capture %s: %s", c, {k: v for k, v in out["conditions"][c].items() if k != "per_clip"})
+    out["urfd_classifier"] = Path(urfd_model).parent.parent.name if urfd_model else None
+    return out
 
 
 def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None, cuts: list[int] | tuple[int, ...] = ()
@@ -412,6 +519,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pose-model", type=Path, help="a student .tflite to measure from pixels instead of the bundled one "
                                                     "(a retrained model before it is installed)")
     ap.add_argument("--videos-only", action="store_true", help="only the figures from pixels (URFD fall-01, WorkoutTracker)")
+    ap.add_argument("--capture", nargs="?", const=",".join(CAPTURE), metavar="C1,C2",
+                    help="only the figures from pixels under other capture conditions (default: all of "
+                         f"{', '.join(CAPTURE)}) -> capture_eval.json")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.videos_only and args.skip_videos:
@@ -422,6 +532,15 @@ def main(argv: list[str] | None = None) -> None:
 
         pose_model = PoseModel(str(args.pose_model))
     folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
+    if args.capture:
+        names = [c for c in args.capture.split(",") if c]
+        if not names or any(c not in CAPTURE for c in names):
+            ap.error(f"--capture takes names from {', '.join(CAPTURE)}, got {args.capture!r}")
+        cap = eval_capture(names, args.limit, folds["urfd"] if folds else None)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "capture_eval.json").write_text(json.dumps(cap, indent=2))
+        print(json.dumps({c: {k: v for k, v in r.items() if k != "per_clip"} for c, r in cap["conditions"].items()}, indent=2))
+        return
     res: dict[str, Any] = {} if args.videos_only else {"fall_windows": eval_fall_windows(models=folds),
                            "fall_windows_rules_only": eval_fall_windows(classify=False),
                            "fall_windows_sensitivity": {str(s): eval_fall_windows(FallOptions(sensitivity=s), models=folds)
