@@ -127,3 +127,28 @@ def test_pans_exposure_changes_and_dark_noise_are_not_cuts():
     cuts.reset()
     dark = scene(4, dark=True)
     assert not any(cuts.update(as_frame(dark, i)) for i in range(20))
+
+
+def test_sensor_noise_of_a_dark_room_is_not_motion():
+    """A dark, noisy picture (Gaussian noise, sigma 4 grey levels on every frame, as in low light)
+    changes every cell by a few levels every frame: with the plain 12-level threshold about a fifth
+    of the cells "moved" at any time, the box spanned the frame and a still track never looked
+    stale. The threshold rises to 4 sigma of the noise, estimated from the frame itself."""
+    rng = np.random.default_rng(3)
+    base = rng.integers(10, 70, size=(H, W, 3)).astype(np.float32)  # a dim room
+
+    def frame(i, x0=None):
+        img = np.clip(base + np.random.default_rng(500 + i).normal(0, 4, base.shape), 0, 255).astype(np.uint8)
+        if x0 is not None:
+            img[60:180, x0:x0 + 40] = (90, 90, 90)  # a dim figure walking right
+        return img
+
+    still = MotionMap()
+    for i in range(20):
+        still.update(frame(i), i * 33)
+    assert still.box() is None and still.moving().mean() < 0.005
+    mm = MotionMap()
+    for i in range(15):
+        mm.update(frame(i, 100 + 4 * i), i * 33)
+    x, y, w, h = mm.box()
+    assert 92 <= x and x + w <= 100 + 4 * 14 + 40 + 8 and 50 <= y and y + h <= 190

@@ -28,8 +28,14 @@ from .roi import Roi
 
 #: Cells along the frame's long side.
 GRID = 80
-#: A cell "changed" when its green level moved by more than this between two frames (0-255).
+#: A cell "changed" when its green level moved by more than this between two frames (0-255) ...
 DIFF_LEVELS = 12
+#: ... and by more than this many standard deviations of the frame's sensor noise, estimated from
+#: the median change over all cells (1.4826 x the median absolute change, for Gaussian noise; most
+#: of a fixed camera's picture is still). A dark room's noise
+#: (sigma 4 grey levels a frame) otherwise "moves" a fifth of the cells at any time, the box spans
+#: the whole frame and the track never looks stale.
+NOISE_SIGMAS = 4.0
 #: Seconds over which a change is remembered (exponential decay).
 MEMORY_S = 0.33
 #: A cell is moving while this much of a change is remembered (one change: for about 0.2 s).
@@ -113,7 +119,12 @@ class MotionMap:
             return
         dt = max(timestamp_ms - self._last_ms, 1) / 1000.0
         keep = math.exp(-dt / MEMORY_S)
-        changed = np.abs(green - self._prev) > DIFF_LEVELS
+        diff = np.abs(green - self._prev)
+        med = float(np.median(diff))
+        # Most cells above the plain threshold is a moving camera or a change of light, not noise:
+        # the plain threshold then marks them all moving, and the map proposes nothing.
+        thr = DIFF_LEVELS if med > DIFF_LEVELS else max(DIFF_LEVELS, NOISE_SIGMAS * 1.4826 * med)
+        changed = diff > thr
         self._energy *= np.float32(keep)
         self._energy += changed * np.float32(1.0 - keep)
         self._prev, self._last_ms = green, timestamp_ms
