@@ -705,3 +705,12 @@ def test_capture_eval_from_pixels(shared_data):
         assert c["mae"] == pytest.approx(abs(clip["pred"] - clip["true"]) / clip["true"])
     with pytest.raises(ValueError, match=r"capture conditions \['sepia'\] unknown; known: \['as_recorded', "):
         eval_capture(["sepia"])
+
+
+def test_capture_cli_rejects_unknown_conditions(tmp_path, capsys):
+    from training.eval_activity import main
+
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path), "--capture", "mirrored,sepia"])
+    assert "--capture takes names from as_recorded, mirrored, " in capsys.readouterr().err
+    assert not (tmp_path / "capture_eval.json").exists()
