@@ -214,7 +214,7 @@ def _low_light(img: np.ndarray, i: int) -> np.ndarray:
 def _jpeg_q20(img: np.ndarray, i: int) -> np.ndarray:
     import cv2
 
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 20])
+    _, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 20])
     return np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1])
 
 
@@ -373,12 +373,12 @@ def eval_capture(conditions: list[str] | None = None, limit: int | None = None, 
     with ProcessPoolExecutor(workers or os.cpu_count() or 1) as pool:
         got = dict(zip(((v, c) for v, c, _ in jobs), pool.map(_capture_job, jobs)))
     true = np.array([int(r["rep_markers"]) for r in rows])
+    onset = URFD_ONSET_FRAME / URFD_FPS
     out: dict[str, Any] = {"clips": len(rows), "conditions": {}}
     for c in conditions:
         per = [got[v, c] for v in videos[:-1]]
         pred = np.array([p["reps"] for p in per])
         falls = got["urfd/fall-01-cam0.mp4", c]["falls"]
-        onset = URFD_ONSET_FRAME / URFD_FPS
         out["conditions"][c] = {
             "mae": float(np.mean(np.abs(pred - true) / true)), "obo": float(np.mean(np.abs(pred - true) <= 1)),
             "clips_with_a_fall": int(sum(bool(p["falls"]) for p in per)),
@@ -531,11 +531,11 @@ def main(argv: list[str] | None = None) -> None:
         from posekit.pose.model import PoseModel
 
         pose_model = PoseModel(str(args.pose_model))
+    names = [c for c in (args.capture or "").split(",") if c]
+    if args.capture is not None and (not names or any(c not in CAPTURE for c in names)):
+        ap.error(f"--capture takes names from {', '.join(CAPTURE)}, got {args.capture!r}")
     folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
     if args.capture:
-        names = [c for c in args.capture.split(",") if c]
-        if not names or any(c not in CAPTURE for c in names):
-            ap.error(f"--capture takes names from {', '.join(CAPTURE)}, got {args.capture!r}")
         cap = eval_capture(names, args.limit, folds["urfd"] if folds else None)
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "capture_eval.json").write_text(json.dumps(cap, indent=2))

@@ -8,7 +8,7 @@ does not. :class:`MotionMap` keeps a decaying record of which cells of a coarse 
 between frames; its box is where acquisition looks first, and where a track that has sat in a
 still region while the picture moves elsewhere is moved to (see :class:`~posekit.pose.tracker.PoseTracker`).
 
-Cheap by construction (about 0.03 ms a frame at any resolution): the green channel (the one
+Cheap by construction (about 0.04 ms a frame at any resolution): the green channel (the one
 closest to luma) of a strided sample of about ``GRID`` x ``GRID * h / w`` pixels, no resize of
 the full frame, a few integer operations on that grid. A moving camera changes most
 cells at once; above ``MAX_MOVING`` the map proposes nothing, so hand-held video loses nothing.
