@@ -40,7 +40,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/report.py
 
 # The figures from pixels with each video seen as if filmed otherwise (mirrored, half resolution,
-# 15 fps, low light, JPEG quality 20, portrait frame): ~10 min on 2 cores.
+# 15 fps, low light, JPEG quality 20, greyscale, portrait frame): ~10 min on 2 cores.
 eval-capture: install-dev
 	mkdir -p benchmarks/out
 	$(BIN)/python -m training.eval_activity --out benchmarks/out --capture $(if $(wildcard $(RUNS)/falls_without_le2i),--fall-folds $(RUNS))

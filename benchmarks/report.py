@@ -433,7 +433,8 @@ def main() -> None:
                   f"({cap.get('urfd_classifier') or 'bundled classifier'}; one event within 1 s of the labelled onset). "
                   "Mirrored: a front camera's selfie view; half resolution: each side halved (INTER_AREA); 15 fps: every "
                   "second frame; low light: 35% of the light plus sensor noise (sigma 4 grey levels); JPEG q20: every "
-                  "frame re-encoded at quality 20; portrait: the picture in the middle of a 9:16 frame.", "",
+                  "frame re-encoded at quality 20; greyscale: luma only, as a camera's night mode; portrait: the picture "
+                  "in the middle of a 9:16 frame.", "",
                   "| capture | reps MAE | OBO | clips with a fall | exercise named | URFD fall-01 |", "|---|---|---|---|---|---|"]
         for name, c in cap["conditions"].items():
             urfd = ", ".join(f"{t:.2f} s" for t in c["urfd_fall_onsets_s"]) or "no event"

@@ -688,6 +688,8 @@ def test_capture_conditions_change_the_picture_as_named():
     np.testing.assert_array_equal(letterbox[97:187], img)
     jpeg = seen["jpeg_q20"][0].astype(int)
     assert jpeg.shape == img.shape and 0 < np.abs(jpeg - img).mean() < 100  # lossy, still the picture
+    grey = seen["greyscale"][0]
+    assert (grey[..., 0] == grey[..., 2]).all() and abs(grey.mean() - img.mean()) < 5
     assert all(s[0].dtype == np.uint8 for s in seen.values())
 
 

@@ -10,7 +10,7 @@
   (false alarms); with ``--teacher-pose`` the same on the teacher's keypoints, which separates the
   counter's errors from the pose model's.
 * The figures from pixels again with each video seen as if filmed otherwise (``--capture``:
-  mirrored, half resolution, 15 fps, low light, JPEG quality 20, a portrait frame).
+  mirrored, half resolution, 15 fps, low light, JPEG quality 20, greyscale, a portrait frame).
 
     python -m training.eval_activity --out eval/ --fall-folds ~/.cache/posekit/runs
     python -m training.eval_activity --out eval/ --fall-folds ~/.cache/posekit/runs --capture
@@ -218,6 +218,12 @@ def _jpeg_q20(img: np.ndarray, i: int) -> np.ndarray:
     return np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1])
 
 
+def _greyscale(img: np.ndarray, i: int) -> np.ndarray:
+    """Luma only (BT.601), as a camera in night mode gives."""
+    grey = (img.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) + 0.5).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=2)
+
+
 def _portrait_letterbox(img: np.ndarray, i: int) -> np.ndarray:
     """The picture in the middle of a 9:16 portrait frame, black above and below."""
     h, w = img.shape[:2]
@@ -236,6 +242,7 @@ CAPTURE: dict[str, tuple[Any, int]] = {
     "15_fps": (None, 2),
     "low_light": (_low_light, 1),
     "jpeg_q20": (_jpeg_q20, 1),  # heavy compression (blocks, ringing)
+    "greyscale": (_greyscale, 1),  # a security camera's night mode
     "portrait_letterbox": (_portrait_letterbox, 1),
 }
 
