@@ -716,3 +716,41 @@ def test_capture_cli_rejects_unknown_conditions(tmp_path, capsys):
         main(["--out", str(tmp_path), "--capture", "mirrored,sepia"])
     assert "--capture takes names from as_recorded, mirrored, " in capsys.readouterr().err
     assert not (tmp_path / "capture_eval.json").exists()
+
+
+def test_y_axis_pointing_up_is_warned_about():
+    """3D and world coordinates often have y pointing up: every upright body then stands on its
+    head, which reads as lying (no exercise named, falls unseen). analyze_keypoints says so, and
+    flipping y as the message says brings the analysis back."""
+    m, arr = make_sequence("squat", 11, seconds=12.0)
+    kps = arr["noisy"].copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        as_given = analyze_keypoints(kps, 30.0)  # no warning for image coordinates
+    y_up = kps.copy()
+    y_up[..., 1] = 360 - y_up[..., 1]
+    with pytest.warns(InputWarning, match=r"keypoints look upside down: in (8\d|9\d|100)% of the frames .*"
+                                          r"flip it \(keypoints\[\.\.\., 1\] \*= -1\)"):
+        flipped = analyze_keypoints(y_up, 30.0)
+    assert [s.label for s in as_given.exercises] == ["squat"] and [s.label for s in flipped.exercises] != ["squat"]
+    y_up[..., 1] *= -1  # as the message says
+    assert [s.label for s in analyze_keypoints(y_up, 30.0).exercises] == ["squat"]
+
+
+def test_upside_down_never_fires_on_human_labels(shared_data):
+    """No Penn Action clip (human joint labels, every view of every action) reads as upside down;
+    with y pointing up, a standing sport does."""
+    from posekit.activity.boxnorm import upside_down
+    from training.activity_data import penn_index, penn_joints
+
+    flagged, sport = [], None
+    for row in penn_index():
+        body = penn_joints(row["video_id"])
+        body[body[..., 2] == 0] = np.nan  # joints Penn Action marks invisible
+        if upside_down(body) is not None:
+            flagged.append(row["video_id"])
+        if sport is None and row["action"] == "baseball_swing":
+            sport = body
+    assert flagged == []
+    sport[..., 1] *= -1
+    assert upside_down(sport) >= 0.8

@@ -9,7 +9,9 @@ does not guess the lost numbers back (benchmarks/FINDINGS.md says what a guess f
 proportions did). Coordinates centred per frame on a joint or on the mid-hip (root-relative
 exports) keep the body's shape and size but lose its travel across the picture, the hips' descent
 included: they get a warning too, and :func:`analyze_keypoints` puts each frame's lowest joint on
-one floor line, which brings the hips' height above the feet back.
+one floor line, which brings the hips' height above the feet back. A y axis that points up (3D and
+world coordinates often do) stands every upright body on its head: :func:`upside_down` recognises
+that, and :func:`analyze_keypoints` warns.
 """
 
 from __future__ import annotations
@@ -78,6 +80,47 @@ def frame_centred_message(joint: str) -> str:
             "line, which brings back the hips' height above the feet; fall detection and exercise recognition "
             "still lose some accuracy. Pass pixel coordinates, or coordinates normalised by the image size (with "
             "image_size=(width, height)), when you have them.")
+
+
+#: Input counts as upside down when the body stands on its head in at least this share of the frames
+#: that show a head, hips and ankles (and at least UPSIDE_DOWN_MIN_FRAMES of them).
+UPSIDE_DOWN_SHARE = 0.8
+UPSIDE_DOWN_MIN_FRAMES = 15
+
+
+def upside_down(body: np.ndarray) -> float | None:
+    """The share of a BODY13 (T, 13, 3) sequence's frames in which the body stands on its head in
+    image terms (y grows downwards): the head more than half a torso below the hips, the hips more
+    than half a torso below the ankles, and the body taller than wide. None below
+    :data:`UPSIDE_DOWN_SHARE` of the frames that show a head, hips and ankles. Measured: no Penn
+    Action clip (human labels, 2,326) has such a frame, nor do the WorkoutTracker clips' poses
+    beyond 4% of a clip; Penn Action's baseball clips with y pointing up read 0.97-1.0 (medians)
+    and its bench presses, lying, 0. One of MD4FD's 67 Le2i windows (MediaPipe's landmarks) reads
+    0.99 and gets the warning."""
+    from ..keypoints import BODY13, Keypoint
+
+    at = {kp: i for i, kp in enumerate(BODY13)}
+    xy = body[..., :2]
+    mid = lambda a, b: (xy[:, at[a]] + xy[:, at[b]]) / 2  # noqa: E731
+    hip, sh = mid(Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP), mid(Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER)
+    nose, hips, ankles = xy[:, at[Keypoint.NOSE], 1], hip[:, 1], mid(Keypoint.LEFT_ANKLE, Keypoint.RIGHT_ANKLE)[:, 1]
+    torso = np.hypot(*(sh - hip).T)
+    span = np.fmax.reduce(xy, axis=1) - np.fmin.reduce(xy, axis=1)
+    with np.errstate(invalid="ignore"):
+        seen = np.isfinite(nose) & np.isfinite(hips) & np.isfinite(ankles) & (torso > 0)
+        head_down = seen & (nose - hips > 0.5 * torso) & (hips - ankles > 0.5 * torso) & (span[:, 1] > 1.2 * span[:, 0])
+    if seen.sum() < UPSIDE_DOWN_MIN_FRAMES:
+        return None
+    share = float(head_down.sum() / seen.sum())
+    return share if share >= UPSIDE_DOWN_SHARE else None
+
+
+def upside_down_message(share: float) -> str:
+    """The warning :func:`analyze_keypoints` gives for input that :func:`upside_down` recognises."""
+    return (f"keypoints look upside down: in {share:.0%} of the frames that show the head, hips and ankles, the head "
+            "is below the hips and the hips below the ankles, reading y as growing downwards (image coordinates). "
+            "If your y axis points up (3D or world coordinates), flip it (keypoints[..., 1] *= -1): an upside-down "
+            "body reads as lying, so exercises go unrecognised and falls unseen.")
 
 
 def box_normalised_message(mode: str) -> str:

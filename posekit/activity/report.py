@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputWarning, InvalidInputError
-from .boxnorm import box_normalised, box_normalised_message, frame_centred, frame_centred_message
+from .boxnorm import (box_normalised, box_normalised_message, frame_centred, frame_centred_message, upside_down,
+                      upside_down_message)
 from .classifier import ActivityClassifier, ClassifierOptions, bundled_classifier, frame_labels
 from .exercises import FormCue, FormOptions, exercise_signal, plank_cues, rep_cues
 from .falls import FallEvent, FallOptions, detect_falls
@@ -362,6 +363,9 @@ def input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
     centred = frame_centred(body) if boxed is None else None
     if centred is not None:  # root-relative: shape and size kept, travel across the picture lost
         warnings.warn(frame_centred_message(centred), InputWarning, stacklevel=3)
+    inverted = upside_down(body)
+    if inverted is not None:  # y pointing up: every upright body stands on its head
+        warnings.warn(upside_down_message(inverted), InputWarning, stacklevel=3)
     if boxed is None and image_size is not None and np.nanmax(np.abs(body[..., :2])) <= 2.0:
         body = body.copy()  # normalised by the image size: back to pixels
         body[..., 0] *= image_size[0]
