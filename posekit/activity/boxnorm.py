@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import L_HIP, R_HIP
+from .features import L_HIP, L_SH, R_HIP, R_SH
 
 #: A frame counts as box-normalised when its keypoints' min and max lie within this of 0 and 1.
 TOLERANCE = 1e-3
@@ -99,11 +99,10 @@ def upside_down(body: np.ndarray) -> float | None:
     0.99 and gets the warning."""
     from ..keypoints import BODY13, Keypoint
 
-    at = {kp: i for i, kp in enumerate(BODY13)}
     xy = body[..., :2]
-    mid = lambda a, b: (xy[:, at[a]] + xy[:, at[b]]) / 2  # noqa: E731
-    hip, sh = mid(Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP), mid(Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER)
-    nose, hips, ankles = xy[:, at[Keypoint.NOSE], 1], hip[:, 1], mid(Keypoint.LEFT_ANKLE, Keypoint.RIGHT_ANKLE)[:, 1]
+    hip, sh = (xy[:, L_HIP] + xy[:, R_HIP]) / 2, (xy[:, L_SH] + xy[:, R_SH]) / 2
+    l_ank, r_ank = BODY13.index(Keypoint.LEFT_ANKLE), BODY13.index(Keypoint.RIGHT_ANKLE)
+    nose, hips, ankles = xy[:, BODY13.index(Keypoint.NOSE), 1], hip[:, 1], (xy[:, l_ank, 1] + xy[:, r_ank, 1]) / 2
     torso = np.hypot(*(sh - hip).T)
     span = np.fmax.reduce(xy, axis=1) - np.fmin.reduce(xy, axis=1)
     with np.errstate(invalid="ignore"):
