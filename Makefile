@@ -65,14 +65,14 @@ train-pose-own: install-dev
 	    --init $(RUNS)/pose_stage2/last.weights.h5 --out $(RUNS)/pose_stage3
 	$(BIN)/python -m training.train_pose --input-size 128 --epochs 0 --heat-prior 16 \
 	    --init $(RUNS)/pose_stage3/best.weights.h5 --out $(RUNS)/pose_own
-# Activity: (1) both architectures on Penn Action + synthetic (the LSTM's first stage); (2) the
+# Activity: (1) the LSTM on Penn Action + synthetic (its first stage, 6 min on 2 cores); (2) the
 # LSTM fine-tuned with real MD4FD fall / daily-activity windows: once per held-out set (the
-# cross-dataset folds the fall figures come from) and once on both sets (what ships); (3)
-# MotionBERT-lite as shipped, a run of its own: 8 pretraining and 100 fine-tuning epochs in one
+# cross-dataset folds the fall figures come from) and once on both sets (what ships), 2 min each;
+# (3) MotionBERT-lite as shipped, a run of its own: 8 pretraining and 100 fine-tuning epochs in one
 # schedule (90 min on the fourteenth stop's 2 cores).
 FALLS_FT := --pretrain-epochs 0 --finetune-epochs 0 --lstm-epochs 30 --lr 5e-4 --init-from $(RUNS)/activity
 train-activity: install-dev
-	$(BIN)/python -m training.train_activity --pretrain-epochs 6 --finetune-epochs 12 --lstm-epochs 150 --out $(RUNS)/activity
+	$(BIN)/python -m training.train_activity --pretrain-epochs 0 --finetune-epochs 0 --lstm-epochs 150 --out $(RUNS)/activity
 	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd urfd --out $(RUNS)/falls_without_le2i
 	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd le2i --out $(RUNS)/falls_without_urfd
 	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd le2i,urfd --out $(RUNS)/activity_falls

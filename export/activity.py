@@ -225,7 +225,8 @@ def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run:
                          if q == "int8" else None),
             params=reports[arch]["params"],
             training={"data": "Penn Action official train split (human joint labels) + synthetic motion "
-                              f"({cfg['synth_per_kind']} sequences per kind x 16 kinds)"
+                              f"({cfg['synth_per_kind']} sequences per kind x 16 kinds, generators "
+                              f"v{cfg.get('synth_version', 1)})"
                               + (f" + MD4FD fall/daily-activity windows ({cfg['md4fd']})"
                                  if cfg.get("md4fd") and arch == "lstm" else ""),
                       "config": cfg, "earlier_stages": _init_chain(cfg), "commit": tfl.git_commit(),

@@ -139,7 +139,10 @@ def train(cfg: ActivityConfig, out: Path, penn: list[dict] | None = None, synth:
     from .seq_models import MotionBertConfig, build_lstm, build_motionbert
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
+    from .synth.motions import VERSION
+
+    # The generators' version says which synthetic motions the run saw (the dataset cache's key).
+    (out / "config.json").write_text(json.dumps({**dataclasses.asdict(cfg), "synth_version": VERSION}, indent=2))
     keras.utils.set_random_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     t0 = time.time()
