@@ -136,7 +136,8 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
             near_w = (fall_prob[0] >= (top - 0.3 * RATE) / RATE) & (fall_prob[0] <= (impact + 1.5 * RATE) / RATE)
             p_fall = float(fall_prob[1][near_w].max()) if near_w.any() else 0.0
         by_rules = fast and descent >= opts.min_descent * scale
-        by_model = p_fall >= 0.8 - 0.6 * opts.sensitivity and descent >= 0.5 * opts.min_descent * scale
+        by_model = (p_fall >= 0.8 - 0.6 * opts.sensitivity and descent >= 0.5 * opts.min_descent * scale
+                    and near_drop >= 0.8 * scale)
         if was_upright and (by_rules or by_model) and confirmed:
             conf = float(np.clip(0.4 + 0.2 * min(tilt_speed / (opts.min_tilt_speed * scale), 2.0)
                                  + 0.15 * min(descent / opts.min_descent, 2.0) - 0.5 * min(motion, 0.5), 0.0, 1.0))
@@ -202,6 +203,9 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
         onset = top + int(moving[-1]) + 1 if len(moving) else top
         lying = np.flatnonzero(horiz[j:e])
         impact = j + int(lying[0]) if len(lying) else j
+        near = slice(max(top, impact - int(0.7 * RATE)), min(impact + int(0.3 * RATE), n))
+        if len(lying) and float(np.max(dhip[near])) < 0.8 * scale:
+            continue  # as in the rules: lying down on purpose sits first, then tips back with the hips down
         if any(a <= onset / RATE <= b for a, b in taken):
             continue  # the same fall, seen by a later window (or by the rules)
         out.append(FallEvent(onset / RATE, impact / RATE, float(p)))
