@@ -124,7 +124,7 @@ class FormOptions:
     """Form-cue thresholds (documented defaults; every one is configurable).
 
     Lengths are in torso lengths or as fractions of the person's own segment lengths measured at
-    rest (the rep's start); angles in degrees.
+    rest (the top of the rep, before the way down); angles in degrees.
 
     Attributes:
         squat_depth: fraction of the standing hip height (above the ankles) lost at the bottom;
@@ -132,7 +132,8 @@ class FormOptions:
         squat_torso_lean: torso lean from vertical at the bottom (side view; foreshortening in a front view).
         squat_knee_ratio: front view: knee spacing / ankle spacing at the bottom below this = knees caving.
         push_up_depth: shoulder-over-wrist height at the bottom as a fraction of the top's; above: "lower".
-        push_up_hip_sag: side view: hips below the shoulder-ankle line, in fractions of its length.
+        push_up_hip_sag: side view: hips below the line from the shoulders to the ankles (the knees
+            in a knee push-up), in fractions of its length.
         push_up_hip_pike: side view: hips above the line.
         lunge_depth: hip drop at the bottom in leg lengths (hip to ankle at rest); below: "lower".
         lunge_torso_lean: torso lean from vertical at the bottom.
@@ -146,10 +147,10 @@ class FormOptions:
     squat_depth: float = 0.33
     squat_torso_lean: float = 48.0
     squat_knee_ratio: float = 0.7
-    push_up_depth: float = 0.72
+    push_up_depth: float = 0.70
     push_up_hip_sag: float = 0.05
     push_up_hip_pike: float = 0.06
-    lunge_depth: float = 0.4
+    lunge_depth: float = 0.45
     lunge_torso_lean: float = 20.0
     pull_up_height: float = 0.05
     plank_hip_sag: float = 0.05
@@ -204,7 +205,7 @@ def _lean_deg(xy_b: np.ndarray, xy_r: np.ndarray) -> float:
     return float(np.nanmax([tilt, short]))
 
 
-def _hip_height_loss(seq: BodySequence, start: int, bottom: int) -> float:
+def _hip_height_loss(seq: BodySequence, rest: int, bottom: int) -> float:
     """Fraction of the standing hip height above the ankles lost at the bottom, in the sequence's
     common frame of reference (view-independent for a level camera; ~0.5 at parallel)."""
     def height(a: int, b: int) -> float:  # mean over frames [a, b)
@@ -212,15 +213,26 @@ def _hip_height_loss(seq: BodySequence, start: int, bottom: int) -> float:
         return float(_nanmean(ankles))
 
     T = len(seq.xy)
-    rest = height(max(0, start - 2), min(T, start + 3))
+    standing = height(max(0, rest - 2), min(T, rest + 3))
     low = height(max(0, bottom - 2), min(T, bottom + 3))
-    return float(1.0 - low / rest) if np.isfinite(rest) and rest > 1e-6 else float("nan")
+    return float(1.0 - low / standing) if np.isfinite(standing) and standing > 1e-6 else float("nan")
+
+
+#: Knees bent below this angle (degrees, hip-knee-ankle) in a prone body carry it: a knee push-up
+#: or plank, whose body line ends at the knees. On the toes the legs are straight whether the hips
+#: sag or pike.
+KNEES_BENT = 135.0
 
 
 def _line_offset(xy: np.ndarray) -> tuple[float, float]:
-    """Side-view body line: signed hip offset from the shoulder-ankle line (+ = below, i.e. sagging)
-    as a fraction of the line's length, and the line's horizontal extent (torso lengths)."""
-    s, h, a = _mid(xy, SH), _mid(xy, HIP), _mid(xy, AN)
+    """Side-view body line: signed hip offset from the line from the shoulders to the support
+    (+ = below, i.e. sagging) as a fraction of the line's length, and the line's horizontal extent
+    (torso lengths). The support is the ankles, or the knees when the legs are bent (:data:`KNEES_BENT`)."""
+    s, h, a, k = _mid(xy, SH), _mid(xy, HIP), _mid(xy, AN), _mid(xy, KN)
+    thigh, shin = h - k, a - k
+    cos = float(np.dot(thigh, shin)) / max(float(np.hypot(*thigh) * np.hypot(*shin)), 1e-9)
+    if np.isfinite(cos) and np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))) < KNEES_BENT:
+        a = k
     v = a - s
     length = float(np.hypot(*v))
     if not np.isfinite(length) or length < 1e-6:
@@ -230,11 +242,12 @@ def _line_offset(xy: np.ndarray) -> tuple[float, float]:
     return float(sign * cross / length), float(abs(v[0]))
 
 
-def rep_cues(seq: BodySequence, exercise: str, start: int, bottom: int, opts: FormOptions) -> list[FormCue]:
-    """Form cues for one rep (frame indices at :data:`RATE`)."""
+def rep_cues(seq: BodySequence, exercise: str, rest: int, bottom: int, opts: FormOptions) -> list[FormCue]:
+    """Form cues for one rep: the body around frame ``bottom`` against the body around frame
+    ``rest``, the rep's top (:attr:`Cycle.top`; frame indices at :data:`RATE`)."""
     T = len(seq.xy)
     xb = _nanmean(seq.xy[max(0, bottom - 2):min(T, bottom + 3)], axis=0)
-    xr = _nanmean(seq.xy[max(0, start - 2):min(T, start + 3)], axis=0)
+    xr = _nanmean(seq.xy[max(0, rest - 2):min(T, rest + 3)], axis=0)
     if not (np.isfinite(xb).any() and np.isfinite(xr).any()):
         return []
     t = bottom / RATE
@@ -245,7 +258,7 @@ def rep_cues(seq: BodySequence, exercise: str, start: int, bottom: int, opts: Fo
             out.append(FormCue(t, exercise, name, MESSAGES[name], float(value), thr, "above" if above else "below"))
 
     if exercise == "squat":
-        cue("squat_depth", _hip_height_loss(seq, start, bottom), opts.squat_depth, False)
+        cue("squat_depth", _hip_height_loss(seq, rest, bottom), opts.squat_depth, False)
         cue("squat_torso_lean", _lean_deg(xb, xr), opts.squat_torso_lean, True)
         hip_w = abs(xr[HIP[0], 0] - xr[HIP[1], 0])
         if hip_w > 0.3:  # front-ish view: left/right separate horizontally

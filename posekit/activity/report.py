@@ -240,8 +240,7 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         prev_end = hi
         if name in REP_EXERCISES:
             signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s)
-            own = [dataclasses.replace(c, start=c.start + lo, bottom=c.bottom + lo, end=c.end + lo)
-                   for c in count_cycles(rep_seq.frames(lo, hi), signal, ex_opts, rest_high=True)]
+            own = [c.shifted(lo) for c in count_cycles(rep_seq.frames(lo, hi), signal, ex_opts, rest_high=True)]
             # The exercise's own signal wins unless it sees nothing where the generic one counted.
             if sum(not c.partial for c in own) or not span_cycles:
                 span_cycles = own
@@ -253,9 +252,10 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         for c in span_cycles:
             events.append(RepEvent(c.times()[2], name, "partial" if c.partial else "full", *c.times()))
             # Partial reps get cues too ("go lower" is what a too-shallow rep needs), unless they
-            # are mere twitches.
-            if (not c.partial or c.amplitude >= 0.3 * typical) and c.bottom / RATE > cues_after_s:
-                cues += rep_cues(rep_seq, name, c.start, c.bottom, form_opts)
+            # are mere twitches: small, or shorter than a rep may be (a wobble between two lunges).
+            attempt = c.amplitude >= 0.3 * typical and c.end - c.start >= rep_opts.min_cycle_s * RATE
+            if (not c.partial or attempt) and c.bottom / RATE > cues_after_s:
+                cues += rep_cues(rep_seq, name, c.top if c.top >= 0 else c.start, c.bottom, form_opts)
     events.sort(key=lambda r: r.t_s)
     t = np.arange(n_source) / fps
     if labels is not None:

@@ -53,15 +53,27 @@ class Cycle:
     #: its way down when the sequence began. False: the sequence began at the bottom (seated,
     #: lying), so the cycle is only a way up.
     seen_descending: bool = True
+    #: Where the signal was highest before the way down: the rest posture that form rules compare
+    #: the bottom with (``start`` is where the signal left the rest band, already part way down).
+    top: int = -1
 
     def times(self) -> tuple[float, float, float]:
         return self.start / RATE, self.bottom / RATE, self.end / RATE
+
+    def shifted(self, frames: int) -> "Cycle":
+        """The same cycle with every frame index moved by ``frames`` (a sub-sequence's cycle in
+        its parent's frames)."""
+        return dataclasses.replace(self, start=self.start + frames, bottom=self.bottom + frames, end=self.end + frames,
+                                   top=self.top + frames if self.top >= 0 else -1)
 
 
 #: The hips must move with a signal at least this much (|correlation|) for them to tell its rest side.
 HIP_MIN_CORR = 0.2
 #: Hands this much stiller than the hips (vertical spread in the sequence's frame) hold on to something.
 HANDS_STILL = 0.7
+
+#: How far back before a cycle's start its top (the rest posture) is looked for, seconds.
+TOP_SEARCH_S = 2.0
 
 #: Body parts after left/right averaging, the units :func:`movement_signal` can be restricted to.
 PARTS = ("head", "shoulders", "elbows", "wrists", "hips", "knees", "ankles")
@@ -136,8 +148,10 @@ def _cycles(s: np.ndarray, lo: float, hi: float, opts: RepOptions) -> list[Cycle
         if min_len <= i - start <= 2 * opts.max_cycle_s * RATE:
             bottom = d + int(np.argmin(s[d:i]))
             seg = s[start:i + 1]
+            rest_from = max(at[k - 2] if k >= 2 else 0, start - int(TOP_SEARCH_S * RATE))
             cycles.append(Cycle(start, bottom, i, float(seg.max() - s[bottom]), False, int((seg <= down_thr).sum()),
-                                seen_descending=k >= 2 or bool(s[0] > down_thr)))
+                                seen_descending=k >= 2 or bool(s[0] > down_thr),
+                                top=rest_from + int(np.argmax(s[rest_from:start + 1]))))
     # Small excursions that never crossed the bottom threshold are partial reps.
     partials = _partial_excursions(s, hi, rng, cycles, min_len)
     if cycles:
@@ -181,7 +195,9 @@ def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
         b = i + int(np.argmin(s[i:j]))
         bounded = i > 0 and j < len(s) and not in_cycle[i - 1] and not in_cycle[j]
         if j - i >= min_len // 2 and bounded and i < b < j - 1:
-            out.append(Cycle(i, b, j, float(rest - s[b]), True))
+            before = np.flatnonzero(in_cycle[:i])
+            rest_from = max(int(before[-1]) + 1 if len(before) else 0, i - int(TOP_SEARCH_S * RATE))
+            out.append(Cycle(i, b, j, float(rest - s[b]), True, top=rest_from + int(np.argmax(s[rest_from:i + 1]))))
     return out
 
 
@@ -257,7 +273,7 @@ def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarr
         full = [c for c in sub if not c.partial]
         if len(full) >= 2 and min(c.amplitude for c in full) >= opts.min_range:
             cycles = [c for c in cycles if not a <= c.bottom < b]
-            cycles += [dataclasses.replace(c, start=c.start + a, bottom=c.bottom + a, end=c.end + a) for c in sub]
+            cycles += [c.shifted(a) for c in sub]
     return sorted(cycles, key=lambda c: c.start)
 
 
