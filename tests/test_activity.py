@@ -636,15 +636,16 @@ def test_a_cut_is_not_a_fall_and_each_shot_counts_its_own_reps():
 def test_a_compilation_video_is_analysed_shot_by_shot(shared_data):
     """WorkoutTracker's dips compilation (7 marked reps in 9 shots of 5 frames to 5.2 s) from
     pixels: the tracker finds its cuts, and where the picture cuts to a close-up at 11.1 s the
-    keypoints flip, which without the cuts reads as a fall and leaves no rep counted."""
+    keypoints flip, which without the cuts reads as a fall and loses the reps (none counted with
+    the LSTM before generators v3, one since; 4-7 with the cuts)."""
     from training.eval_activity import run_video, stream_keypoints
 
     kps, fps, cuts = run_video(shared_data / "workouttracker" / "videos" / "dips" / "videoplayback.mp4")
     assert len(cuts) == 8 and cuts[0] == 48 and cuts[-1] == 490  # as read from the frames (FINDINGS)
     without = analyze_keypoints(kps, fps)
-    assert len(without.falls) >= 1 and without.reps_total == 0
     rep = analyze_keypoints(kps, fps, cuts=cuts)
     assert rep.falls == [] and 4 <= rep.reps_total <= 7
+    assert len(without.falls) >= 1 and without.reps_total <= 1
     live = stream_keypoints(kps, fps, cuts=cuts)  # the stream reads the same shots
     assert live["reps_total"] == rep.reps_total and live["falls"] == []
     # ... steadily: 14 reps sent and 9 withdrawn while resampling lost the first frame of a shot
