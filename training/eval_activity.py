@@ -131,8 +131,9 @@ FAULT_CUES = {
 
 def eval_form_cues(n: int = 20, seed: int = 5300, source: str = "noisy") -> dict[str, Any]:
     """Precision / recall per form cue on synthetic sequences with injected faults (exercise given,
-    so this measures the rules, not the classifier). Seeds differ from the thresholds' tuning seeds
-    (7000-7039). A rep's cues are those timed within it; plank faults are per sequence."""
+    so this measures the rules, not the classifier). Seed ``seed + 50 x exercise + i``: the bench's
+    5300 differs from the thresholds' tuning seeds (7000, n=40). A rep's cues are those timed within
+    it; plank faults are per sequence."""
     from .synth.dataset import make_sequence
 
     counts: dict[str, dict[str, int]] = {}

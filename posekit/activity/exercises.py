@@ -141,7 +141,9 @@ class FormOptions:
         plank_hip_sag / plank_hip_pike: as for push-ups, checked over each ``plank_check_s`` of holding.
 
     Defaults sit between the clean and the faulty reps' distributions on synthetic tuning seeds
-    7000-7039 (`training/eval_activity.py` validates them on other seeds, precision/recall per cue).
+    (``eval_form_cues(n=40, seed=7000)``: 7000 + 50 x exercise + 0-39; lunge_depth and push_up_depth
+    re-chosen there when the rest posture moved to the rep's top); `training/eval_activity.py`
+    validates them on other seeds (5300-5519), precision/recall per cue.
     """
 
     squat_depth: float = 0.33
