@@ -262,9 +262,10 @@ def test_streaming_tracker_emits_fall_with_bounded_latency():
 
 
 @pytest.mark.parametrize("kps,layout,fps,msg", [
-    (np.zeros((10, 33)), "blazepose33", 30, "keypoints must have shape (T, K, 2|3|4), got shape (10, 33)"),
+    (np.zeros((10, 33)), "blazepose33", 30, "keypoints must have shape (T, K, 2|3|4|5), got shape (10, 33)"),
     (np.zeros((10, 17, 2)), "blazepose33", 30, "keypoints has 17 joints but layout 'blazepose33' has 33; pass the matching layout"),
-    (np.zeros((10, 33, 5)), "blazepose33", 30, "keypoints last dimension must be 2 (x, y), 3 (x, y, conf) or 4 (x, y, z, conf), got 5"),
+    (np.zeros((10, 33, 6)), "blazepose33", 30, "keypoints last dimension must be 2 (x, y), 3 (x, y, conf), 4 (x, y, z, conf) "
+     "or 5 (x, y, z, visibility, presence), got 6"),
     (np.zeros((10, 33, 2)), "openpose", 30, "layout must be one of ['blazepose33', 'body13', 'body25', 'coco17', 'lsp14', 'openpose18', 'penn13'], got 'openpose'"),
     (np.zeros((10, 33, 2)), "blazepose33", 30, "keypoints has no frame with coordinates (all NaN or zero)"),
     (np.ones((10, 33, 2)), "blazepose33", 0, "fps must be a number in [1, 1000], got 0"),
@@ -346,6 +347,46 @@ def test_analyze_cli_writes_summary(tmp_path):
         bad = tmp_path / "k.txt"
         bad.write_text("x")
         load_keypoints(bad)
+
+
+def test_mediapipe_landmark_exports_load_and_analyse_as_their_numbers(tmp_path):
+    """MediaPipe Tasks' landmarks: (T, 33, 5) arrays (x, y, z, visibility, presence) and JSON
+    frames of landmark objects, null where no person was found, normalised by image size. Both
+    read as the (x, y, conf) numbers they hold (conf = the smaller of visibility and presence)."""
+    m, arr = make_sequence("squat", 101, seconds=15.0)
+    xy = arr["noisy"][..., :2] / np.array([1280.0, 720.0])
+    rng = np.random.default_rng(0)
+    vis, pres = rng.uniform(0.5, 1.0, xy.shape[:2]), rng.uniform(0.5, 1.0, xy.shape[:2])
+    five = np.concatenate([xy, rng.normal(0, 0.1, xy.shape[:2])[..., None], vis[..., None], pres[..., None]], -1)
+    five[40:45] = np.nan  # no person in these frames
+    three = np.concatenate([xy, np.minimum(vis, pres)[..., None]], -1)
+    three[40:45] = np.nan
+    np.testing.assert_array_equal(to_body13(five), to_body13(three))
+    want = analyze_keypoints(three, 30.0, image_size=(1280, 720))
+    assert want.reps_total >= 3
+    assert analyze_keypoints(five, 30.0, image_size=(1280, 720)).reps_total == want.reps_total
+
+    frames = [None if np.isnan(f).all() else
+              {"landmarks": [dict(zip(("x", "y", "z", "visibility", "presence"), map(float, lm))) for lm in f]}
+              for f in five]
+    path = tmp_path / "mediapipe.json"
+    path.write_text(json.dumps({"frames": frames}))
+    np.testing.assert_allclose(load_keypoints(path), three)
+    bare = [[{"x": lm["x"], "y": lm["y"]} for lm in f["landmarks"]] if f else [] for f in frames]
+    path.write_text(json.dumps(bare))  # no confidence given: every joint 1.0
+    np.testing.assert_allclose(load_keypoints(path)[..., 2][~np.isnan(three[..., 0])], 1.0)
+
+    frames[7]["landmarks"] = frames[7]["landmarks"][:17]
+    path.write_text(json.dumps(frames))
+    with pytest.raises(InvalidInputError, match=r"mediapipe.json' frame 7 has 17 landmarks; frame 0 with landmarks has 33"):
+        load_keypoints(path)
+    frames[7] = {"landmarks": [{"x": 0.5}] * 33}
+    path.write_text(json.dumps(frames))
+    with pytest.raises(InvalidInputError, match=r"frame 7 landmark 0 is \{'x': 0.5\}: expected an object with numbers x, y"):
+        load_keypoints(path)
+    path.write_text(json.dumps({"fps": 30}))
+    with pytest.raises(InvalidInputError, match="mediapipe.json' could not be read"):
+        load_keypoints(path)
 
 
 def test_session_with_activity_on_the_sample_clip():

@@ -1,7 +1,7 @@
 """Keypoint sequences from any pose estimator -> the normalised body representation activity uses.
 
-Accepted input: (T, K, 2|3|4) arrays in pixels or normalised coordinates (x, y[, conf or z][, conf]),
-for a known layout (``posekit.keypoints.LAYOUTS``: blazepose33, coco17, penn13, body13, lsp14,
+Accepted input: (T, K, 2|3|4|5) arrays in pixels or normalised coordinates: (x, y), (x, y, conf),
+(x, y, z, conf) or MediaPipe Tasks' landmarks (x, y, z, visibility, presence), for a known layout (``posekit.keypoints.LAYOUTS``: blazepose33, coco17, penn13, body13, lsp14,
 body25, openpose18);
 missing frames as NaN rows or all-zero rows. MediaPipe exports often min-max normalise each frame:
 per-frame torso scaling absorbs that.
@@ -78,23 +78,30 @@ def to_body13(keypoints: np.ndarray, layout: str = "blazepose33", zero_joints_mi
     normalised input, where the joint that is both leftmost and topmost sits at (0, 0)).
 
     Raises:
-        InvalidInputError: unknown layout, wrong rank, K not matching the layout, C not in 2..4.
+        InvalidInputError: unknown layout, wrong rank, K not matching the layout, C not in 2..5.
+
+    C = 5 is MediaPipe Tasks' landmark (x, y, z, visibility, presence): a joint's confidence is the
+    smaller of its visibility and its presence.
     """
     if layout not in LAYOUTS:
         raise InvalidInputError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
     k = np.asarray(keypoints, dtype=np.float64)
     if k.ndim != 3:
-        raise InvalidInputError(f"keypoints must have shape (T, K, 2|3|4), got shape {k.shape}")
+        raise InvalidInputError(f"keypoints must have shape (T, K, 2|3|4|5), got shape {k.shape}")
     src = LAYOUTS[layout]
     if k.shape[1] != len(src):
         raise InvalidInputError(
             f"keypoints has {k.shape[1]} joints but layout {layout!r} has {len(src)}; pass the matching layout")
-    if k.shape[2] not in (2, 3, 4):
-        raise InvalidInputError(f"keypoints last dimension must be 2 (x, y), 3 (x, y, conf) or 4 (x, y, z, conf), got {k.shape[2]}")
+    if k.shape[2] not in (2, 3, 4, 5):
+        raise InvalidInputError("keypoints last dimension must be 2 (x, y), 3 (x, y, conf), 4 (x, y, z, conf) or 5 "
+                                f"(x, y, z, visibility, presence), got {k.shape[2]}")
     if len(k) == 0:
         raise InvalidInputError("keypoints must hold at least one frame, got 0")
     xy = k[..., :2]
-    conf = k[..., -1] if k.shape[2] in (3, 4) else np.ones(k.shape[:2])
+    if k.shape[2] == 5:
+        conf = np.fmin(k[..., 3], k[..., 4])  # visibility, presence (NaN only where both are)
+    else:
+        conf = k[..., -1] if k.shape[2] in (3, 4) else np.ones(k.shape[:2])
     zero_rows = np.all(k[..., :2] == 0, axis=(1, 2))
     out = np.full((len(k), 13, 3), np.nan)
     for j, kp in enumerate(BODY13):

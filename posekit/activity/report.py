@@ -386,8 +386,9 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
     """Exercise segments, repetitions, form cues and falls in a keypoint sequence from any pose estimator.
 
     Args:
-        keypoints: (T, K, 2|3|4) in pixels or normalised coordinates; missing frames as NaN or
-            all-zero rows. K must match ``layout``.
+        keypoints: (T, K, 2|3|4|5) in pixels or normalised coordinates: (x, y), (x, y, conf),
+            (x, y, z, conf), or MediaPipe Tasks' (x, y, z, visibility, presence); missing frames
+            as NaN or all-zero rows. K must match ``layout``.
         fps: frame rate of the sequence.
         layout: 'blazepose33', 'coco17', 'penn13', 'body13', 'lsp14', or OpenPose's 'body25' and
             'openpose18' (``posekit.keypoints.LAYOUTS``).
@@ -464,8 +465,47 @@ def load_frames(path: str | Path) -> tuple[np.ndarray, float, list[int]]:
     return np.stack(rows), fps, cuts
 
 
+#: Keys a landmark object's confidence may come under in JSON exports; the smallest present is used.
+CONF_KEYS = ("visibility", "presence", "score", "confidence")
+
+
+def _landmark_frames(data: list, path: str) -> np.ndarray | None:
+    """(T, K, 3) from JSON frames of landmark objects, as MediaPipe exports write them: each frame
+    a list of ``{"x", "y"[, "z"][, "visibility"][, "presence"]}`` (or an object holding that list
+    under "landmarks", "landmark" or "keypoints"), a frame without a person as null or []. None if
+    ``data`` is not in that form (plain [T][K][C] numbers)."""
+    def joints(frame: object) -> object:
+        if isinstance(frame, dict):
+            for key in ("landmarks", "landmark", "keypoints"):
+                if key in frame:
+                    return frame[key]
+        return frame
+
+    first = next((joints(f) for f in data if joints(f)), None)
+    if not (isinstance(first, list) and first and isinstance(first[0], dict)):
+        return None
+    K = len(first)
+    out = np.full((len(data), K, 3), np.nan)
+    for t, frame in enumerate(data):
+        lms = joints(frame)
+        if not lms:
+            continue
+        if not isinstance(lms, list) or len(lms) != K:
+            raise InvalidInputError(f"keypoints file {path!r} frame {t} has {len(lms) if isinstance(lms, list) else lms!r} "
+                                    f"landmarks; frame 0 with landmarks has {K}")
+        for j, lm in enumerate(lms):
+            try:
+                conf = [float(lm[c]) for c in CONF_KEYS if lm.get(c) is not None]
+                out[t, j] = (float(lm["x"]), float(lm["y"]), min(conf) if conf else 1.0)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise InvalidInputError(f"keypoints file {path!r} frame {t} landmark {j} is {lm!r}: expected an "
+                                        "object with numbers x, y and optionally visibility, presence or score") from None
+    return out
+
+
 def load_keypoints(path: str | Path) -> np.ndarray:
-    """Read keypoints from .npy, .npz (first array, or 'keypoints'/'kps2d'/'noisy') or .json ([T][K][C])."""
+    """Read keypoints from .npy, .npz (first array, or 'keypoints'/'kps2d'/'noisy') or .json: [T][K][C]
+    numbers, or [T] frames of landmark objects as MediaPipe exports write them (:func:`_landmark_frames`)."""
     p = Path(path)
     if not p.is_file():
         raise InvalidInputError(f"keypoints file {str(p)!r} does not exist")
@@ -481,8 +521,12 @@ def load_keypoints(path: str | Path) -> np.ndarray:
         if p.suffix == ".json":
             data = json.loads(p.read_text())
             if isinstance(data, dict):
-                data = data.get("keypoints", data)
+                data = data.get("keypoints", data.get("frames", data))
+            if isinstance(data, list):
+                frames = _landmark_frames(data, str(p))
+                if frames is not None:
+                    return frames
             return np.asarray(data, dtype=np.float64)
-    except (ValueError, OSError) as e:
+    except (ValueError, TypeError, OSError) as e:
         raise InvalidInputError(f"keypoints file {str(p)!r} could not be read: {e}") from None
     raise InvalidInputError(f"keypoints file must be .npy, .npz or .json, got {p.suffix!r}")
