@@ -378,7 +378,11 @@ def test_mediapipe_landmark_exports_load_and_analyse_as_their_numbers(tmp_path):
 
     frames[7]["landmarks"] = frames[7]["landmarks"][:17]
     path.write_text(json.dumps(frames))
-    with pytest.raises(InvalidInputError, match=r"mediapipe.json' frame 7 has 17 landmarks; frame 0 with landmarks has 33"):
+    with pytest.raises(InvalidInputError, match=r"mediapipe.json' frame 7 has 17 landmarks; the first frame with landmarks has 33"):
+        load_keypoints(path)
+    frames[7] = {"landmarks": 3}
+    path.write_text(json.dumps(frames))
+    with pytest.raises(InvalidInputError, match=r"frame 7 holds 3, not a list of landmarks"):
         load_keypoints(path)
     frames[7] = {"landmarks": [{"x": 0.5}] * 33}
     path.write_text(json.dumps(frames))

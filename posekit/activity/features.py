@@ -1,8 +1,8 @@
 """Keypoint sequences from any pose estimator -> the normalised body representation activity uses.
 
 Accepted input: (T, K, 2|3|4|5) arrays in pixels or normalised coordinates: (x, y), (x, y, conf),
-(x, y, z, conf) or MediaPipe Tasks' landmarks (x, y, z, visibility, presence), for a known layout (``posekit.keypoints.LAYOUTS``: blazepose33, coco17, penn13, body13, lsp14,
-body25, openpose18);
+(x, y, z, conf) or MediaPipe Tasks' landmarks (x, y, z, visibility, presence), for a known layout
+(``posekit.keypoints.LAYOUTS``: blazepose33, coco17, penn13, body13, lsp14, body25, openpose18);
 missing frames as NaN rows or all-zero rows. MediaPipe exports often min-max normalise each frame:
 per-frame torso scaling absorbs that.
 """

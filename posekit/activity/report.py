@@ -490,9 +490,11 @@ def _landmark_frames(data: list, path: str) -> np.ndarray | None:
         lms = joints(frame)
         if not lms:
             continue
-        if not isinstance(lms, list) or len(lms) != K:
-            raise InvalidInputError(f"keypoints file {path!r} frame {t} has {len(lms) if isinstance(lms, list) else lms!r} "
-                                    f"landmarks; frame 0 with landmarks has {K}")
+        if not isinstance(lms, list):
+            raise InvalidInputError(f"keypoints file {path!r} frame {t} holds {lms!r}, not a list of landmarks")
+        if len(lms) != K:
+            raise InvalidInputError(f"keypoints file {path!r} frame {t} has {len(lms)} landmarks; the first frame "
+                                    f"with landmarks has {K}")
         for j, lm in enumerate(lms):
             try:
                 conf = [float(lm[c]) for c in CONF_KEYS if lm.get(c) is not None]
