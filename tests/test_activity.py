@@ -45,12 +45,54 @@ def test_no_reps_when_not_exercising(kind):
     assert analyze_keypoints(arr["noisy"], fps=30.0).reps_total == 0
 
 
+def _jittered(kps: np.ndarray, sigma: float, seed: int) -> np.ndarray:
+    """``kps`` with frame-correlated (AR(1)) jitter of ``sigma`` pixels on every joint, as pose models give."""
+    e = np.random.default_rng(seed).normal(0, 1, kps[..., :2].shape)
+    for t in range(1, len(e)):
+        e[t] = 0.6 * e[t - 1] + 0.8 * e[t]
+    out = kps.copy()
+    out[..., :2] += sigma * e
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_jitter_on_someone_standing_still_is_not_reps(seed):
+    """Jitter of 10 px (3% of the body's 340 px) on a body that does not move: its movement signal
+    spans more than ``min_range``, and without the jitter check the counter finds 3-7 "reps" in
+    these 10 s. The same jitter on a set of five squats keeps its five."""
+    still = _jittered(_squat_clip([0.0] * 300), 10.0, seed)
+    assert analyze_keypoints(still, 30.0, classify=False, rep_options=posekit.RepOptions(min_snr=0)).reps_total >= 3
+    assert analyze_keypoints(still, 30.0, classify=False).reps_total == 0
+    depth = [0.0] * 30
+    for _ in range(5):
+        depth += list(0.5 - 0.5 * np.cos(np.linspace(0, 2 * np.pi, 60))) + [0.0] * 15
+    assert analyze_keypoints(_jittered(_squat_clip(depth), 10.0, seed), 30.0, classify=False).reps_total == 5
+
+
+@pytest.mark.parametrize("kw,msg", [
+    ({"min_snr": -1}, "RepOptions.min_snr must be a number >= 0, got -1"),
+    ({"smooth_s": float("nan")}, "RepOptions.smooth_s must be a number >= 0, got nan"),
+    ({"min_range": "0.5"}, "RepOptions.min_range must be a number >= 0, got '0.5'"),
+    ({"hysteresis": 0.5}, "RepOptions.hysteresis must be in (0, 0.5), got 0.5"),
+    ({"partial_ratio": 1.5}, "RepOptions.partial_ratio must be in [0, 1], got 1.5"),
+    ({"min_cycle_s": 9.0}, "RepOptions.min_cycle_s (9.0) must be below max_cycle_s (8.0)"),
+])
+def test_bad_rep_options(kw, msg):
+    with pytest.raises(InvalidInputError) as e:
+        posekit.RepOptions(**kw)
+    assert str(e.value) == msg
+
+
 @pytest.mark.parametrize("kind,seed", [("walking", 7009), ("running", 7001), ("running", 7003)])
 def test_locomotion_is_not_counted_as_generic_reps(kind, seed):
     """Walking and running are cyclic: the class-agnostic counter finds 3-5 "reps" in these 10 s
-    (classifier off). Where the classifier calls the span walking or running, they are gait."""
+    (classifier off). Where the classifier calls the span walking or running, they are gait. The
+    jitter check is off so that the classifier's veto alone is tested (it also drops this walk,
+    whose movement barely stands out from the keypoints' jitter)."""
     kps = make_sequence(kind, seed, seconds=10.0)[1]["noisy"]
-    assert analyze_keypoints(kps, 30.0, classify=False).reps_total >= 3
+    opts = posekit.RepOptions(min_snr=0)
+    assert analyze_keypoints(kps, 30.0, classify=False, rep_options=opts).reps_total >= 3
+    assert analyze_keypoints(kps, 30.0, rep_options=opts).reps_total == 0
     assert analyze_keypoints(kps, 30.0).reps_total == 0
 
 

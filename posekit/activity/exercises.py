@@ -96,14 +96,16 @@ REP_PARTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def exercise_signal(seq: BodySequence, exercise: str, smooth_s: float = 0.2) -> np.ndarray | None:
+def exercise_signal(seq: BodySequence, exercise: str, smooth_s: float = 0.2,
+                    min_snr: float | None = None) -> np.ndarray | None:
     """(T,) smoothed rep signal for ``exercise``, oriented so that its rest position is high; None
     when the exercise has none or its joints are mostly missing.
 
     The principal component of the exercise's body parts carries the movement (averaging many
     joints beats any single noisy distance); the exercise's defining distance (``REP_SIGNALS``,
-    larger at rest) only fixes its sign, so the state machine knows which way is down."""
-    from .reps import movement_signal
+    larger at rest) only fixes its sign, so the state machine knows which way is down.
+    ``min_snr``: as :class:`~posekit.activity.reps.RepOptions` (its default when None)."""
+    from .reps import RepOptions, movement_signal
 
     fn = REP_SIGNALS.get(exercise)
     if fn is None:
@@ -112,7 +114,7 @@ def exercise_signal(seq: BodySequence, exercise: str, smooth_s: float = 0.2) -> 
     ok = np.isfinite(ref)
     if ok.mean() < 0.5:
         return None
-    s = movement_signal(seq, smooth_s, REP_PARTS[exercise])
+    s = movement_signal(seq, smooth_s, REP_PARTS[exercise], RepOptions.min_snr if min_snr is None else min_snr)
     c = np.corrcoef(s[ok], ref[ok])[0, 1] if ok.sum() > 2 and np.std(s[ok]) > 0 and np.std(ref[ok]) > 0 else 0.0
     return s if c >= 0 else -s
 

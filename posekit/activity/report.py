@@ -239,7 +239,7 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         lo, hi = max(0, a - pad, prev_end), min(n, b + pad)
         prev_end = hi
         if name in REP_EXERCISES:
-            signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s)
+            signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s, min_snr=rep_opts.min_snr)
             own = [c.shifted(lo) for c in count_cycles(rep_seq.frames(lo, hi), signal, ex_opts, rest_high=True)]
             # The exercise's own signal wins unless it sees nothing where the generic one counted.
             if sum(not c.partial for c in own) or not span_cycles:

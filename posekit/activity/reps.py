@@ -3,7 +3,8 @@
 The movement signal is the first principal component of the hip-centred, torso-scaled joints plus
 the global hip height, smoothed; repetitions are cycles between hysteresis thresholds placed at
 fractions of the signal's robust range, so pauses (flat), tempo changes (no fixed period), short
-dropouts (interpolated) and jitter (smoothing + hysteresis) do not create or lose reps. Cycles whose
+dropouts (interpolated) and jitter (smoothing + hysteresis; a signal that does not stand out from
+its own jitter is no movement) do not create or lose reps. Cycles whose
 amplitude is below ``partial_ratio`` of the typical cycle are reported as partial and not counted.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..errors import InvalidInputError
 from .exercises import SH, WR
 from .features import RATE, BodySequence, moving_average
 
@@ -31,6 +33,10 @@ class RepOptions:
         max_cycle_s: a half cycle longer than this ends a set.
         min_range: the movement's robust range must exceed this many torso lengths; below it
             the person is holding still (sway and jitter are not reps).
+        min_snr: the movement's robust range must also exceed this many times the keypoints' own
+            jitter along it (the robust spread of what smoothing removes). Jittery keypoints of
+            someone standing still reach ``min_range``; a movement that stands out from its own
+            noise by less than this is no movement. 0 turns the check off.
     """
 
     smooth_s: float = 0.2
@@ -39,6 +45,20 @@ class RepOptions:
     min_cycle_s: float = 0.5
     max_cycle_s: float = 8.0
     min_range: float = 0.55
+    min_snr: float = 5.0
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v >= 0):
+                raise InvalidInputError(f"RepOptions.{f.name} must be a number >= 0, got {v!r}")
+        if not 0 < self.hysteresis < 0.5:
+            raise InvalidInputError(f"RepOptions.hysteresis must be in (0, 0.5), got {self.hysteresis!r}")
+        if self.partial_ratio > 1:
+            raise InvalidInputError(f"RepOptions.partial_ratio must be in [0, 1], got {self.partial_ratio!r}")
+        if not self.min_cycle_s < self.max_cycle_s:
+            raise InvalidInputError(f"RepOptions.min_cycle_s ({self.min_cycle_s!r}) must be below "
+                                    f"max_cycle_s ({self.max_cycle_s!r})")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,9 +99,11 @@ TOP_SEARCH_S = 2.0
 PARTS = ("head", "shoulders", "elbows", "wrists", "hips", "knees", "ankles")
 
 
-def movement_signal(seq: BodySequence, smooth_s: float = 0.2, parts: tuple[str, ...] | None = None) -> np.ndarray:
+def movement_signal(seq: BodySequence, smooth_s: float = 0.2, parts: tuple[str, ...] | None = None,
+                    min_snr: float = RepOptions.min_snr) -> np.ndarray:
     """(T,) first principal component of the body's joint trajectories (optionally only ``parts``
-    and the global hip height), smoothed, NaN-free."""
+    and the global hip height), smoothed, NaN-free; flat (zeros) where it does not stand out from
+    the keypoints' jitter by ``min_snr`` (see :class:`RepOptions`)."""
     # Left/right averages: an alternating movement (lunges, one arm at a time) still cycles once
     # per rep instead of splitting into two opposite half-signals.
     pairs = (seq.xy[:, 1::2] + seq.xy[:, 2::2]) / 2  # BODY13: head, then (left, right) pairs
@@ -110,9 +132,21 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2, parts: tuple[str, 
     x = feats - feats.mean(0)
     # First principal axis from the small (F, F) covariance: much cheaper than an SVD of (T, F).
     _, vecs = np.linalg.eigh(x.T @ x)
-    s = x @ vecs[:, -1]
+    raw = x @ vecs[:, -1]
     # The principal axis has no sign: which side is rest is decided by the caller (count_cycles).
-    return moving_average(s, max(1, int(smooth_s * RATE)))
+    s = moving_average(raw, max(1, int(smooth_s * RATE)))
+    if min_snr > 0 and s is not raw:
+        lo, hi = np.percentile(s, [5, 95])
+        if hi - lo < min_snr * jitter(raw - s):
+            return np.zeros(len(s))
+    return s
+
+
+def jitter(residual: np.ndarray) -> float:
+    """Robust standard deviation (1.4826 x the median absolute deviation) of a signal's
+    frame-to-frame noise, ``residual`` being what smoothing removed from it. Robust, so that the
+    quick turns of real reps, which smoothing also rounds off, do not count as noise."""
+    return float(1.4826 * np.median(np.abs(residual - np.median(residual))))
 
 
 def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: bool | None = None) -> list[Cycle]:
@@ -279,4 +313,4 @@ def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarr
 
 def count_reps(seq: BodySequence, opts: RepOptions = RepOptions()) -> list[Cycle]:
     """Repetitions (full and partial) of the dominant cyclic movement in a body sequence."""
-    return count_cycles(seq, lambda q: movement_signal(q, opts.smooth_s), opts)
+    return count_cycles(seq, lambda q: movement_signal(q, opts.smooth_s, min_snr=opts.min_snr), opts)
