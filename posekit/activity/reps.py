@@ -136,7 +136,7 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2, parts: tuple[str, 
     # The principal axis has no sign: which side is rest is decided by the caller (count_cycles).
     s = moving_average(raw, max(1, int(smooth_s * RATE)))
     if min_snr > 0 and s is not raw:
-        lo, hi = np.percentile(s, [5, 95])
+        lo, hi = quantiles(s, (5, 95))
         if hi - lo < min_snr * jitter(raw - s):
             return np.zeros(len(s))
     return s
@@ -146,7 +146,20 @@ def jitter(residual: np.ndarray) -> float:
     """Robust standard deviation (1.4826 x the median absolute deviation) of a signal's
     frame-to-frame noise, ``residual`` being what smoothing removed from it. Robust, so that the
     quick turns of real reps, which smoothing also rounds off, do not count as noise."""
-    return float(1.4826 * np.median(np.abs(residual - np.median(residual))))
+    med, = quantiles(residual, (50,))
+    mad, = quantiles(np.abs(residual - med), (50,))
+    return 1.4826 * mad
+
+
+def quantiles(x: np.ndarray, q: tuple[float, ...]) -> list[float]:
+    """``np.percentile(x, q)`` (linear interpolation) of a NaN-free 1-D array, by partial sorting:
+    about 6x faster on the streaming tracker's 600-frame signals, which it re-reads many times a
+    second."""
+    pos = [p / 100 * (len(x) - 1) for p in q]
+    idx = sorted({int(np.floor(v)) for v in pos} | {int(np.ceil(v)) for v in pos})
+    part = np.partition(x, idx)
+    return [float(part[int(np.floor(v))] + (v - np.floor(v)) * (part[int(np.ceil(v))] - part[int(np.floor(v))]))
+            for v in pos]
 
 
 def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: bool | None = None) -> list[Cycle]:
@@ -201,7 +214,7 @@ def _rest_high(signal: np.ndarray, opts: RepOptions,
     it barely moves."""
     if len(signal) < 3:
         return None
-    lo, hi = np.percentile(signal, [5, 95]).tolist()
+    lo, hi = quantiles(signal, (5, 95))
     if hi - lo <= opts.min_range:
         return None
     if rest_high is None:
@@ -212,7 +225,7 @@ def _rest_high(signal: np.ndarray, opts: RepOptions,
 def time_spent_high(signal: np.ndarray) -> bool:
     """Whether ``signal`` spends most of its time on its high side (its median nearer its 95th
     than its 5th percentile): the rest side when nothing else tells."""
-    lo, med, hi = np.percentile(signal, [5, 50, 95]).tolist()
+    lo, med, hi = quantiles(signal, (5, 50, 95))
     return (hi - med) < (med - lo)
 
 
