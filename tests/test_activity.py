@@ -69,6 +69,16 @@ def test_jitter_on_someone_standing_still_is_not_reps(seed):
     assert analyze_keypoints(_jittered(_squat_clip(depth), 10.0, seed), 30.0, classify=False).reps_total == 5
 
 
+def test_quantiles_are_numpys_percentiles():
+    from posekit.activity.reps import quantiles
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 4, 7, 100, 601):
+        x = rng.normal(size=n)
+        for q in ((5, 95), (5, 50, 95), (50,), (0, 100)):
+            np.testing.assert_allclose(quantiles(x, q), np.percentile(x, q), rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("kw,msg", [
     ({"min_snr": -1}, "RepOptions.min_snr must be a number >= 0, got -1"),
     ({"smooth_s": float("nan")}, "RepOptions.smooth_s must be a number >= 0, got nan"),

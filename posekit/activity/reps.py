@@ -156,10 +156,10 @@ def quantiles(x: np.ndarray, q: tuple[float, ...]) -> list[float]:
     about 6x faster on the streaming tracker's 600-frame signals, which it re-reads many times a
     second."""
     pos = [p / 100 * (len(x) - 1) for p in q]
-    idx = sorted({int(np.floor(v)) for v in pos} | {int(np.ceil(v)) for v in pos})
-    part = np.partition(x, idx)
-    return [float(part[int(np.floor(v))] + (v - np.floor(v)) * (part[int(np.ceil(v))] - part[int(np.floor(v))]))
-            for v in pos]
+    lo = [int(v) for v in pos]  # floor: pos >= 0
+    hi = [min(i + 1, len(x) - 1) for i in lo]
+    part = np.partition(x, sorted(set(lo + hi)))
+    return [float(part[i] + (v - i) * (part[j] - part[i])) for v, i, j in zip(pos, lo, hi)]
 
 
 def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: bool | None = None) -> list[Cycle]:
