@@ -97,8 +97,8 @@ def test_bad_rep_options(kw, msg):
 def test_locomotion_is_not_counted_as_generic_reps(kind, seed):
     """Walking and running are cyclic: the class-agnostic counter finds 3-5 "reps" in these 10 s
     (classifier off). Where the classifier calls the span walking or running, they are gait. The
-    jitter check is off so that the classifier's veto alone is tested (it also drops this walk,
-    whose movement barely stands out from the keypoints' jitter)."""
+    jitter check is off so that the classifier's veto alone is tested (the walk's movement barely
+    stands out from its keypoints' jitter, so the check alone also drops its "reps")."""
     kps = make_sequence(kind, seed, seconds=10.0)[1]["noisy"]
     opts = posekit.RepOptions(min_snr=0)
     assert analyze_keypoints(kps, 30.0, classify=False, rep_options=opts).reps_total >= 3
