@@ -69,6 +69,36 @@ def test_jitter_on_someone_standing_still_is_not_reps(seed):
     assert analyze_keypoints(_jittered(_squat_clip(depth), 10.0, seed), 30.0, classify=False).reps_total == 5
 
 
+@pytest.mark.parametrize("seed", [0, 2, 3])
+def test_someone_standing_still_after_frames_with_nobody_is_not_reps(seed):
+    """The same still body, with nobody in view for its first 4 of 10 s (a tracker acquiring
+    late). The missing frames carry their observed neighbours' values into the movement signal:
+    read as observations, that flat stretch set the signal's range and noise level, and this
+    jitter counted 2-4 "reps" (these seeds)."""
+    still = _jittered(_squat_clip([0.0] * 300), 10.0, seed)
+    still[:120] = np.nan
+    assert analyze_keypoints(still, 30.0, classify=False).reps_total == 0
+
+
+def test_a_set_after_a_long_stretch_with_nobody_in_view():
+    """27 s of an empty room, then five squats (13.5 s). The body's size was the median over
+    every frame, the empty ones as 0: past half the sequence empty it read 0, every length stayed
+    in pixels, and the squats read as five falls and no rep."""
+    from posekit.activity.features import normalise
+
+    depth = [0.0] * 30
+    for _ in range(5):
+        depth += list(0.5 - 0.5 * np.cos(np.linspace(0, 2 * np.pi, 60))) + [0.0] * 15
+    clip = _jittered(_squat_clip(depth), 3.0, 0)
+    late = np.concatenate([np.full((800, 33, 3), np.nan), clip])
+    rep = analyze_keypoints(late, 30.0)
+    assert rep.reps_total == 5 and [e.label for e in rep.exercises] == ["squat"] and not rep.falls
+    assert rep.exercises[0].start_s > 800 / 30
+    # Lengths in the body's own units whatever came before it: the set's hip track as without the empty room.
+    alone, after = normalise(to_body13(clip), 30.0), normalise(to_body13(late), 30.0)
+    np.testing.assert_allclose(after.hip[800:], alone.hip, atol=1e-9)
+
+
 def test_quantiles_are_numpys_percentiles():
     from posekit.activity.reps import quantiles
 

@@ -186,6 +186,9 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
     # cost and warnings of nanmax.
     span = np.nan_to_num(np.fmax.reduce(xy, axis=1) - np.fmin.reduce(xy, axis=1), nan=0.0)
     size = np.fmax(torso, 0.25 * np.hypot(span[:, 0], span[:, 1]))
+    # The sequence's body size from the frames where a body was seen: frames with no joint at all
+    # (nobody in view yet) would pull the median to 0 and leave every length in source units.
+    size[~mask.any(axis=1)] = np.nan
     ref = np.nanmedian(size) if np.isfinite(size).any() else 1.0
     ref = ref if ref > 0 else 1.0
     scale = np.where(np.isfinite(size), np.maximum(size, 0.35 * ref), ref)

@@ -118,7 +118,10 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2, parts: tuple[str, 
         hip_y = np.clip(hip_y - np.nanmedian(hip_y), -1.5, 1.5)
     feats = np.concatenate([xy, hip_y], axis=1)
     feats = np.where(np.isfinite(feats), feats, np.nan)
-    col_ok = np.isfinite(feats).mean(0) > 0.5
+    # A part is used where it was seen in most frames in which the body was: frames in which nobody
+    # was there (before someone walks into view) say nothing against any part.
+    seen = observed(seq)
+    col_ok = np.isfinite(feats[seen]).sum(0) > 0.5 * seen.sum()
     feats = feats[:, col_ok]
     if feats.shape[1] == 0 or len(feats) < 3:
         return np.zeros(len(seq.xy))
@@ -136,10 +139,18 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2, parts: tuple[str, 
     # The principal axis has no sign: which side is rest is decided by the caller (count_cycles).
     s = moving_average(raw, max(1, int(smooth_s * RATE)))
     if min_snr > 0 and s is not raw:
-        lo, hi = quantiles(s, (5, 95))
-        if hi - lo < min_snr * jitter(raw - s):
+        lo, hi = quantiles(s[seen], (5, 95)) if seen.sum() >= 3 else quantiles(s, (5, 95))
+        if hi - lo < min_snr * jitter((raw - s)[seen] if seen.sum() >= 3 else raw - s):
             return np.zeros(len(s))
     return s
+
+
+def observed(seq: BodySequence) -> np.ndarray:
+    """(T,) bool: frames where some joint was seen (or interpolated over a short gap). The others
+    carry their observed neighbours' values in a movement signal: a clip whose first frames are
+    missing (a tracker settling) begins with a flat stretch nobody held, and such filled frames
+    must not set the signal's range, its thresholds or its noise level."""
+    return seq.mask.any(axis=1)
 
 
 def jitter(residual: np.ndarray) -> float:
@@ -208,17 +219,19 @@ def _cycles(s: np.ndarray, lo: float, hi: float, opts: RepOptions) -> list[Cycle
     return sorted(cycles + partials, key=lambda c: c.start)
 
 
-def _rest_high(signal: np.ndarray, opts: RepOptions,
-               rest_high: bool | None) -> tuple[np.ndarray, float, float] | None:
+def _rest_high(signal: np.ndarray, opts: RepOptions, rest_high: bool | None,
+               seen: np.ndarray | None = None) -> tuple[np.ndarray, float, float] | None:
     """(signal oriented so that its rest position is high, its 5th and 95th percentiles); None when
-    it barely moves."""
-    if len(signal) < 3:
+    it barely moves. ``seen``: the frames that were observed (:func:`observed`); the percentiles
+    and the time spent on each side are read on those alone."""
+    ref = signal[seen] if seen is not None and seen.sum() >= 3 else signal
+    if len(ref) < 3:
         return None
-    lo, hi = quantiles(signal, (5, 95))
+    lo, hi = quantiles(ref, (5, 95))
     if hi - lo <= opts.min_range:
         return None
     if rest_high is None:
-        rest_high = time_spent_high(signal)
+        rest_high = time_spent_high(ref)
     return (signal, lo, hi) if rest_high else (-signal, -hi, -lo)
 
 
@@ -301,7 +314,7 @@ def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarr
     sig = signal_fn(seq)
     if sig is None:
         return []
-    oriented = _rest_high(sig, opts, rest_high if rest_high is not None else _rest_is_high(seq, sig))
+    oriented = _rest_high(sig, opts, rest_high if rest_high is not None else _rest_is_high(seq, sig), observed(seq))
     if oriented is None:
         return []
     cycles = _cycles(*oriented, opts)
