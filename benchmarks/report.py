@@ -445,6 +445,12 @@ def main() -> None:
                     lines += ["", f"A rep is sent a median {w['live_rep_delay_median_s']:.2f} s after it ends "
                                   f"({w['live_rep_sent_within_1s']:.2f} within 1 s, 90th percentile "
                                   f"{w['live_rep_delay_p90_s']:.2f} s; the analysis runs every 20 frames)."]
+            if "noise_mae" in w:
+                nm = w["noise_mae"]
+                lines += ["", f"The same poses with Gaussian noise of {w['noise_px']:g} px on every keypoint ({len(nm)} "
+                              f"draws), to show how far a pixel moves the figure: MAE {min(nm):.3f}-{max(nm):.3f} "
+                              f"(mean {sum(nm) / len(nm):.3f}); {w['noise_clips_changed']} of {w['clips']} clips "
+                              f"change their count in at least one draw."]
             t = act.get("workouttracker_reps_teacher_pose")
             if "exercise_named" in w:
                 lines += ["", f"The exercise the report names (its longest segment) matches the clip's folder on "

@@ -312,7 +312,8 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
             pred, falls, named, boxed_pred, boxed_falls, rel_pred, rel_falls = 0, 0, None, 0, 0, 0, 0
             given = 0 if r["class"] in WT_EXERCISE else None
         live = stream_keypoints(kps, fps, cuts=cuts)
-        per.append({"video": r["video"], "class": r["class"], "true": true, "pred": pred, "falls": falls,
+        shaken = [_count_or_zero(kps + _pixel_noise(kps, seed), fps, cuts) for seed in range(1, NOISE_SEEDS + 1)]
+        per.append({"video": r["video"], "noise_preds": shaken, "class": r["class"], "true": true, "pred": pred, "falls": falls,
                     "exercise": named, "given_pred": given, "minmax_pred": boxed_pred, "minmax_falls": boxed_falls,
                     "centred_pred": rel_pred, "centred_falls": rel_falls,
                     "live_pred": live["reps_total"], "live_falls": len(live["falls"]),
@@ -326,6 +327,11 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
         out[f"{key}mae"] = float(np.mean([abs(p[pred] - p["true"]) / p["true"] for p in per]))
         out[f"{key}obo"] = float(np.mean([abs(p[pred] - p["true"]) <= 1 for p in per]))
         out[f"{key}clips_with_a_fall"] = int(sum(p[falls] > 0 for p in per))
+    # How much the figure moves when every keypoint moves by about a pixel (the pose network's
+    # kernels differ that much between CPUs): MAE per noise draw.
+    noisy = [float(np.mean([abs(p["noise_preds"][k] - p["true"]) / p["true"] for p in per])) for k in range(NOISE_SEEDS)]
+    out["noise_px"], out["noise_mae"] = NOISE_PX, noisy
+    out["noise_clips_changed"] = int(sum(any(q != p["pred"] for q in p["noise_preds"]) for p in per))
     # Live rep events add up: every rep sent once, and withdrawn once if a later reading drops it.
     out["live_events_add_up"] = int(sum(p["live_sent"] - p["live_withdrawn"] == p["live_final"] for p in per))
     out["live_reps_sent"] = int(sum(p["live_sent"] for p in per))
@@ -347,6 +353,25 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
         out["given_obo"] = float(np.mean([abs(p["given_pred"] - p["true"]) <= 1 for p in named]))
         out["auto_mae_same_clips"] = float(np.mean([abs(p["pred"] - p["true"]) / p["true"] for p in named]))
     return {**out, "per_clip": per}
+
+
+#: WorkoutTracker's counts again with Gaussian noise of this many pixels on every keypoint, this many draws.
+NOISE_PX, NOISE_SEEDS = 1.0, 5
+
+
+def _pixel_noise(kps: np.ndarray, seed: int) -> np.ndarray:
+    """Gaussian noise of :data:`NOISE_PX` on the x and y of (T, K, 3) keypoints (0 on confidence)."""
+    noise = np.zeros_like(kps)
+    noise[..., :2] = np.random.default_rng(seed).normal(0.0, NOISE_PX, kps[..., :2].shape)
+    return noise
+
+
+def _count_or_zero(kps: np.ndarray, fps: float, cuts: list[int]) -> int:
+    """Reps counted in ``kps``; 0 where the tracker never found the person."""
+    try:
+        return analyze_keypoints(kps, fps, cuts=cuts).reps_total
+    except InvalidInputError:
+        return 0
 
 
 def _capture_job(job: tuple[str, str, str | None]) -> dict[str, Any]:
