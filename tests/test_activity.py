@@ -97,6 +97,12 @@ def test_a_set_after_a_long_stretch_with_nobody_in_view():
     # Lengths in the body's own units whatever came before it: the set's hip track as without the empty room.
     alone, after = normalise(to_body13(clip), 30.0), normalise(to_body13(late), 30.0)
     np.testing.assert_allclose(after.hip[800:], alone.hip, atol=1e-9)
+    # Live, 10 s of the empty room is enough: the stream's buffer was more than half empty while
+    # the set began, and it raised two falls.
+    from training.eval_activity import stream_keypoints
+
+    live = stream_keypoints(np.concatenate([np.full((300, 33, 3), np.nan), clip]), 30.0)
+    assert live["reps_total"] == 5 and live["falls"] == [] and live["withdrawn_reps"] == 0
 
 
 def test_quantiles_are_numpys_percentiles():
