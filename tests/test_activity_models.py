@@ -325,3 +325,35 @@ def test_classifier_led_fall_is_reported_once_and_lying_on_is_not_a_new_fall():
     # Lying on the floor after the fall with the classifier still saying "fall": no new fall.
     lying = normalise(to_body13(arr["noisy"][int(m.fall_impact) + 15:]), 30.0)
     assert detect_falls(lying, fall_prob=probs(lying, 0.0, 99.0)) == []
+
+
+def _probs_around(seq, lo, hi, p=0.95):
+    """A classifier confident (``p``) in the windows that end in [lo, hi] s, at its own window ends."""
+    ends = windows(sequence_tokens(seq))[1] / MODEL_RATE
+    return ends, np.where((ends >= lo) & (ends <= hi), p, 0.05)
+
+
+def test_falls_in_min_max_normalised_keypoints_need_only_the_bodys_shape():
+    """Min-max normalised per frame, the hips' drop that a classifier-led fall needs is not in the
+    keypoints: a fall cut at impact was missed. Without positions, an upright torso that tips and
+    stays tipped under a confident classifier is enough, and the hips-based path, whose drop is
+    then the body's shape changing inside its box, is off: with a classifier that says "fall"
+    everywhere it raised falls on people sitting down."""
+    from posekit.activity.boxnorm import minmax_per_frame
+    from posekit.activity.falls import detect_falls
+
+    def boxed(kps):
+        return normalise(to_body13(minmax_per_frame(kps), zero_joints_missing=False), 30.0)
+
+    m, arr = make_sequence("fall", 203, seconds=8.0)
+    onset, impact = m.fall_onset / 30.0, m.fall_impact / 30.0
+    short = boxed(arr["noisy"][:int(m.fall_impact)])
+    assert detect_falls(short, fall_prob=_probs_around(short, onset, impact + 1.0)) == []
+    events = detect_falls(short, fall_prob=_probs_around(short, onset, impact + 1.0), positions=False)
+    assert len(events) == 1 and abs(events[0].onset_s - onset) <= 1.0
+    assert detect_falls(short, fall_prob=_probs_around(short, onset, impact + 1.0, p=0.2), positions=False) == []
+    lying = boxed(arr["noisy"][int(m.fall_impact) + 15:])
+    assert detect_falls(lying, fall_prob=_probs_around(lying, 0.0, 99.0), positions=False) == []
+    sat = [boxed(make_sequence("sitting_down", 300 + s, seconds=8.0)[1]["noisy"]) for s in range(10)]
+    assert sum(len(detect_falls(q, fall_prob=_probs_around(q, 0.0, 99.0))) > 0 for q in sat) >= 3
+    assert all(detect_falls(q, fall_prob=_probs_around(q, 0.0, 99.0), positions=False) == [] for q in sat)

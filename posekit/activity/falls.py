@@ -78,13 +78,18 @@ def horizontal_signal(seq: BodySequence, opts: FallOptions = FallOptions()) -> n
 
 
 def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
-                 fall_prob: tuple[np.ndarray, np.ndarray] | None = None) -> list[FallEvent]:
+                 fall_prob: tuple[np.ndarray, np.ndarray] | None = None, positions: bool = True) -> list[FallEvent]:
     """Falls in a body sequence (offline; the streaming tracker calls this on a sliding buffer).
 
     ``fall_prob``: the sequence classifier's P(fall) per window, as (window end times s, probs).
     With it, a transition to lying that the motion rules find too slow or too shallow still counts
     when the classifier is confident around it (threshold ``0.8 - 0.6 * sensitivity``) and the
     person was upright before, dropped at least half the rules' descent, and stays down.
+
+    ``positions`` False: the keypoints do not keep the body's place and size from frame to frame
+    (min-max normalised per frame), so the hips' descent, which these checks read, is not in
+    them: a window the classifier is confident about needs a way down in the body's shape alone
+    instead, upright in it, then tilted past ``upright_tilt`` at its end (:func:`_shape_falls`).
     """
     n = len(seq.t)
     if n < int(RATE):
@@ -152,9 +157,48 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
     if not events:
         events = _drop_falls(seq, hip_y, dhip, horiz, opts, scale)
     if fall_prob is not None:
-        events = sorted(events + _model_falls(seq, fall_prob, events, horiz, h, dhip, tilt, opts, scale),
-                        key=lambda e: e.onset_s)
+        # Without positions the hips' drop that _model_falls checks is not in the keypoints.
+        found = (_model_falls(seq, fall_prob, events, horiz, h, dhip, tilt, opts, scale) if positions
+                 else _shape_falls(seq, fall_prob, events, opts))
+        events = sorted(events + found, key=lambda e: e.onset_s)
     return events
+
+
+def _shape_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], found: list[FallEvent],
+                 opts: FallOptions) -> list[FallEvent]:
+    """Falls the classifier is confident about (as :func:`_model_falls`) in keypoints that keep only
+    the body's shape: the window shows the torso upright (below ``upright_tilt``, seen) and ends
+    tilted past it (the mean over its last 0.3 s), and stays tilted (most of ``confirm_s``, as far
+    as the data goes). Onset = the first frame past ``upright_tilt`` after the last upright one,
+    impact = the first past ``lying_tilt`` (the onset if none). Lying that merely continues has no
+    upright frame; sitting down leans forward, then sits up."""
+    times, probs = fall_prob
+    thr = 0.8 - 0.6 * opts.sensitivity
+    tilt = moving_average(seq.tilt, 5)
+    n = len(tilt)
+    out: list[FallEvent] = []
+    taken = [(e.onset_s - opts.confirm_s, e.impact_s + opts.confirm_s) for e in found]
+    for t_end, p in zip(times, probs):
+        e = min(n, int(round(t_end * RATE)))
+        s = max(0, e - int(MODEL_WINDOW_S * RATE))
+        tail = slice(max(s, e - int(0.3 * RATE)), e)
+        if p < thr or e - s < int(0.5 * RATE) or not np.isfinite(tilt[tail]).any():
+            continue
+        if float(np.nanmean(tilt[tail])) < opts.upright_tilt:
+            continue
+        upright = np.flatnonzero(np.nan_to_num(tilt[s:tail.start], nan=90.0) < opts.upright_tilt)  # NaN: unseen
+        if not len(upright):
+            continue
+        onset = s + int(upright[-1]) + 1
+        lying = np.flatnonzero(np.nan_to_num(tilt[onset:e]) > opts.lying_tilt)
+        impact = onset + int(lying[0]) if len(lying) else onset
+        if float(np.mean(tilt[impact:impact + int(opts.confirm_s * RATE)] >= opts.upright_tilt)) < 0.8:
+            continue
+        if any(a <= onset / RATE <= b for a, b in taken):
+            continue  # the same fall, seen by a later window (or by the other checks)
+        out.append(FallEvent(onset / RATE, impact / RATE, float(p)))
+        taken.append((onset / RATE - opts.confirm_s, impact / RATE + opts.confirm_s))
+    return out
 
 
 #: Length of a classifier window in seconds.

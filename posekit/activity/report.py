@@ -183,12 +183,13 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
                      fall_opts: FallOptions = FallOptions(), classifier: ActivityClassifier | None = None,
                      form_opts: FormOptions = FormOptions(), classifier_opts: ClassifierOptions = ClassifierOptions(),
                      cache: dict[int, np.ndarray] | None = None, t_offset_s: float = 0.0,
-                     exercise: str | None = None, cues_after_s: float = -1.0) -> ActivityReport:
+                     exercise: str | None = None, cues_after_s: float = -1.0, positions: bool = True) -> ActivityReport:
     """The offline analysis behind :func:`analyze_keypoints` and the streaming tracker.
 
     ``exercise`` fixes the exercise instead of classifying it; ``cache``/``t_offset_s`` let the
     streaming tracker reuse window probabilities across overlapping buffers, and ``cues_after_s``
-    skips form cues for reps whose bottom it has already judged."""
+    skips form cues for reps whose bottom it has already judged. ``positions``: as for
+    :func:`~posekit.activity.falls.detect_falls` (False for keypoints min-max normalised per frame)."""
     n = len(seq.t)
     labels = None
     fall_prob = None
@@ -197,7 +198,7 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         labels = frame_labels(times, ids, n, RATE)
         if "fall" in classifier.labels:
             fall_prob = (times, probs[:, classifier.labels.index("fall")])
-    falls = detect_falls(seq, fall_opts, fall_prob)
+    falls = detect_falls(seq, fall_opts, fall_prob, positions)
     if labels is not None:  # the classifier's own labels (a fixed ``exercise`` is not evidence)
         falls = [f for f in falls if not _during_floor_exercise(labels, f.onset_s, f.impact_s, fall_opts.confirm_s)]
     if exercise is not None:
@@ -419,9 +420,12 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
     clf = None
     if classify:
         clf = ActivityClassifier(activity_model) if activity_model is not None else bundled_classifier()
+    # Min-max normalised per frame: the body's place and size are gone (isotropic boxes keep the
+    # aspect ratio but not those either), which fall detection must know.
     return analyse_shots(body, fps, cut_at, rep_opts=rep_options or RepOptions(),
                          fall_opts=fall_options or FallOptions(), classifier=clf,
-                         form_opts=form_options or FormOptions(), exercise=exercise)
+                         form_opts=form_options or FormOptions(), exercise=exercise,
+                         positions=box_normalised(keypoints) is None)
 
 
 def load_frames(path: str | Path) -> tuple[np.ndarray, float, list[int]]:
