@@ -364,6 +364,8 @@ def test_streaming_tracker_emits_fall_with_bounded_latency():
 
 @pytest.mark.parametrize("kps,layout,fps,msg", [
     (np.zeros((10, 33)), "blazepose33", 30, "keypoints must have shape (T, K, 2|3|4|5), got shape (10, 33)"),
+    (np.zeros((10, 99)), "blazepose33", 30, "keypoints must have shape (T, K, 2|3|4|5), got shape (10, 99); a row of 99 "
+     "numbers per frame is 33 joints x 3: pass keypoints.reshape(10, 33, 3) if the numbers are grouped by joint"),
     (np.zeros((10, 17, 2)), "blazepose33", 30, "keypoints has 17 joints but layout 'blazepose33' has 33; pass the matching layout"),
     (np.zeros((10, 33, 6)), "blazepose33", 30, "keypoints last dimension must be 2 (x, y), 3 (x, y, conf), 4 (x, y, z, conf) "
      "or 5 (x, y, z, visibility, presence), got 6"),

@@ -86,9 +86,15 @@ def to_body13(keypoints: np.ndarray, layout: str = "blazepose33", zero_joints_mi
     if layout not in LAYOUTS:
         raise InvalidInputError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
     k = np.asarray(keypoints, dtype=np.float64)
-    if k.ndim != 3:
-        raise InvalidInputError(f"keypoints must have shape (T, K, 2|3|4|5), got shape {k.shape}")
     src = LAYOUTS[layout]
+    if k.ndim != 3:
+        hint = ""
+        if k.ndim == 2 and k.shape[1] % len(src) == 0 and 2 <= k.shape[1] // len(src) <= 5:
+            # One row of K x C numbers per frame, as CSV exports write them.
+            hint = (f"; a row of {k.shape[1]} numbers per frame is {len(src)} joints x {k.shape[1] // len(src)}: "
+                    f"pass keypoints.reshape({k.shape[0]}, {len(src)}, {k.shape[1] // len(src)}) if the numbers "
+                    "are grouped by joint")
+        raise InvalidInputError(f"keypoints must have shape (T, K, 2|3|4|5), got shape {k.shape}{hint}")
     if k.shape[1] != len(src):
         raise InvalidInputError(
             f"keypoints has {k.shape[1]} joints but layout {layout!r} has {len(src)}; pass the matching layout")
