@@ -123,7 +123,7 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2, parts: tuple[str, 
     seen = observed(seq)
     col_ok = np.isfinite(feats[seen]).sum(0) > 0.5 * seen.sum()
     feats = feats[:, col_ok]
-    if feats.shape[1] == 0 or len(feats) < 3:
+    if feats.shape[1] == 0 or seen.sum() < 3:
         return np.zeros(len(seq.xy))
     # Missing frames follow their observed neighbours (linear between them, held at the ends).
     # A constant fill (the mean) would put unobserved frames mid-range: at the start of a clip
@@ -139,8 +139,8 @@ def movement_signal(seq: BodySequence, smooth_s: float = 0.2, parts: tuple[str, 
     # The principal axis has no sign: which side is rest is decided by the caller (count_cycles).
     s = moving_average(raw, max(1, int(smooth_s * RATE)))
     if min_snr > 0 and s is not raw:
-        lo, hi = quantiles(s[seen], (5, 95)) if seen.sum() >= 3 else quantiles(s, (5, 95))
-        if hi - lo < min_snr * jitter((raw - s)[seen] if seen.sum() >= 3 else raw - s):
+        lo, hi = quantiles(s[seen], (5, 95))
+        if hi - lo < min_snr * jitter((raw - s)[seen]):
             return np.zeros(len(s))
     return s
 
@@ -224,7 +224,7 @@ def _rest_high(signal: np.ndarray, opts: RepOptions, rest_high: bool | None,
     """(signal oriented so that its rest position is high, its 5th and 95th percentiles); None when
     it barely moves. ``seen``: the frames that were observed (:func:`observed`); the percentiles
     and the time spent on each side are read on those alone."""
-    ref = signal[seen] if seen is not None and seen.sum() >= 3 else signal
+    ref = signal if seen is None else signal[seen]
     if len(ref) < 3:
         return None
     lo, hi = quantiles(ref, (5, 95))
