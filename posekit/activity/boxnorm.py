@@ -7,9 +7,9 @@ down comes out as tall as wide, and the hips' descent, which fall detection read
 :func:`analyze_keypoints` recognises such input (every frame spans exactly [0, 1]) and warns; it
 does not guess the lost numbers back (benchmarks/FINDINGS.md says what a guess from body
 proportions did), and its fall detector reads the classifier's falls from the body's shape alone
-(``detect_falls(positions=False)``). Coordinates centred per frame on a joint or on the mid-hip (root-relative
-exports) keep the body's shape and size but lose its travel across the picture, the hips' descent
-included: they get a warning too, and :func:`analyze_keypoints` puts each frame's lowest joint on
+(``detect_falls(positions=False)``). Coordinates centred per frame on a joint or on the mid-hip
+(root-relative exports) keep the body's shape and size but lose its travel across the picture,
+the hips' descent included: they get a warning too, and :func:`analyze_keypoints` puts each frame's lowest joint on
 one floor line, which brings the hips' height above the feet back. A y axis that points up (3D and
 world coordinates often do) stands every upright body on its head: :func:`upside_down` recognises
 that, and :func:`analyze_keypoints` warns.
