@@ -232,7 +232,7 @@ def test_fall_01_from_pixels_streams_one_fall_at_the_labelled_onset(shared_data)
             events += r.activity["new_falls"]
             hips.append(mid_hip(r.pose) if r.pose is not None else (np.nan, np.nan))
     # The clip ends 1.3-1.9 s after the impact (4.0 s on an AVX2 machine, 3.4 s on an AVX-512
-    # one: the pose network's kernels differ), close to the fall's confirmation time
+    # one, with the same models), close to the fall's confirmation time
     # (FallOptions.confirm_s) plus the analysis interval: a live stream sends the event then, one
     # that ends sooner at its end, which the app and ``posekit run`` mark by calling ``flush``.
     events += session.flush()["new_falls"]
