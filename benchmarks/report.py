@@ -466,7 +466,8 @@ def main() -> None:
                               f"classified"
                               + (f" (teacher's keypoints: {t['given_mae']:.3f} against {t['auto_mae_same_clips']:.3f})"
                                  if t and "given_mae" in t else "") + "."]
-            for k, text in (("minmax", "min-max normalised per frame"), ("centred", "centred per frame on the mid-hip")):
+            for k, text in (("minmax", "min-max normalised per frame"), ("centred", "centred per frame on the mid-hip"),
+                            ("unsized", "normalised by the video's size and read without `image_size`")):
                 if f"{k}_mae" in w:
                     lines += ["", f"The same poses {text}, as keypoint exports often are (`analyze_keypoints` warns): "
                                   f"MAE {w[f'{k}_mae']:.3f}, OBO {w[f'{k}_obo']:.3f}, clips that raised a fall "

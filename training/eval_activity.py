@@ -306,16 +306,21 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
                 # As a per-frame min-max export and root-relative (such exports carry no cuts).
                 boxed = analyze_keypoints(minmax_per_frame(kps), fps)
                 rel = analyze_keypoints(centred_per_frame(to_body13(kps)), fps, layout="body13")
+                # Normalised by the video's size, as MediaPipe's landmarks are, and read without it.
+                unsized = analyze_keypoints(kps / np.array([*_video_size(root / r["video"]), 1.0]), fps, cuts=cuts)
             boxed_pred, boxed_falls = boxed.reps_total, len(boxed.falls)
             rel_pred, rel_falls = rel.reps_total, len(rel.falls)
+            unsized_pred, unsized_falls = unsized.reps_total, len(unsized.falls)
         except InvalidInputError:  # the tracker never found the person: nothing to count
             pred, falls, named, boxed_pred, boxed_falls, rel_pred, rel_falls = 0, 0, None, 0, 0, 0, 0
+            unsized_pred, unsized_falls = 0, 0
             given = 0 if r["class"] in WT_EXERCISE else None
         live = stream_keypoints(kps, fps, cuts=cuts)
         shaken = [_count_or_zero(kps + _pixel_noise(kps, seed), fps, cuts) for seed in range(1, NOISE_SEEDS + 1)]
         per.append({"video": r["video"], "noise_preds": shaken, "class": r["class"], "true": true, "pred": pred, "falls": falls,
                     "exercise": named, "given_pred": given, "minmax_pred": boxed_pred, "minmax_falls": boxed_falls,
                     "centred_pred": rel_pred, "centred_falls": rel_falls,
+                    "unsized_pred": unsized_pred, "unsized_falls": unsized_falls,
                     "live_pred": live["reps_total"], "live_falls": len(live["falls"]),
                     "live_sent": live["sent_reps"], "live_withdrawn": live["withdrawn_reps"],
                     "live_final": len(live["rep_events"]), "live_rep_delays_s": [round(v, 3) for v in live["rep_delays_s"]],
@@ -323,7 +328,8 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
         log.info("%s: true %d pred %d live %d", r["video"], true, pred, live["reps_total"])
     out: dict[str, Any] = {"clips": len(per), "pose": "teacher" if teacher_pose else model.name if model else "student"}
     for key, pred, falls in (("", "pred", "falls"), ("live_", "live_pred", "live_falls"),
-                             ("minmax_", "minmax_pred", "minmax_falls"), ("centred_", "centred_pred", "centred_falls")):
+                             ("minmax_", "minmax_pred", "minmax_falls"), ("centred_", "centred_pred", "centred_falls"),
+                             ("unsized_", "unsized_pred", "unsized_falls")):
         out[f"{key}mae"] = float(np.mean([abs(p[pred] - p["true"]) / p["true"] for p in per]))
         out[f"{key}obo"] = float(np.mean([abs(p[pred] - p["true"]) <= 1 for p in per]))
         out[f"{key}clips_with_a_fall"] = int(sum(p[falls] > 0 for p in per))
@@ -353,6 +359,17 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
         out["given_obo"] = float(np.mean([abs(p["given_pred"] - p["true"]) <= 1 for p in named]))
         out["auto_mae_same_clips"] = float(np.mean([abs(p["pred"] - p["true"]) / p["true"] for p in named]))
     return {**out, "per_clip": per}
+
+
+def _video_size(path: Path) -> tuple[float, float]:
+    """(width, height) of a video file."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    try:
+        return float(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), float(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    finally:
+        cap.release()
 
 
 #: WorkoutTracker's counts again with Gaussian noise of this many pixels on every keypoint, this many draws.

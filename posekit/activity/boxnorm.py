@@ -123,6 +123,17 @@ def upside_down_message(share: float) -> str:
             "body reads as lying, so exercises go unrecognised and falls unseen.")
 
 
+#: Coordinates all within this of 0 read as normalised by the image size (MediaPipe's landmarks run a
+#: little past [0, 1] for joints outside the picture); pixel coordinates lie far beyond.
+IMAGE_NORMALISED_MAX = 2.0
+
+IMAGE_NORMALISED_WARNING = (
+    "keypoints look normalised by the image size (every coordinate within {lim:g} of 0) and no image_size was "
+    "given: x and y are read on one scale, so unless the video is square every body is stretched or squeezed "
+    "sideways (16:9 for a landscape video), which bends joint angles, form cues and the fall detector's lying test "
+    "(wider than tall). Pass image_size=(width, height) (posekit analyze --image-size WxH).")
+
+
 def box_normalised_message(mode: str) -> str:
     """The warning :func:`analyze_keypoints` gives for input of ``mode`` (from :func:`box_normalised`)."""
     return BOX_NORMALISED_WARNING.format(mode=mode.replace("_", " "),

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputWarning, InvalidInputError
-from .boxnorm import (box_normalised, box_normalised_message, frame_centred, frame_centred_message, upside_down,
-                      upside_down_message)
+from .boxnorm import (IMAGE_NORMALISED_MAX, IMAGE_NORMALISED_WARNING, box_normalised, box_normalised_message,
+                      frame_centred, frame_centred_message, upside_down, upside_down_message)
 from .classifier import ActivityClassifier, ClassifierOptions, bundled_classifier, frame_labels
 from .exercises import FormCue, FormOptions, exercise_signal, plank_cues, rep_cues
 from .falls import FallEvent, FallOptions, detect_falls
@@ -367,7 +367,10 @@ def input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
     inverted = upside_down(body)
     if inverted is not None:  # y pointing up: every upright body stands on its head
         warnings.warn(upside_down_message(inverted), InputWarning, stacklevel=3)
-    if boxed is None and image_size is not None and np.nanmax(np.abs(body[..., :2])) <= 2.0:
+    image_normalised = boxed is None and np.nanmax(np.abs(body[..., :2])) <= IMAGE_NORMALISED_MAX
+    if image_normalised and image_size is None:  # the aspect ratio is lost unless the video was square
+        warnings.warn(IMAGE_NORMALISED_WARNING.format(lim=IMAGE_NORMALISED_MAX), InputWarning, stacklevel=3)
+    if image_normalised and image_size is not None:
         body = body.copy()  # normalised by the image size: back to pixels
         body[..., 0] *= image_size[0]
         body[..., 1] *= image_size[1]
