@@ -402,7 +402,8 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
             exercise labels (the classifier still informs fall detection).
         image_size: (width, height) of the source video when the coordinates are normalised by
             image size (as MediaPipe's are): restores the true aspect ratio, which angles and the
-            "lying = wider than tall" test need. Ignored for pixel coordinates.
+            "lying = wider than tall" test need. Ignored for pixel coordinates. Without it,
+            coordinates that all lie within 2 of 0 are read on one scale, with an InputWarning.
         cuts: frame indices where the video cuts to a new shot (an edited video; where
             ``PoseResult.shot`` counts up): each shot is analysed on its own, so no rep or fall
             spans a cut (:func:`~posekit.activity.report.analyse_shots`).
