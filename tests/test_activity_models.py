@@ -301,6 +301,14 @@ def test_stream_windows_stay_on_the_stride_grid_as_the_buffer_slides():
     assert calls[0] >= 35 and max(calls[1:]) <= 3, calls
 
 
+def _probs_around(seq, lo, hi, p=0.95):
+    """A classifier confident (``p``) in the windows that end in [lo, hi] s, at its own window ends,
+    the newest frame included (a sketch without that last window saw a cut fall's final drop only
+    when the synthetic seat lifted the body first)."""
+    ends = windows(sequence_tokens(seq))[1] / MODEL_RATE
+    return ends, np.where((ends >= lo) & (ends <= hi), p, 0.05)
+
+
 def test_classifier_led_fall_is_reported_once_and_lying_on_is_not_a_new_fall():
     from posekit.activity.falls import detect_falls
 
@@ -308,10 +316,7 @@ def test_classifier_led_fall_is_reported_once_and_lying_on_is_not_a_new_fall():
     onset, impact = m.fall_onset / 30.0, m.fall_impact / 30.0
 
     def probs(seq, lo=onset, hi=impact + 1.0, p=0.95):  # a classifier confident around the fall only
-        # At the classifier's own window ends, the newest frame included (a sketch without that last
-        # window saw a cut fall's final drop only when the synthetic seat lifted the body first).
-        ends = windows(sequence_tokens(seq))[1] / MODEL_RATE
-        return ends, np.where((ends >= lo) & (ends <= hi), p, 0.05)
+        return _probs_around(seq, lo, hi, p)
 
     # Cut at impact: no lying tail for the motion rules to confirm.
     short = normalise(to_body13(arr["noisy"][:int(m.fall_impact)]), 30.0)
@@ -325,12 +330,6 @@ def test_classifier_led_fall_is_reported_once_and_lying_on_is_not_a_new_fall():
     # Lying on the floor after the fall with the classifier still saying "fall": no new fall.
     lying = normalise(to_body13(arr["noisy"][int(m.fall_impact) + 15:]), 30.0)
     assert detect_falls(lying, fall_prob=probs(lying, 0.0, 99.0)) == []
-
-
-def _probs_around(seq, lo, hi, p=0.95):
-    """A classifier confident (``p``) in the windows that end in [lo, hi] s, at its own window ends."""
-    ends = windows(sequence_tokens(seq))[1] / MODEL_RATE
-    return ends, np.where((ends >= lo) & (ends <= hi), p, 0.05)
 
 
 def test_falls_in_min_max_normalised_keypoints_need_only_the_bodys_shape():

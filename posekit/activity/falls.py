@@ -159,22 +159,22 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
     if fall_prob is not None:
         # Without positions the hips' drop that _model_falls checks is not in the keypoints.
         found = (_model_falls(seq, fall_prob, events, horiz, h, dhip, tilt, opts, scale) if positions
-                 else _shape_falls(seq, fall_prob, events, opts))
+                 else _shape_falls(tilt, fall_prob, events, opts))
         events = sorted(events + found, key=lambda e: e.onset_s)
     return events
 
 
-def _shape_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], found: list[FallEvent],
+def _shape_falls(tilt: np.ndarray, fall_prob: tuple[np.ndarray, np.ndarray], found: list[FallEvent],
                  opts: FallOptions) -> list[FallEvent]:
     """Falls the classifier is confident about (as :func:`_model_falls`) in keypoints that keep only
     the body's shape: the window shows the torso upright (below ``upright_tilt``, seen) and ends
     tilted past it (the mean over its last 0.3 s), and stays tilted (most of ``confirm_s``, as far
     as the data goes). Onset = the first frame past ``upright_tilt`` after the last upright one,
     impact = the first past ``lying_tilt`` (the onset if none). Lying that merely continues has no
-    upright frame; sitting down leans forward, then sits up."""
+    upright frame; sitting down leans forward, then sits up. ``tilt``: :func:`detect_falls`'s
+    smoothed torso tilt, without gaps."""
     times, probs = fall_prob
     thr = 0.8 - 0.6 * opts.sensitivity
-    tilt = moving_average(seq.tilt, 5)
     n = len(tilt)
     out: list[FallEvent] = []
     taken = [(e.onset_s - opts.confirm_s, e.impact_s + opts.confirm_s) for e in found]
@@ -182,15 +182,13 @@ def _shape_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
         e = min(n, int(round(t_end * RATE)))
         s = max(0, e - int(MODEL_WINDOW_S * RATE))
         tail = slice(max(s, e - int(0.3 * RATE)), e)
-        if p < thr or e - s < int(0.5 * RATE) or not np.isfinite(tilt[tail]).any():
+        if p < thr or e - s < int(0.5 * RATE) or float(np.mean(tilt[tail])) < opts.upright_tilt:
             continue
-        if float(np.nanmean(tilt[tail])) < opts.upright_tilt:
-            continue
-        upright = np.flatnonzero(np.nan_to_num(tilt[s:tail.start], nan=90.0) < opts.upright_tilt)  # NaN: unseen
+        upright = np.flatnonzero(tilt[s:tail.start] < opts.upright_tilt)
         if not len(upright):
             continue
         onset = s + int(upright[-1]) + 1
-        lying = np.flatnonzero(np.nan_to_num(tilt[onset:e]) > opts.lying_tilt)
+        lying = np.flatnonzero(tilt[onset:e] > opts.lying_tilt)
         impact = onset + int(lying[0]) if len(lying) else onset
         if float(np.mean(tilt[impact:impact + int(opts.confirm_s * RATE)] >= opts.upright_tilt)) < 0.8:
             continue

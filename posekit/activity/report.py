@@ -335,14 +335,22 @@ def input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
                  image_size: tuple[int, int] | None = None) -> np.ndarray:
     """Any estimator's keypoints -> BODY13 (T, 13, 3) in one frame of reference, as
     :func:`analyze_keypoints` reads them: coordinates normalised by ``image_size`` are scaled back
-    to pixels; per-frame min-max normalised input is recognised (with an :class:`InputWarning`),
-    and a joint at its box's (0, 0) corner is kept. Input centred per frame on a joint is
-    recognised too (warned), and each frame's lowest joint is put on one floor line, which
-    brings back the hips' height above the feet (:mod:`posekit.activity.boxnorm`).
+    to pixels (without it, such input is warned about: the aspect ratio is lost); per-frame min-max
+    normalised input is recognised (with an :class:`InputWarning`), and a joint at its box's (0, 0)
+    corner is kept. Input centred per frame on a joint is recognised too (warned), and each
+    frame's lowest joint is put on one floor line, which brings back the hips' height above the
+    feet (:mod:`posekit.activity.boxnorm`).
 
     Raises:
         InvalidInputError: wrong shape or layout, bad ``image_size``, or no frame with coordinates.
     """
+    return _input_body13(keypoints, layout, image_size)[0]
+
+
+def _input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
+                  image_size: tuple[int, int] | None = None) -> tuple[np.ndarray, bool]:
+    """:func:`input_body13`, and whether the input keeps the body's place and size from frame to
+    frame (False when min-max normalised per frame), which fall detection needs to know."""
     if image_size is not None:
         ok = (isinstance(image_size, (tuple, list)) and len(image_size) == 2
               and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in image_size))
@@ -378,7 +386,7 @@ def input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
         body = body.copy()
         with np.errstate(all="ignore"):  # frames without joints stay NaN
             body[..., 1] -= np.fmax.reduce(body[..., 1], axis=1)[:, None]
-    return body
+    return body, boxed is None
 
 
 def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepose33",
@@ -418,18 +426,15 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
     """
     if exercise is not None and exercise not in EXERCISES:
         raise InvalidInputError(f"exercise must be one of {list(EXERCISES)} or None (classify), got {exercise!r}")
-    body = input_body13(keypoints, layout, image_size)
+    body, positions = _input_body13(keypoints, layout, image_size)
     check_fps(fps)
     cut_at = check_cuts(cuts, len(body))
     clf = None
     if classify:
         clf = ActivityClassifier(activity_model) if activity_model is not None else bundled_classifier()
-    # Min-max normalised per frame: the body's place and size are gone (isotropic boxes keep the
-    # aspect ratio but not those either), which fall detection must know.
     return analyse_shots(body, fps, cut_at, rep_opts=rep_options or RepOptions(),
                          fall_opts=fall_options or FallOptions(), classifier=clf,
-                         form_opts=form_options or FormOptions(), exercise=exercise,
-                         positions=box_normalised(keypoints) is None)
+                         form_opts=form_options or FormOptions(), exercise=exercise, positions=positions)
 
 
 def load_frames(path: str | Path) -> tuple[np.ndarray, float, list[int]]:
