@@ -181,9 +181,9 @@ def analyze(args: argparse.Namespace) -> int:
         kps, run_fps, cuts = load_frames(args.keypoints)
         fps = run_fps if fps is None else fps
     else:
-        kps = load_keypoints(args.keypoints)
+        kps = load_keypoints(args.keypoints, args.layout)
         if fps is None:
-            raise InvalidInputError("--fps is required for .npy/.npz/.json keypoints (a posekit run's frames.jsonl "
+            raise InvalidInputError("--fps is required for .npy/.npz/.json/.csv keypoints (a posekit run's frames.jsonl "
                                     "carries its timestamps)")
     size = None
     if args.image_size:
@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-frames", type=int)
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=run)
-    a = sub.add_parser("analyze", help="activity analysis of a keypoint sequence (.npy/.npz/.json, or the "
+    a = sub.add_parser("analyze", help="activity analysis of a keypoint sequence (.npy/.npz/.json/.csv, a folder of OpenPose .json, or the "
                                        "frames.jsonl of posekit run)")
     a.add_argument("keypoints")
     a.add_argument("--fps", type=float, help="frame rate (required, except for frames.jsonl: its timestamps)")

@@ -4,7 +4,8 @@ from .classifier import ActivityClassifier, ClassifierOptions
 from .exercises import FormOptions
 from .falls import FallEvent, FallOptions, detect_falls
 from .features import BodySequence, normalise, to_body13
-from .report import ActivityReport, ExerciseSegment, RepEvent, analyze_keypoints, load_frames, load_keypoints
+from .files import load_frames, load_keypoints
+from .report import ActivityReport, ExerciseSegment, RepEvent, analyze_keypoints
 from .reps import RepOptions, count_reps
 from .tracker import ActivityTracker
 
