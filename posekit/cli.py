@@ -229,8 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-frames", type=int)
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=run)
-    a = sub.add_parser("analyze", help="activity analysis of a keypoint sequence (.npy/.npz/.json/.csv, a folder of OpenPose .json, or the "
-                                       "frames.jsonl of posekit run)")
+    a = sub.add_parser("analyze", help="activity analysis of a keypoint sequence (.npy/.npz/.json/.csv, a "
+                                       "folder of OpenPose .json, or the frames.jsonl of posekit run)")
     a.add_argument("keypoints")
     a.add_argument("--fps", type=float, help="frame rate (required, except for frames.jsonl: its timestamps)")
     a.add_argument("--layout", default="blazepose33")

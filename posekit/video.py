@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -30,6 +31,9 @@ class Frame:
 
 class FrameSource:
     """Iterates RGB frames with timestamps from a video file, an image file or a camera index.
+
+    A file's frames carry its own presentation times (phones record at a variable frame rate;
+    ``fps`` is then the container's mean), a camera's the wall clock since its first frame.
 
     Raises:
         InvalidInputError: the file does not exist or OpenCV cannot decode it; the camera cannot open.
@@ -78,7 +82,8 @@ class FrameSource:
             yield Frame(0, 0, self._image)
             return
         assert self._cap is not None
-        i = 0
+        cv2 = _cv2()
+        i, last, t0 = 0, -1, time.perf_counter()
         while True:
             ok, bgr = self._cap.read()
             if not ok:
@@ -86,7 +91,17 @@ class FrameSource:
             rgb = bgr[:, :, ::-1]
             if self.mirror:
                 rgb = rgb[:, ::-1]
-            yield Frame(i, int(round(i * 1000.0 / self.fps)), rgb)
+            if isinstance(self.source, int):
+                # A camera's frames come when they come (its reported rate is often not what it
+                # delivers in low light, and frames queue while one is processed): the wall clock.
+                ts = int(round((time.perf_counter() - t0) * 1000.0))
+            else:
+                # A file's own presentation time: phones record at a variable frame rate.
+                pos = self._cap.get(cv2.CAP_PROP_POS_MSEC)
+                ts = int(round(pos)) if np.isfinite(pos) and pos > last else int(round(i * 1000.0 / self.fps))
+            ts = max(ts, last + 1)  # strictly increasing, as the tracker requires
+            yield Frame(i, ts, rgb)
+            last = ts
             i += 1
 
     def close(self) -> None:

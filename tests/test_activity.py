@@ -1080,3 +1080,64 @@ def test_upside_down_never_fires_on_human_labels(shared_data):
     assert flagged == []
     sport[..., 1] *= -1
     assert upside_down(sport) >= 0.8
+
+
+def _variable_rate(kps: np.ndarray, slow_from: int | None = None, fps: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
+    """A sequence as a phone records it when the light drops: every frame up to ``slow_from``
+    (default: half way), every second frame after it (``fps`` then ``fps / 2``), and the frames'
+    times in ms."""
+    half = len(kps) // 2 if slow_from is None else slow_from
+    keep = np.r_[np.arange(half), np.arange(half, len(kps), 2)]
+    return kps[keep], keep * 1000.0 / fps
+
+
+def test_variable_frame_rate_is_read_on_the_frames_own_times():
+    """Frames that came at a variable rate, with their timestamps: reps and falls are timed as in
+    the same motion filmed at a constant rate, offline and live; read as evenly spaced (what
+    ``fps`` alone says) the second half runs at twice its speed."""
+    m, arr = make_sequence("squat", 103, seconds=16.0)
+    ref = analyze_keypoints(arr["noisy"], 30.0)
+    kps, ts = _variable_rate(arr["noisy"])
+    got = analyze_keypoints(kps, None, timestamps_ms=ts)
+    assert got.reps_total == ref.reps_total >= 4
+    np.testing.assert_allclose([r.bottom_s for r in got.rep_events], [r.bottom_s for r in ref.rep_events], atol=0.15)
+    assert len(got.frame_labels) == len(kps)
+    evenly = analyze_keypoints(kps, (len(ts) - 1) * 1000.0 / (ts[-1] - ts[0]))  # the mean rate, no timestamps
+    late = [r.bottom_s for r in ref.rep_events if r.bottom_s > 12.0]
+    assert late and min(abs(r.bottom_s - late[-1]) for r in evenly.rep_events) > 0.5  # 0.9 s late
+
+    m, arr = make_sequence("fall", 201, seconds=10.0)
+    kps, ts = _variable_rate(arr["noisy"], slow_from=m.fall_onset - 30)  # the fall at 15 fps
+    falls = analyze_keypoints(kps, None, timestamps_ms=ts).falls
+    assert len(falls) == 1 and abs(falls[0].onset_s - m.fall_onset / 30.0) <= 0.5
+    at = ActivityTracker()
+    for row, t in zip(kps, ts):
+        pose = None if np.isnan(row).all() else PoseResult(
+            xy=row[:, :2].astype(np.float32), conf=row[:, 2].astype(np.float32), score=1.0, roi=Roi(0, 0, 1),
+            timestamp_ms=int(t), image_size=(480, 360))
+        at.update(pose, int(t))
+    at.flush()
+    live = at.summary()["falls"]
+    assert len(live) == 1 and abs(live[0]["onset_s"] - m.fall_onset / 30.0) <= 0.5
+
+
+def test_regular_timestamps_change_nothing():
+    """Timestamps of a constant frame rate, rounded to whole ms as streams carry them, read
+    exactly as ``fps`` alone."""
+    m, arr = make_sequence("push_up", 104, seconds=12.0)
+    a = analyze_keypoints(arr["noisy"], 30.0)
+    b = analyze_keypoints(arr["noisy"], 30.0, timestamps_ms=np.round(np.arange(len(arr["noisy"])) * 1000.0 / 30.0))
+    assert a.summary() == b.summary() and (a.frame_labels == b.frame_labels).all()
+
+
+@pytest.mark.parametrize("ts, fps, message", [
+    (np.arange(10) * 33.0, None, r"timestamps_ms must be 90 strictly increasing finite times in milliseconds"),
+    (np.r_[np.arange(45), np.arange(45)] * 33.0, None, r"timestamps_ms must be 90 strictly increasing"),
+    (np.where(np.arange(90) == 7, np.nan, np.arange(90) * 33.0), None, r"timestamps_ms must be 90 strictly increasing"),
+    ("soon", None, r"timestamps_ms must be 90 .*, got soon"),
+    (np.arange(90) * 33.3, 60.0, r"fps 60.0 contradicts timestamps_ms, whose mean rate is 30.03 fps"),
+])
+def test_bad_timestamps_get_an_error_naming_them(ts, fps, message):
+    m, arr = make_sequence("squat", 103, seconds=3.0)
+    with pytest.raises(InvalidInputError, match=message):
+        analyze_keypoints(arr["noisy"], fps, timestamps_ms=ts)

@@ -126,3 +126,70 @@ def test_analyze_rereads_a_run_with_its_frame_rate_and_cuts(shared_data, tmp_pat
     bad.write_text('{"timestamp_ms": 0, "keypoints": null, "shot": 0}\n{"timestamp_ms": 33, "keypoints": [[1, 2]]}\n')
     assert main(["analyze", str(bad)]) == 2
     assert f"posekit: error: frames file '{bad}' line 2 is not a posekit frame record" in capsys.readouterr().err
+
+
+def _write_variable_rate_mp4(path, frames, durations_ms):
+    """An MP4 whose frames last ``durations_ms`` each, as phones record at a variable frame rate:
+    OpenCV writes it at the mean rate, then the track's sample durations (its 'stts' box, inside
+    moov/trak/mdia/minf/stbl, which OpenCV writes after the media data) are rewritten, one entry
+    per frame, and the boxes around it grown by as much."""
+    import struct
+
+    import cv2
+
+    total_s = sum(durations_ms) / 1000.0
+    h, w = frames[0].shape[:2]
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), len(frames) / total_s, (w, h))
+    for f in frames:
+        out.write(np.ascontiguousarray(f[:, :, ::-1]))
+    out.release()
+    b = bytearray(path.read_bytes())
+
+    def find(off, end, chain):
+        while off < end:
+            size, kind = struct.unpack(">I4s", b[off:off + 8])
+            if kind == b"mdhd":
+                find.timescale = struct.unpack(">I", b[off + 20:off + 24])[0]
+            if kind == b"stts":
+                return chain, off, size
+            if kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl"):
+                hit = find(off + 8, off + size, chain + [off])
+                if hit:
+                    return hit
+            off += size
+
+    chain, off, size = find(0, len(b), [])
+    ticks = [int(round(d * find.timescale / 1000.0)) for d in durations_ms]
+    body = struct.pack(">II", 0, len(ticks)) + b"".join(struct.pack(">II", 1, t) for t in ticks)
+    box = struct.pack(">I4s", 8 + len(body), b"stts") + body
+    b[off:off + size] = box
+    for c in chain:
+        b[c:c + 4] = struct.pack(">I", struct.unpack(">I", b[c:c + 4])[0] + len(box) - size)
+    path.write_bytes(bytes(b))
+
+
+def test_a_variable_frame_rate_video_is_timed_by_its_own_clock(tmp_path):
+    """A phone's video whose frame rate halves when the light drops: the sample clip with every
+    frame for its first 7 s and every second frame after (its fall among them). `posekit run`
+    stamps each frame with the file's own presentation time, and the fall is found at its
+    labelled time; `posekit analyze` of that run's frames.jsonl reads the same."""
+    from pathlib import Path
+
+    from posekit.video import FrameSource
+
+    with FrameSource(sample_clip()) as src:
+        clip = [f.rgb.copy() for f in src]
+    truth = json.loads(Path(sample_clip()).with_suffix(".json").read_text())
+    keep = list(range(210)) + list(range(210, len(clip), 2))
+    video = tmp_path / "vfr.mp4"
+    _write_variable_rate_mp4(video, [clip[i] for i in keep], [1000 / 30] * 210 + [2000 / 30] * (len(keep) - 210))
+    with FrameSource(video) as src:
+        stamps = [f.timestamp_ms for f in src]
+    np.testing.assert_allclose(stamps, np.asarray(keep) * 1000 / 30, atol=1.0)
+    assert main(["run", str(video), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    ran = json.loads((tmp_path / "run" / "summary.json").read_text())
+    onset = truth["fall_onset"] / truth["fps"]
+    assert len(ran["falls"]) == 1 and abs(ran["falls"][0]["onset_s"] - onset) <= 0.5
+    assert main(["analyze", str(tmp_path / "run" / "frames.jsonl"), "--out", str(tmp_path / "again")]) == 0
+    again = json.loads((tmp_path / "again" / "summary.json").read_text())
+    assert len(again["falls"]) == 1 and abs(again["falls"][0]["onset_s"] - onset) <= 0.5

@@ -151,6 +151,69 @@ def fill_gaps(flat: np.ndarray, max_gap: int) -> np.ndarray:
     return out
 
 
+def _at(flat: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Rows of a (T, C) series at fractional row positions ``pos`` (in [0, T - 1]): linear between
+    the two nearest rows; where one of them is missing, the nearer one if it was seen (a stream's
+    timestamps make 30 fps read as 29.997: a missing neighbour must not erase the frame that sits
+    almost exactly on the sample); NaN where both are missing."""
+    i0 = np.floor(pos).astype(int)
+    i1 = np.minimum(i0 + 1, len(flat) - 1)
+    w = (pos - i0)[:, None]
+    a, b = flat[i0], flat[i1]
+    res = a * (1 - w) + b * w
+    return np.where(np.isnan(b) & (w < 0.5), a, np.where(np.isnan(a) & (w >= 0.5), b, res))
+
+
+#: Frame intervals more than this fraction away from their median make a frame rate variable
+#: (phones record so in low light; a camera that drops frames leaves such gaps). Timestamps
+#: rounded to whole milliseconds stay within 0.06 of it up to 60 fps.
+VARIABLE_RATE_TOL = 0.25
+#: Two frames further apart than this (seconds) are not interpolated between: a stalled camera is a gap.
+MAX_BRIDGE_S = 0.5
+
+
+def regular_frames(frames: np.ndarray, times_s: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | None:
+    """Frames (T, ...) that came at irregular times, resampled to T frames at their mean rate, for
+    the analysis, which reads frames as evenly spaced: (frames, mean fps, the resampled frame
+    nearest each source frame's time). None when the times are regular already (every interval
+    within :data:`VARIABLE_RATE_TOL` of the median: nothing to do).
+
+    A resampled frame is linear between the two source frames around its time (the nearer one
+    where the other is missing), and missing (NaN) inside a gap of more than :data:`MAX_BRIDGE_S`."""
+    t = np.asarray(times_s, dtype=np.float64)
+    t = t - t[0]
+    T = len(t)
+    dt = np.diff(t)
+    if T < 3 or (np.abs(dt - np.median(dt)) <= VARIABLE_RATE_TOL * np.median(dt)).all():
+        return None
+    fps = (T - 1) / t[-1]
+    pos = np.interp(np.arange(T) / fps, t, np.arange(T))  # each regular frame's fractional source row
+    flat = frames.reshape(T, -1).astype(np.float64)
+    out = _at(flat, pos)
+    i0 = np.floor(pos).astype(int)
+    gap = (t[np.minimum(i0 + 1, T - 1)] - t[i0] > MAX_BRIDGE_S) & (pos - i0 > 1e-9)
+    out[gap] = np.nan
+    nearest = np.clip(np.round(t * fps).astype(int), 0, T - 1)
+    return out.reshape(frames.shape), fps, nearest
+
+
+def check_timestamps(timestamps_ms: object, n: int) -> np.ndarray:
+    """``timestamps_ms`` as a float array of ``n`` strictly increasing finite milliseconds.
+
+    Raises:
+        InvalidInputError: anything else."""
+    try:
+        ts = np.asarray(timestamps_ms, dtype=np.float64)
+    except (TypeError, ValueError):
+        ts = np.zeros(0)
+    if ts.shape != (n,) or not np.isfinite(ts).all() or (np.diff(ts) <= 0).any():
+        shown = timestamps_ms if not isinstance(timestamps_ms, (list, tuple, np.ndarray)) else \
+            f"{len(timestamps_ms)} values starting {list(np.asarray(timestamps_ms).ravel()[:4])}"
+        raise InvalidInputError(f"timestamps_ms must be {n} strictly increasing finite times in milliseconds, one per "
+                                f"frame, got {shown}")
+    return ts
+
+
 def check_fps(fps: object) -> float:
     """``fps`` as a float; InvalidInputError unless it is a number in [1, 1000]."""
     if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and np.isfinite(fps) and 1.0 <= fps <= 1000.0):
@@ -166,19 +229,7 @@ def normalise(body: np.ndarray, fps: float) -> BodySequence:
     t = np.arange(n) / RATE
     flat = fill_gaps(body.reshape(T, -1).astype(np.float64), int(0.5 * fps))  # (T, 39) series, short gaps filled
     # Resample to RATE: linear between the two nearest source frames (NaN stays NaN).
-    if T == 1:
-        res = np.repeat(flat, n, axis=0)
-    else:
-        pos = np.clip(t * fps, 0, T - 1)
-        i0 = np.floor(pos).astype(int)
-        i1 = np.minimum(i0 + 1, T - 1)
-        w = (pos - i0)[:, None]
-        a, b = flat[i0], flat[i1]
-        # Linear between the two; where one of them is missing, the nearer one if it was seen
-        # (a stream's timestamps make 30 fps read as 29.997: a missing neighbour must not erase
-        # the frame that sits almost exactly on the sample).
-        res = a * (1 - w) + b * w
-        res = np.where(np.isnan(b) & (w < 0.5), a, np.where(np.isnan(a) & (w >= 0.5), b, res))
+    res = np.repeat(flat, n, axis=0) if T == 1 else _at(flat, np.clip(t * fps, 0, T - 1))
     res = res.reshape(n, 13, 3)
     xy, conf = res[..., :2], np.nan_to_num(res[..., 2], nan=0.0)
     mask = ~np.isnan(xy).any(-1)

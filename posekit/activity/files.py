@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..keypoints import LAYOUTS
+from .features import regular_frames
 from .tracker import SETTLE_FRAMES
 
 
@@ -21,7 +22,9 @@ def load_frames(path: str | Path) -> tuple[np.ndarray, float, list[int]]:
     rows where no person was found, and for a new track's first frames, which the live activity
     layer skips too: ``track_age`` below ``tracker.SETTLE_FRAMES``), the frame rate from its
     timestamps (30 for a single frame), and the frames where a new shot begins (its ``shot``
-    field), for :func:`analyze_keypoints`.
+    field), for :func:`analyze_keypoints`. Frames that came at a variable rate are resampled to
+    their mean rate (:func:`~posekit.activity.features.regular_frames`), as the live analysis
+    reads them.
 
     Raises:
         InvalidInputError: missing file, or a line that is not such a frame record."""
@@ -51,8 +54,13 @@ def load_frames(path: str | Path) -> tuple[np.ndarray, float, list[int]]:
         raise InvalidInputError(f"frames file {str(p)!r} holds no frame")
     span = (ts[-1] - ts[0]) / 1000.0
     fps = (len(ts) - 1) / span if len(ts) > 1 and span > 0 else 30.0
+    kps = np.stack(rows)
     cuts = (np.flatnonzero(np.diff(shots)) + 1).tolist()
-    return np.stack(rows), fps, cuts
+    regular = regular_frames(kps, (np.asarray(ts) - ts[0]) / 1000.0)
+    if regular is not None:  # a variable frame rate: evenly spaced frames, as the live analysis reads them
+        kps, fps, nearest = regular
+        cuts = sorted({int(nearest[c]) for c in cuts} - {0})
+    return kps, fps, cuts
 
 
 #: Keys a landmark object's confidence may come under in JSON exports; the smallest present is used.

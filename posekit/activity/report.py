@@ -16,7 +16,7 @@ from .boxnorm import (IMAGE_NORMALISED_MAX, IMAGE_NORMALISED_WARNING, box_normal
 from .classifier import ActivityClassifier, ClassifierOptions, bundled_classifier, frame_labels
 from .exercises import FormCue, FormOptions, exercise_signal, plank_cues, rep_cues
 from .falls import FallEvent, FallOptions, detect_falls
-from .features import RATE, BodySequence, check_fps, normalise, to_body13
+from .features import RATE, BodySequence, check_fps, check_timestamps, normalise, regular_frames, to_body13
 from .labels import EXERCISES, FLOOR_EXERCISES, LABEL_ID, LABELS, REP_EXERCISES
 from .reps import Cycle, RepOptions, count_cycles, count_reps
 
@@ -393,14 +393,15 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
                       form_options: FormOptions | None = None, activity_model: str | Path | None = None,
                       classify: bool = True, exercise: str | None = None,
                       image_size: tuple[int, int] | None = None,
-                      cuts: list[int] | tuple[int, ...] | np.ndarray | None = None) -> ActivityReport:
+                      cuts: list[int] | tuple[int, ...] | np.ndarray | None = None,
+                      timestamps_ms: list[float] | np.ndarray | None = None) -> ActivityReport:
     """Exercise segments, repetitions, form cues and falls in a keypoint sequence from any pose estimator.
 
     Args:
         keypoints: (T, K, 2|3|4|5) in pixels or normalised coordinates: (x, y), (x, y, conf),
             (x, y, z, conf), or MediaPipe Tasks' (x, y, z, visibility, presence); missing frames
             as NaN or all-zero rows. K must match ``layout``.
-        fps: frame rate of the sequence.
+        fps: frame rate of the sequence (None with ``timestamps_ms``: their mean rate).
         layout: 'blazepose33', 'coco17', 'penn13', 'body13', 'lsp14', or OpenPose's 'body25' and
             'openpose18' (``posekit.keypoints.LAYOUTS``).
         activity_model: bundled classifier name or .tflite path; None = the bundled default.
@@ -414,9 +415,14 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
         cuts: frame indices where the video cuts to a new shot (an edited video; where
             ``PoseResult.shot`` counts up): each shot is analysed on its own, so no rep or fall
             spans a cut (:func:`~posekit.activity.report.analyse_shots`).
+        timestamps_ms: each frame's time, for video whose frame rate varies (phones record so in
+            low light) or that dropped frames: the frames are resampled to their mean rate first
+            (:func:`~posekit.activity.features.regular_frames`), so that speeds, rep times and
+            fall onsets are right; ``frame_labels`` stay one per given frame.
 
     Raises:
-        InvalidInputError: wrong shape, unknown layout, bad fps, bad cuts, or no usable frame.
+        InvalidInputError: wrong shape, unknown layout, bad fps, bad cuts, bad timestamps (or an
+            fps they contradict), or no usable frame.
         ModelError: ``activity_model`` cannot be loaded.
 
     Example:
@@ -426,11 +432,25 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepos
     if exercise is not None and exercise not in EXERCISES:
         raise InvalidInputError(f"exercise must be one of {list(EXERCISES)} or None (classify), got {exercise!r}")
     body, positions = _input_body13(keypoints, layout, image_size)
+    nearest = None
+    if timestamps_ms is not None:
+        ts = check_timestamps(timestamps_ms, len(body))
+        mean_fps = (len(ts) - 1) * 1000.0 / (ts[-1] - ts[0]) if len(ts) > 1 else 30.0
+        if fps is not None and abs(check_fps(fps) / mean_fps - 1) > 0.1:
+            raise InvalidInputError(f"fps {fps!r} contradicts timestamps_ms, whose mean rate is {mean_fps:.2f} fps: "
+                                    "pass fps=None (or the timestamps' rate)")
+        fps = mean_fps if fps is None or len(ts) < 2 else fps
+        regular = regular_frames(body, ts / 1000.0)
+        if regular is not None:
+            body, fps, nearest = regular
+            if cuts is not None:
+                cuts = sorted({int(nearest[c]) for c in check_cuts(cuts, len(body))} - {0})
     check_fps(fps)
     cut_at = check_cuts(cuts, len(body))
     clf = None
     if classify:
         clf = ActivityClassifier(activity_model) if activity_model is not None else bundled_classifier()
-    return analyse_shots(body, fps, cut_at, rep_opts=rep_options or RepOptions(),
-                         fall_opts=fall_options or FallOptions(), classifier=clf,
-                         form_opts=form_options or FormOptions(), exercise=exercise, positions=positions)
+    rep = analyse_shots(body, fps, cut_at, rep_opts=rep_options or RepOptions(),
+                        fall_opts=fall_options or FallOptions(), classifier=clf,
+                        form_opts=form_options or FormOptions(), exercise=exercise, positions=positions)
+    return rep if nearest is None else dataclasses.replace(rep, frame_labels=rep.frame_labels[nearest])

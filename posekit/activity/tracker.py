@@ -12,7 +12,7 @@ from ..types import PoseResult
 from .classifier import MODEL_RATE, ActivityClassifier, ClassifierOptions
 from .exercises import FormOptions
 from .falls import FallEvent, FallOptions
-from .features import to_body13
+from .features import regular_frames, to_body13
 from .labels import EXERCISES
 from .report import RepEvent, analyse_shots
 from .reps import RepOptions
@@ -197,7 +197,12 @@ class ActivityTracker:
             self._pending = []
         offset = (ts[0] - self._t0) / 1000.0
         cuts = (np.flatnonzero(np.diff(self._shots)) + 1).tolist()
-        rep = analyse_shots(self._body, fps, cuts, rep_opts=self.rep_options, fall_opts=self.fall_options,
+        body = self._body
+        regular = regular_frames(body, (ts - ts[0]) / 1000.0)  # a variable frame rate, dropped frames
+        if regular is not None:
+            body, fps, nearest = regular
+            cuts = sorted({int(nearest[c]) for c in cuts} - {0})
+        rep = analyse_shots(body, fps, cuts, rep_opts=self.rep_options, fall_opts=self.fall_options,
                             classifier=self.classifier, form_opts=self.form_options,
                             classifier_opts=self.classifier_options, cache=self._cache, t_offset_s=offset,
                             exercise=self.exercise,
