@@ -606,6 +606,8 @@ def test_openpose_and_coco_results_json_load_one_person_per_frame_in_frame_order
     ([{"image_id": "cam.jpg", "keypoints": [1, 2, 3]}], r"entry 0: image_id 'cam.jpg' carries no frame number"),
     ([{"image_id": 0, "keypoints": [1, 2, 3]}, {"image_id": 1, "keypoints": [1, 2, 3, 4, 5, 6]}],
      r"frames hold different numbers of joints: \[1, 2\]"),
+    ([{"image_id": 3, "keypoints": [1, 2, 3]}, {"image_id": 397133, "keypoints": [1, 2, 3]}],
+     r"2 frames numbered 3 to 397133: numbers that far apart are not the frames of one video"),
 ])
 def test_openpose_and_coco_json_that_cannot_be_read_gets_an_error_naming_what_is_wrong(tmp_path, content, message):
     path = tmp_path / "k.json"

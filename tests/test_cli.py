@@ -126,6 +126,10 @@ def test_analyze_rereads_a_run_with_its_frame_rate_and_cuts(shared_data, tmp_pat
     bad.write_text('{"timestamp_ms": 0, "keypoints": null, "shot": 0}\n{"timestamp_ms": 33, "keypoints": [[1, 2]]}\n')
     assert main(["analyze", str(bad)]) == 2
     assert f"posekit: error: frames file '{bad}' line 2 is not a posekit frame record" in capsys.readouterr().err
+    bad.write_text('{"timestamp_ms": 33, "keypoints": null}\n{"timestamp_ms": 33, "keypoints": null}\n')
+    assert main(["analyze", str(bad)]) == 2  # two runs' frames pasted together, say
+    assert "line 2 is not a posekit frame record (timestamp_ms, keypoints [33][3] or null, shot): timestamp_ms 33 " \
+           "must be finite and later than the previous frame's" in capsys.readouterr().err
 
 
 def _write_variable_rate_mp4(path, frames, durations_ms):

@@ -45,6 +45,9 @@ def load_frames(path: str | Path) -> tuple[np.ndarray, float, list[int]]:
             if age is not None and int(age) < SETTLE_FRAMES:
                 row = np.full((33, 3), np.nan)
             ts.append(float(rec["timestamp_ms"]))
+            if not np.isfinite(ts[-1]) or (len(ts) > 1 and ts[-1] <= ts[-2]):
+                raise ValueError(f"timestamp_ms {rec['timestamp_ms']!r} must be finite and later than the previous "
+                                 "frame's")
             shots.append(int(rec.get("shot", 0)))
         except (ValueError, TypeError, KeyError, AttributeError) as e:
             raise InvalidInputError(f"frames file {str(p)!r} line {i} is not a posekit frame record "
@@ -193,6 +196,10 @@ def _openpose_frame(rec: object, where: str) -> np.ndarray | None:
     return _most_confident(found)
 
 
+#: Frame numbers may skip frames without a person, but not span more than this many per entry.
+MAX_SPAN_PER_FRAME = 50
+
+
 def _stack_frames(frames: dict[int, np.ndarray | None], where: str) -> np.ndarray:
     """{frame number: (K, 3) or None} -> (T, K, 3) from the first number to the last; a number with
     nobody, or absent, is a NaN row."""
@@ -202,6 +209,9 @@ def _stack_frames(frames: dict[int, np.ndarray | None], where: str) -> np.ndarra
     if len(shapes) > 1:
         raise InvalidInputError(f"{where}: frames hold different numbers of joints: {shapes}")
     lo, hi = min(frames), max(frames)
+    if hi - lo + 1 > MAX_SPAN_PER_FRAME * len(frames):
+        raise InvalidInputError(f"{where}: {len(frames)} frames numbered {lo} to {hi}: numbers that far apart are "
+                                "not the frames of one video")
     out = np.full((hi - lo + 1, shapes[0], 3), np.nan)
     for n, f in frames.items():
         if f is not None:
