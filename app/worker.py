@@ -74,6 +74,7 @@ class Worker(threading.Thread):
     def _run(self) -> None:
         import posekit
         from posekit.draw import draw_pose
+        from posekit.video import file_time_ms
 
         cap, fps = self._open()
         self.tracker = posekit.ActivityTracker(exercise=self.exercise)
@@ -86,6 +87,7 @@ class Worker(threading.Thread):
         index = -1
         last_t = t_start
         last: dict[str, Any] | None = None
+        last_ts = -1
         try:
             while not self._halt.is_set():
                 if fps and self.realtime:
@@ -107,7 +109,8 @@ class Worker(threading.Thread):
                 rgb = bgr[:, :, ::-1]
                 if self.mirror:
                     rgb = rgb[:, ::-1]
-                ts = int(round(index * 1000.0 / fps)) if fps else int((time.perf_counter() - t_start) * 1000)
+                ts = file_time_ms(cap, index, fps, last_ts) if fps else int((time.perf_counter() - t_start) * 1000)
+                last_ts = ts
                 t0 = time.perf_counter()
                 r = session.process(rgb, ts)
                 overlay = draw_pose(rgb, r.pose)

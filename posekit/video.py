@@ -29,6 +29,15 @@ class Frame:
     rgb: np.ndarray
 
 
+def file_time_ms(cap, index: int, fps: float, last_ms: int) -> int:
+    """The presentation time (ms) of the frame an OpenCV capture of a file has just read: the
+    file's own clock (phones record at a variable frame rate), or ``index / fps`` where the backend
+    gives none; always later than ``last_ms``, the previous frame's, as the tracker requires."""
+    pos = cap.get(_cv2().CAP_PROP_POS_MSEC)
+    ts = int(round(pos)) if np.isfinite(pos) and pos > last_ms else int(round(index * 1000.0 / fps))
+    return max(ts, last_ms + 1)
+
+
 class FrameSource:
     """Iterates RGB frames with timestamps from a video file, an image file or a camera index.
 
@@ -82,7 +91,6 @@ class FrameSource:
             yield Frame(0, 0, self._image)
             return
         assert self._cap is not None
-        cv2 = _cv2()
         i, last, t0 = 0, -1, time.perf_counter()
         while True:
             ok, bgr = self._cap.read()
@@ -94,12 +102,9 @@ class FrameSource:
             if isinstance(self.source, int):
                 # A camera's frames come when they come (its reported rate is often not what it
                 # delivers in low light, and frames queue while one is processed): the wall clock.
-                ts = int(round((time.perf_counter() - t0) * 1000.0))
+                ts = max(int(round((time.perf_counter() - t0) * 1000.0)), last + 1)
             else:
-                # A file's own presentation time: phones record at a variable frame rate.
-                pos = self._cap.get(cv2.CAP_PROP_POS_MSEC)
-                ts = int(round(pos)) if np.isfinite(pos) and pos > last else int(round(i * 1000.0 / self.fps))
-            ts = max(ts, last + 1)  # strictly increasing, as the tracker requires
+                ts = file_time_ms(self._cap, i, self.fps, last)
             yield Frame(i, ts, rgb)
             last = ts
             i += 1

@@ -388,7 +388,7 @@ def _input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
     return body, boxed is None
 
 
-def analyze_keypoints(keypoints: np.ndarray, fps: float, layout: str = "blazepose33",
+def analyze_keypoints(keypoints: np.ndarray, fps: float | None, layout: str = "blazepose33",
                       rep_options: RepOptions | None = None, fall_options: FallOptions | None = None,
                       form_options: FormOptions | None = None, activity_model: str | Path | None = None,
                       classify: bool = True, exercise: str | None = None,

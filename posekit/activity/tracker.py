@@ -67,7 +67,9 @@ class ActivityTracker:
     ``withdrawn_reps``, and is counted until then. A
     rep's form cues are sent with its first reading, once (a later reading may move its bottom). Call
     :meth:`flush` at the end of a stream: a stream shorter than ``window_s`` then reads exactly as
-    :func:`~posekit.activity.analyze_keypoints` reads the same poses.
+    :func:`~posekit.activity.analyze_keypoints` reads the same poses (with their
+    ``timestamps_ms``). Frames that come unevenly (a variable frame rate, dropped frames) are read
+    on their timestamps (:func:`~posekit.activity.features.regular_frames`).
 
     The exercise classifier runs on the stream's new windows only (earlier windows' probabilities
     are cached), so its cost per frame is one window per :data:`~posekit.activity.classifier.STRIDE`
