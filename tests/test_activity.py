@@ -614,10 +614,16 @@ def test_openpose_and_coco_json_that_cannot_be_read_gets_an_error_naming_what_is
     path.write_text(json.dumps(content))
     with pytest.raises(InvalidInputError, match=message):
         load_keypoints(path)
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with pytest.raises(InvalidInputError, match=r"keypoints folder .*empty' holds no .json file"):
-        load_keypoints(empty)
+
+
+def test_a_folder_without_openpose_frames_gets_an_error_naming_it(tmp_path):
+    with pytest.raises(InvalidInputError, match=r"keypoints folder .*empty' holds no .json file \(OpenPose"):
+        (tmp_path / "empty").mkdir()
+        load_keypoints(tmp_path / "empty")
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "f_000001_keypoints.json").write_text('{"version": 1.3}')
+    with pytest.raises(InvalidInputError, match=r"f_000001_keypoints.json' is not an OpenPose frame: expected"):
+        load_keypoints(tmp_path / "frames")
 
 
 def test_mediapipe_landmark_exports_load_and_analyse_as_their_numbers(tmp_path):
@@ -747,7 +753,6 @@ def test_collapsed_skeleton_frames_are_dropped():
     assert np.isnan(seq.xy[101:114]).all() and np.isnan(seq.tilt[101:114]).all() and np.isnan(seq.hip[101:114]).all()
     assert np.isfinite(seq.xy[:95]).any(axis=(1, 2)).all()
     assert abs(analyze_keypoints(kps, 30.0).reps_total - true_reps(m)) <= REP_TOL
-
 
 
 def test_landing_on_the_feet_is_not_a_fall():
