@@ -397,6 +397,12 @@ def test_streaming_tracker_emits_fall_with_bounded_latency():
     (np.zeros((10, 33, 2)), "blazepose33", 30, "keypoints has no frame with coordinates (all NaN or zero)"),
     (np.ones((10, 33, 2)), "blazepose33", 0, "fps must be a number in [1, 1000], got 0"),
     (np.zeros((0, 33, 2)), "blazepose33", 30, "keypoints must hold at least one frame, got 0"),
+    (np.ones((10, 33, 2), bool), "blazepose33", 30, "keypoints must be real numbers (int or float), got dtype bool"),
+    (np.ones((10, 33, 2)) * (1 + 2j), "blazepose33", 30,
+     "keypoints must be real numbers (int or float), got dtype complex128"),
+    (np.full((10, 33, 2), "3.5"), "blazepose33", 30, "keypoints must be real numbers (int or float), got dtype <U3"),
+    (np.full((10, 33, 2), "left", dtype=object), "blazepose33", 30,
+     "keypoints must be real numbers (int or float), got object elements that are not"),
 ])
 def test_bad_keypoint_input(kps, layout, fps, msg):
     with pytest.raises(InvalidInputError) as e:

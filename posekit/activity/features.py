@@ -85,7 +85,14 @@ def to_body13(keypoints: np.ndarray, layout: str = "blazepose33", zero_joints_mi
     """
     if layout not in LAYOUTS:
         raise InvalidInputError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
-    k = np.asarray(keypoints, dtype=np.float64)
+    raw = np.asarray(keypoints)
+    if raw.dtype.kind in "bcUSV":  # True/False, complex parts, text: no coordinate to read
+        raise InvalidInputError(f"keypoints must be real numbers (int or float), got dtype {raw.dtype}")
+    try:
+        k = raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"keypoints must be real numbers (int or float), got {raw.dtype} elements that are "
+                                "not") from None
     src = LAYOUTS[layout]
     if k.ndim != 3:
         hint = ""
