@@ -386,6 +386,19 @@ def test_streaming_tracker_emits_fall_with_bounded_latency():
     assert at.summary()["falls"] and at.summary()["falls"][0]["onset_s"] == pytest.approx(m.fall_onset / 30, abs=1.0)
 
 
+def test_an_infinite_coordinate_is_a_missing_joint_not_a_lost_frame():
+    m, arr = make_sequence("squat", 5, seconds=2.0)
+    kps = arr["noisy"].copy()
+    kps[10, 11, 0] = np.inf  # the left shoulder
+    kps[12, 23, 1] = -np.inf  # the left hip
+    body = to_body13(kps)
+    assert np.isnan(body[10, 1, :2]).all() and np.isnan(body[12, 7, :2]).all()
+    assert np.isfinite(np.delete(body[10], 1, axis=0)[..., :2]).all()
+    seq = posekit.activity.normalise(body, 30.0)
+    # Each joint's one-frame gap is filled from its neighbours; the frames themselves stay.
+    assert seq.mask[10].all() and seq.mask[12].all() and np.isfinite(seq.xy[[10, 12]]).all()
+
+
 @pytest.mark.parametrize("kps,layout,fps,msg", [
     (np.zeros((10, 33)), "blazepose33", 30, "keypoints must have shape (T, K, 2|3|4|5), got shape (10, 33)"),
     (np.zeros((10, 99)), "blazepose33", 30, "keypoints must have shape (T, K, 2|3|4|5), got shape (10, 99); a row of 99 "

@@ -110,12 +110,12 @@ def to_body13(keypoints: np.ndarray, layout: str = "blazepose33", zero_joints_mi
                                 f"(x, y, z, visibility, presence), got {k.shape[2]}")
     if len(k) == 0:
         raise InvalidInputError("keypoints must hold at least one frame, got 0")
-    xy = k[..., :2]
+    xy = np.where(np.isinf(k[..., :2]).any(-1, keepdims=True), np.nan, k[..., :2])  # infinite: that joint is missing
     if k.shape[2] == 5:
         conf = np.fmin(k[..., 3], k[..., 4])  # visibility, presence (NaN only where both are)
     else:
         conf = k[..., -1] if k.shape[2] in (3, 4) else np.ones(k.shape[:2])
-    zero_rows = np.all(k[..., :2] == 0, axis=(1, 2))
+    zero_rows = np.all(xy == 0, axis=(1, 2))
     out = np.full((len(k), 13, 3), np.nan)
     for j, kp in enumerate(BODY13):
         if kp in src:
