@@ -176,15 +176,16 @@ def info(args: argparse.Namespace) -> int:
 def analyze(args: argparse.Namespace) -> int:
     from .activity import analyze_keypoints, load_frames, load_keypoints
 
-    fps, cuts = args.fps, None
+    fps, cuts, stamps = args.fps, None, None
     if str(args.keypoints).endswith(".jsonl"):  # a posekit run's frames: its own frame rate and cuts
         kps, run_fps, cuts = load_frames(args.keypoints)
         fps = run_fps if fps is None else fps
     else:
-        kps = load_keypoints(args.keypoints, args.layout)
-        if fps is None:
-            raise InvalidInputError("--fps is required for .npy/.npz/.json/.csv keypoints (a posekit run's frames.jsonl "
-                                    "carries its timestamps)")
+        kps, stamps = load_keypoints(args.keypoints, args.layout, return_timestamps=True)
+        if fps is None and stamps is None:
+            raise InvalidInputError("--fps is required for .npy/.npz/.json/.csv keypoints without timestamps (a "
+                                    "timestamp_ms or time_s column, timestamp_ms in JSON frames, or a posekit run's "
+                                    "frames.jsonl)")
     size = None
     if args.image_size:
         try:
@@ -200,12 +201,15 @@ def analyze(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputWarning)
         report = analyze_keypoints(kps, fps=fps, layout=args.layout, exercise=args.exercise,
-                                   activity_model=args.activity_model, image_size=size, cuts=cuts)
+                                   activity_model=args.activity_model, image_size=size, cuts=cuts,
+                                   timestamps_ms=stamps)
     notes = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if fps is None:  # from the timestamps (a single frame: 30, as analyze_keypoints reads it)
+        fps = (len(stamps) - 1) * 1000.0 / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 30.0
     summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": fps, "warnings": notes,
                **report.summary()}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))

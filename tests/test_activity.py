@@ -1173,3 +1173,40 @@ def test_bad_timestamps_get_an_error_naming_them(ts, fps, message):
     m, arr = make_sequence("squat", 103, seconds=3.0)
     with pytest.raises(InvalidInputError, match=message):
         analyze_keypoints(arr["noisy"], fps, timestamps_ms=ts)
+
+
+def test_exports_with_each_frames_time_are_read_on_it(tmp_path):
+    """A CSV time column (timestamp_ms, time_s, ...) or timestamp_ms in every JSON frame gives the
+    frames' times: `posekit analyze` then needs no --fps, and a variable frame rate reads as
+    ``analyze_keypoints(timestamps_ms=)`` reads it."""
+    from posekit.cli import main
+
+    m, arr = make_sequence("squat", 103, seconds=16.0)
+    kps, ts = _variable_rate(arr["noisy"])
+    names = [k.name.lower() for k in Keypoint]
+    header = [["time_s"] + [f"{n}_{c}" for n in names for c in ("x", "y", "visibility")]]
+    path = _csv(tmp_path / "stamped.csv", header, [[t / 1000.0, *k.ravel()] for t, k in zip(ts, kps)])
+    got, stamps = load_keypoints(path, return_timestamps=True)
+    np.testing.assert_allclose(stamps, ts)
+    out = tmp_path / "out"
+    assert main(["analyze", str(path), "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    want = analyze_keypoints(kps, None, timestamps_ms=ts)
+    assert [r["bottom_s"] for r in s["rep_events"]] == [round(r.bottom_s, 3) for r in want.rep_events]
+    assert s["reps_total"] == want.reps_total >= 4 and s["fps"] == pytest.approx(len(ts) * 1000 / ts[-1], rel=0.01)
+
+    frames = [{"timestamp_ms": float(t), "landmarks": [{"x": float(x), "y": float(y)} for x, y, _ in k]}
+              for t, k in zip(ts, np.nan_to_num(kps))]
+    (tmp_path / "stamped.json").write_text(json.dumps(frames))
+    np.testing.assert_allclose(load_keypoints(tmp_path / "stamped.json", return_timestamps=True)[1], ts)
+    assert load_keypoints(tmp_path / "stamped.json").shape == (len(ts), 33, 3)  # the keypoints alone, as before
+
+    frames[5]["timestamp_ms"] = frames[4]["timestamp_ms"]
+    (tmp_path / "stamped.json").write_text(json.dumps(frames))
+    with pytest.raises(InvalidInputError, match=r"stamped.json' frame 5 has timestamp_ms 133.33.*: each frame's "
+                                                r"time, a number that increases"):
+        load_keypoints(tmp_path / "stamped.json")
+    (tmp_path / "back.csv").write_text("timestamp_ms,nose_x,nose_y\n0,1,2\n33,1,2\n20,1,2\n")
+    with pytest.raises(InvalidInputError, match=r"back.csv' column 'timestamp_ms' holds each frame's time and must "
+                                                r"increase from row to row; line 4 reads 20.0"):
+        load_keypoints(tmp_path / "back.csv")

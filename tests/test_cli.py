@@ -121,7 +121,7 @@ def test_analyze_rereads_a_run_with_its_frame_rate_and_cuts(shared_data, tmp_pat
     # Without its frame rate a bare array is refused; a broken record names its line.
     np.save(tmp_path / "k.npy", np.zeros((5, 33, 3)))
     assert main(["analyze", str(tmp_path / "k.npy")]) == 2
-    assert "posekit: error: --fps is required for .npy/.npz/.json/.csv keypoints" in capsys.readouterr().err
+    assert "posekit: error: --fps is required for .npy/.npz/.json/.csv keypoints without timestamps" in capsys.readouterr().err
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"timestamp_ms": 0, "keypoints": null, "shot": 0}\n{"timestamp_ms": 33, "keypoints": [[1, 2]]}\n')
     assert main(["analyze", str(bad)]) == 2

@@ -106,8 +106,11 @@ def _landmark_frames(data: list, path: str) -> np.ndarray | None:
     return out
 
 
-def load_keypoints(path: str | Path, layout: str = "blazepose33") -> np.ndarray:
-    """Read keypoints from a file or a folder:
+def load_keypoints(path: str | Path, layout: str = "blazepose33", return_timestamps: bool = False
+                   ) -> np.ndarray | tuple[np.ndarray, np.ndarray | None]:
+    """Read keypoints from a file or a folder (with ``return_timestamps``, also each frame's time
+    in ms where the file holds it, for ``analyze_keypoints(timestamps_ms=)``: a CSV time column,
+    or ``timestamp_ms`` in every JSON frame object; else None):
 
     - .npy; .npz (first array, or 'keypoints'/'kps2d'/'noisy');
     - .json: [T][K][C] numbers; [T] frames of landmark objects as MediaPipe exports write them
@@ -121,37 +124,45 @@ def load_keypoints(path: str | Path, layout: str = "blazepose33") -> np.ndarray:
 
     Raises:
         InvalidInputError: missing or unreadable file, unknown suffix, or content in none of these forms."""
-    p = Path(path)
+    kps, times = _load(Path(path), layout)
+    return (kps, times) if return_timestamps else kps
+
+
+def _load(p: Path, layout: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`load_keypoints`: the keypoints and, where the file holds them, the frames' times (ms)."""
     if p.is_dir():
-        return _openpose_folder(p)
+        return _openpose_folder(p), None
     if not p.is_file():
         raise InvalidInputError(f"keypoints file {str(p)!r} does not exist")
     where = f"keypoints file {str(p)!r}"
     try:
         if p.suffix == ".npy":
-            return np.load(p)
+            return np.load(p), None
         if p.suffix == ".npz":
             d = np.load(p)
             for k in ("keypoints", "kps2d", "noisy"):
                 if k in d:
-                    return d[k]
-            return d[d.files[0]]
+                    return d[k], None
+            return d[d.files[0]], None
         if p.suffix == ".json":
             data = json.loads(p.read_text())
             if isinstance(data, dict) and "people" in data:  # one OpenPose frame
-                return _stack_frames({0: _openpose_frame(data, where)}, where)
+                return _stack_frames({0: _openpose_frame(data, where)}, where), None
             if isinstance(data, dict):
                 data = data.get("keypoints", data.get("frames", data))
             if isinstance(data, list):
                 frames = _landmark_frames(data, str(p))
-                if frames is None and data and all(isinstance(f, dict) and "people" in f for f in data):
+                if frames is not None:
+                    stamped = all(isinstance(f, dict) and "timestamp_ms" in f for f in data)
+                    return frames, _json_times(data, where) if stamped else None
+                if data and all(isinstance(f, dict) and "people" in f for f in data):
                     frames = _stack_frames({i: _openpose_frame(f, f"{where} frame {i}") for i, f in enumerate(data)},
                                            where)
                 if frames is None:
                     frames = _coco_results(data, where)
                 if frames is not None:
-                    return frames
-            return np.asarray(data, dtype=np.float64)
+                    return frames, None
+            return np.asarray(data, dtype=np.float64), None
         if p.suffix == ".csv":
             return _csv_keypoints(p.read_text(encoding="utf-8-sig"), str(p), layout)
     except InvalidInputError:
@@ -160,6 +171,24 @@ def load_keypoints(path: str | Path, layout: str = "blazepose33") -> np.ndarray:
         raise InvalidInputError(f"{where} could not be read: {e}") from None
     raise InvalidInputError(f"keypoints file must be .npy, .npz, .json or .csv (or a folder of OpenPose .json "
                             f"frames), got {p.suffix!r}")
+
+
+def _not_increasing(t: np.ndarray) -> int | None:
+    """The first index where times ``t`` are not finite or not later than the one before, else None."""
+    bad = ~np.isfinite(t)
+    bad[1:] |= ~(t[1:] > t[:-1])
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+def _json_times(frames: list[dict], where: str) -> np.ndarray:
+    """Each JSON frame object's ``timestamp_ms``, which must be numbers that increase."""
+    t = np.array([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
+                  for v in (f["timestamp_ms"] for f in frames)])
+    bad = _not_increasing(t)
+    if bad is not None:
+        raise InvalidInputError(f"{where} frame {bad} has timestamp_ms {frames[bad]['timestamp_ms']!r}: each frame's "
+                                "time, a number that increases from frame to frame")
+    return t
 
 
 def _flat_joints(values: object, where: str) -> np.ndarray:
@@ -339,8 +368,15 @@ def _joint_name(name: str, known: set[str]) -> str:
     return n
 
 
-def _csv_keypoints(text: str, path: str, layout: str) -> np.ndarray:
-    """(T, K, 3) (x, y, conf) from a CSV file with one row per frame.
+#: CSV columns that hold each frame's time -> milliseconds per unit (a bare "time" or
+#: "timestamp" does not say its unit, and is ignored).
+TIME_COLUMNS = {"timestamp_ms": 1.0, "time_ms": 1.0, "t_ms": 1.0, "pts_ms": 1.0, "frame_time_ms": 1.0,
+                "timestamp_s": 1000.0, "time_s": 1000.0, "t_s": 1000.0, "seconds": 1000.0}
+
+
+def _csv_keypoints(text: str, path: str, layout: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(T, K, 3) (x, y, conf) from a CSV file with one row per frame, and each frame's time in ms
+    when a column holds it (:data:`TIME_COLUMNS`: ``timestamp_ms``, ``time_s``, ...), else None.
 
     With a header, the columns are found by name: ``nose_x``, ``x_nose``, ``x12`` / ``x_12``
     (joint by index, 0- or 1-based), value words x, y, z (ignored), visibility, presence, score,
@@ -349,7 +385,7 @@ def _csv_keypoints(text: str, path: str, layout: str) -> np.ndarray:
     ``LeftShoulder``, ``l_shoulder``) are put in the layout's order, a layout joint without columns
     is missing; names outside the layout are kept in the file's order when their number is the
     layout's. DeepLabCut's three header rows (scorer, bodyparts, coords) read the same way.
-    Columns that name no keypoint value (frame, time, label) are ignored. Without a header every
+    Other columns (frame, label, a time without its unit) are ignored. Without a header every
     row is K x C numbers, C in 2-5, read as an array of that shape is (see ``analyze_keypoints``).
     Empty cells, nan and null are missing values."""
     if layout not in LAYOUTS:
@@ -377,7 +413,7 @@ def _csv_keypoints(text: str, path: str, layout: str) -> np.ndarray:
                 f"keypoints file {path!r} has rows of {width} numbers and no header: layout {layout!r} needs "
                 f"{K} joints x 2-5 values ({', '.join(str(K * c) for c in range(2, 6))} numbers); pass the "
                 "matching --layout, or add a header naming the columns (e.g. nose_x, nose_y)")
-        return values.reshape(len(values), K, width // K)
+        return values.reshape(len(values), K, width // K), None
 
     # A column's name: its last two header cells joined (DeepLabCut: bodypart, then coordinate).
     width = max(len(h) for h in rows[:n_head])
@@ -417,10 +453,20 @@ def _csv_keypoints(text: str, path: str, layout: str) -> np.ndarray:
             raise InvalidInputError(
                 f"keypoints file {path!r} names {len(joints)} joints, {unknown[:6]} not among layout {layout!r}'s "
                 f"{K} ({', '.join(sorted(known)[:6])}, ...); pass the matching --layout")
-    used = sorted({c for v in cols.values() for cs in v.values() for c in cs})
+    clock = [(j, TIME_COLUMNS[re.sub(r"[^0-9a-z]+", "_", n.strip().lower()).strip("_")]) for j, n in enumerate(names)
+             if re.sub(r"[^0-9a-z]+", "_", n.strip().lower()).strip("_") in TIME_COLUMNS][:1]
+    used = sorted({c for v in cols.values() for cs in v.values() for c in cs} | {j for j, _ in clock})
     table = _numbers(rows[n_head:], used, path, n_head)
     values = np.full((len(table), width), np.nan)
     values[:, used] = table
+    times = None
+    if clock:
+        (j, to_ms), = clock
+        times = values[:, j] * to_ms
+        bad = _not_increasing(times)
+        if bad is not None:
+            raise InvalidInputError(f"keypoints file {path!r} column {names[j]!r} holds each frame's time and must "
+                                    f"increase from row to row; line {bad + n_head + 1} reads {float(values[bad, j])!r}")
     out = np.full((len(values), len(order), 3), np.nan)
     for k, joint in enumerate(order):
         if joint is None:
@@ -428,4 +474,4 @@ def _csv_keypoints(text: str, path: str, layout: str) -> np.ndarray:
         vals = cols[joint]
         out[:, k, 0], out[:, k, 1] = values[:, vals["x"][0]], values[:, vals["y"][0]]
         out[:, k, 2] = np.fmin.reduce(values[:, vals["conf"]], axis=1) if "conf" in vals else 1.0
-    return out
+    return out, times
