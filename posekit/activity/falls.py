@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -164,6 +165,23 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
     return events
 
 
+#: Length of a classifier window in seconds.
+MODEL_WINDOW_S = WINDOW / MODEL_RATE
+
+
+def _confident_windows(fall_prob: tuple[np.ndarray, np.ndarray], n: int, opts: FallOptions
+                       ) -> Iterator[tuple[int, int, slice, float]]:
+    """The classifier windows with P(fall) >= ``0.8 - 0.6 * sensitivity`` that hold at least 0.5 s
+    of the ``n`` frames (at :data:`RATE`): (first frame, end frame, their last 0.3 s, P(fall))."""
+    times, probs = fall_prob
+    thr = 0.8 - 0.6 * opts.sensitivity
+    for t_end, p in zip(times, probs):
+        e = min(n, int(round(t_end * RATE)))
+        s = max(0, e - int(MODEL_WINDOW_S * RATE))
+        if p >= thr and e - s >= int(0.5 * RATE):
+            yield s, e, slice(max(s, e - int(0.3 * RATE)), e), float(p)
+
+
 def _shape_falls(tilt: np.ndarray, fall_prob: tuple[np.ndarray, np.ndarray], found: list[FallEvent],
                  opts: FallOptions) -> list[FallEvent]:
     """Falls the classifier is confident about (as :func:`_model_falls`) in keypoints that keep only
@@ -173,16 +191,10 @@ def _shape_falls(tilt: np.ndarray, fall_prob: tuple[np.ndarray, np.ndarray], fou
     impact = the first past ``lying_tilt`` (the onset if none). Lying that merely continues has no
     upright frame; sitting down leans forward, then sits up. ``tilt``: :func:`detect_falls`'s
     smoothed torso tilt, without gaps."""
-    times, probs = fall_prob
-    thr = 0.8 - 0.6 * opts.sensitivity
-    n = len(tilt)
     out: list[FallEvent] = []
     taken = [(e.onset_s - opts.confirm_s, e.impact_s + opts.confirm_s) for e in found]
-    for t_end, p in zip(times, probs):
-        e = min(n, int(round(t_end * RATE)))
-        s = max(0, e - int(MODEL_WINDOW_S * RATE))
-        tail = slice(max(s, e - int(0.3 * RATE)), e)
-        if p < thr or e - s < int(0.5 * RATE) or float(np.mean(tilt[tail])) < opts.upright_tilt:
+    for s, e, tail, p in _confident_windows(fall_prob, len(tilt), opts):
+        if float(np.mean(tilt[tail])) < opts.upright_tilt:
             continue
         upright = np.flatnonzero(tilt[s:tail.start] < opts.upright_tilt)
         if not len(upright):
@@ -199,10 +211,6 @@ def _shape_falls(tilt: np.ndarray, fall_prob: tuple[np.ndarray, np.ndarray], fou
     return out
 
 
-#: Length of a classifier window in seconds.
-MODEL_WINDOW_S = WINDOW / MODEL_RATE
-
-
 def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], found: list[FallEvent],
                  horiz: np.ndarray, h: np.ndarray, dhip: np.ndarray, tilt: np.ndarray, opts: FallOptions,
                  scale: float) -> list[FallEvent]:
@@ -213,19 +221,10 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
     highest point in it, or with them a torso length lower whatever the tilt. Lying that merely
     continues is not a new fall; hips lower under an upright torso is sitting down. Onset = where
     the hips start their fastest drop."""
-    times, probs = fall_prob
-    thr = 0.8 - 0.6 * opts.sensitivity
     n = len(h)
     out: list[FallEvent] = []
     taken = [(e.onset_s - opts.confirm_s, e.impact_s + opts.confirm_s) for e in found]
-    for t_end, p in zip(times, probs):
-        if p < thr:
-            continue
-        e = min(n, int(round(t_end * RATE)))
-        s = max(0, e - int(MODEL_WINDOW_S * RATE))
-        if e - s < int(0.5 * RATE):
-            continue
-        tail = slice(max(s, e - int(0.3 * RATE)), e)
+    for s, e, tail, p in _confident_windows(fall_prob, n, opts):
         dropped = float(np.mean(h[tail]) - np.min(h[s:e]))
         went_down = horiz[tail].mean() >= 0.5 and not horiz[s:tail.start].all()
         # Hips lower but the torso still upright is sitting down, unless the drop is a fall's
