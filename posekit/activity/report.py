@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import InputWarning, InvalidInputError
 from .boxnorm import (IMAGE_NORMALISED_MAX, IMAGE_NORMALISED_WARNING, box_normalised, box_normalised_message,
                       frame_centred, frame_centred_message, upside_down, upside_down_message)
-from .classifier import ActivityClassifier, ClassifierOptions, bundled_classifier, frame_labels
+from .classifier import ActivityClassifier, ClassifierOptions, bundled_classifier, frame_labels, smooth_decisions
 from .exercises import FormCue, FormOptions, exercise_signal, plank_cues, rep_cues
 from .falls import FallEvent, FallOptions, detect_falls
 from .features import RATE, BodySequence, check_fps, check_timestamps, normalise, regular_frames, to_body13
@@ -115,25 +115,41 @@ def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
     return [s for s, ok in zip(segs, lone_ok) if s.reps >= MIN_SEGMENT_REPS or (s.reps == 1 and ok)]
 
 
-#: A fall is dropped when most of the frames in this many seconds before its onset, or in the
-#: fall detector's confirmation time after its impact, are labelled with a floor exercise.
+#: A fall is dropped when most of the frames in this many seconds before its onset are labelled
+#: with a floor exercise, or when the classifier is sure (mean P >= FLOOR_CONFIDENCE) of something
+#: done on purpose on the floor (:data:`ON_PURPOSE_AFTER`) over the fall detector's confirmation
+#: time after its impact.
 FLOOR_CONTEXT_S = 2.0
+#: How sure the classifier must be after a fall's impact to overrule the fall detector.
+FLOOR_CONFIDENCE = 0.8
+#: What overrules a fall after its impact: a floor exercise, or sitting or lying down (lying down
+#: on purpose is trained as "sitting_lying", the windows over a fall's impact as "fall").
+ON_PURPOSE_AFTER: tuple[str, ...] = (*FLOOR_EXERCISES, "sitting_lying")
 
 
 def _during_floor_exercise(labels: np.ndarray, onset_s: float, impact_s: float | None = None,
-                           after_s: float = FallOptions.confirm_s) -> bool:
+                           after_s: float = FallOptions.confirm_s, on_purpose_p: np.ndarray | None = None) -> bool:
     """Whether per-frame ``labels`` put a floor exercise in most of the :data:`FLOOR_CONTEXT_S`
-    before ``onset_s``, or in most of the ``after_s`` after ``impact_s`` (a clip that begins with
-    getting down into a push-up has no frames before it; a fall is not followed by push-ups).
-    Each side needs at least 0.5 s of context to count. ``after_s`` is what the fall detector waits
-    anyway before it reports, so the streaming tracker has those labels in time."""
+    before ``onset_s``, or the classifier is sure of something done on purpose on the floor
+    (per-frame P(:data:`ON_PURPOSE_AFTER`) ``on_purpose_p``, mean >= :data:`FLOOR_CONFIDENCE`)
+    over the ``after_s`` after ``impact_s``: a clip that begins with getting down into a push-up
+    has no frames before it, a fall is not followed by push-ups, and lying down on purpose is
+    fast enough for the motion rules at times. After the impact a label is not enough: a person
+    lying still on the floor reads as a bench press or the bottom of a push-up to a classifier
+    that is unsure between them (two Le2i falls, FINDINGS). Each side needs at least 0.5 s of
+    context to count. ``after_s`` is what the fall detector waits anyway before it reports, so
+    the streaming tracker has those frames in time. ``on_purpose_p`` None: the side after the
+    impact is not judged."""
     floor = [LABEL_ID[e] for e in FLOOR_EXERCISES]
     i = int(round(onset_s * RATE))
-    spans = [labels[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i]]
-    if impact_s is not None:
-        j = int(round(impact_s * RATE))
-        spans.append(labels[j:j + int(after_s * RATE)])
-    return any(len(s) >= int(0.5 * RATE) and float(np.isin(s, floor).mean()) >= 0.5 for s in spans)
+    before = labels[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i]
+    if len(before) >= int(0.5 * RATE) and float(np.isin(before, floor).mean()) >= 0.5:
+        return True
+    if impact_s is None or on_purpose_p is None:
+        return False
+    j = int(round(impact_s * RATE))
+    after = on_purpose_p[j:j + int(after_s * RATE)]
+    return len(after) >= int(0.5 * RATE) and float(np.mean(after)) >= FLOOR_CONFIDENCE
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -198,8 +214,12 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         if "fall" in classifier.labels:
             fall_prob = (times, probs[:, classifier.labels.index("fall")])
     falls = detect_falls(seq, fall_opts, fall_prob, positions)
-    if labels is not None:  # the classifier's own labels (a fixed ``exercise`` is not evidence)
-        falls = [f for f in falls if not _during_floor_exercise(labels, f.onset_s, f.impact_s, fall_opts.confirm_s)]
+    if labels is not None and falls:  # the classifier's own judgement (a fixed ``exercise`` is not evidence)
+        _, smoothed = smooth_decisions(probs, classifier_opts)
+        cols = [classifier.labels.index(e) for e in ON_PURPOSE_AFTER if e in classifier.labels]
+        on_purpose_p = frame_labels(times, smoothed[:, cols].sum(axis=1), n, RATE)
+        falls = [f for f in falls
+                 if not _during_floor_exercise(labels, f.onset_s, f.impact_s, fall_opts.confirm_s, on_purpose_p)]
     if exercise is not None:
         labels = np.full(n, LABEL_ID[exercise])
     # Reps are not counted across a fall, and the time on the floor after it must not dominate the
