@@ -1,6 +1,7 @@
 """Activity layer: input handling, repetition counting, fall detection, streaming."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -476,6 +477,10 @@ def test_image_size_restores_the_aspect_of_normalised_coordinates():
 def test_bad_fall_sensitivity():
     with pytest.raises(InvalidInputError, match=r"FallOptions.sensitivity must be in \[0, 1\], got 2"):
         FallOptions(sensitivity=2)
+    for bad in (-0.1, 1.5, "0.8", True, None):
+        msg = rf"FallOptions.overrule_confidence must be in \[0, 1\], got {re.escape(repr(bad))}"
+        with pytest.raises(InvalidInputError, match=msg):
+            FallOptions(overrule_confidence=bad)
 
 
 def test_analyze_cli_writes_summary(tmp_path):
@@ -815,7 +820,7 @@ def test_mirror_swaps_sides_and_the_classifier_is_mirror_symmetric():
 
 def test_a_fall_is_not_reported_during_a_floor_exercise():
     from posekit.activity.labels import LABEL_ID
-    from posekit.activity.report import FLOOR_CONFIDENCE, _during_floor_exercise
+    from posekit.activity.report import _during_floor_exercise
 
     labels = np.full(300, LABEL_ID["push_up"])
     labels[150:] = LABEL_ID["standing"]
@@ -830,9 +835,12 @@ def test_a_fall_is_not_reported_during_a_floor_exercise():
     # After the impact the label alone does not overrule a fall: lying still on the floor reads
     # as a push-up's bottom or a bench press to a classifier that is unsure (Le2i windows 0 and
     # 28 through the fold that never saw Le2i: P(push-up) 0.42-0.5 in the window of the fall).
-    unsure = np.where(np.arange(300) < 150, FLOOR_CONFIDENCE - 0.1, 0.01)
+    unsure = np.where(np.arange(300) < 150, FallOptions().overrule_confidence - 0.1, 0.01)
     assert not _during_floor_exercise(labels, 0.2, impact_s=0.3, on_purpose_p=unsure)
     assert not _during_floor_exercise(labels, 0.2, impact_s=0.3)  # no probabilities: only the side before
+    # The threshold is an option: a stricter one keeps the fall that the sure classifier dropped.
+    assert not _during_floor_exercise(labels, 0.2, impact_s=0.3, on_purpose_p=sure,
+                                      opts=FallOptions(overrule_confidence=0.99))
 
 
 def test_push_up_clip_that_starts_at_the_top_raises_no_fall(shared_data):

@@ -37,6 +37,9 @@ class FallOptions:
         min_tilt_speed: deg/s peak angular speed at sensitivity 0.5.
         min_descent: torso lengths the hips must drop.
         confirm_s: seconds of lying after impact before an event is reported.
+        overrule_confidence: 0-1; how sure (mean smoothed probability over ``confirm_s`` after
+            the impact) the exercise classifier must be of a floor exercise or of lying down on
+            purpose to overrule a fall (``analyze_keypoints``, the live tracker); higher overrules less.
     """
 
     sensitivity: float = 0.5
@@ -46,12 +49,15 @@ class FallOptions:
     min_tilt_speed: float = 110.0
     min_descent: float = 0.45
     confirm_s: float = 1.5
+    overrule_confidence: float = 0.8
 
     def __post_init__(self) -> None:
         from ..errors import InvalidInputError
 
-        if not 0.0 <= self.sensitivity <= 1.0:
-            raise InvalidInputError(f"FallOptions.sensitivity must be in [0, 1], got {self.sensitivity!r}")
+        for name in ("sensitivity", "overrule_confidence"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
+                raise InvalidInputError(f"FallOptions.{name} must be in [0, 1], got {v!r}")
 
 
 @dataclasses.dataclass(frozen=True)

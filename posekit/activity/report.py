@@ -116,28 +116,26 @@ def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
 
 
 #: A fall is dropped when most of the frames in this many seconds before its onset are labelled
-#: with a floor exercise, or when the classifier is sure (mean P >= FLOOR_CONFIDENCE) of something
-#: done on purpose on the floor (:data:`ON_PURPOSE_AFTER`) over the fall detector's confirmation
-#: time after its impact.
+#: with a floor exercise, or when the classifier is sure (mean P >= ``FallOptions.
+#: overrule_confidence``) of something done on purpose on the floor (:data:`ON_PURPOSE_AFTER`)
+#: over the fall detector's confirmation time after its impact.
 FLOOR_CONTEXT_S = 2.0
-#: How sure the classifier must be after a fall's impact to overrule the fall detector.
-FLOOR_CONFIDENCE = 0.8
 #: What overrules a fall after its impact: a floor exercise, or sitting or lying down (lying down
 #: on purpose is trained as "sitting_lying", the windows over a fall's impact as "fall").
 ON_PURPOSE_AFTER: tuple[str, ...] = (*FLOOR_EXERCISES, "sitting_lying")
 
 
 def _during_floor_exercise(labels: np.ndarray, onset_s: float, impact_s: float | None = None,
-                           after_s: float = FallOptions.confirm_s, on_purpose_p: np.ndarray | None = None) -> bool:
+                           on_purpose_p: np.ndarray | None = None, opts: FallOptions = FallOptions()) -> bool:
     """Whether per-frame ``labels`` put a floor exercise in most of the :data:`FLOOR_CONTEXT_S`
     before ``onset_s``, or the classifier is sure of something done on purpose on the floor
-    (per-frame P(:data:`ON_PURPOSE_AFTER`) ``on_purpose_p``, mean >= :data:`FLOOR_CONFIDENCE`)
-    over the ``after_s`` after ``impact_s``: a clip that begins with getting down into a push-up
-    has no frames before it, a fall is not followed by push-ups, and lying down on purpose is
-    fast enough for the motion rules at times. After the impact a label is not enough: a person
+    (per-frame P(:data:`ON_PURPOSE_AFTER`) ``on_purpose_p``, mean >= ``opts.overrule_confidence``)
+    over the ``opts.confirm_s`` after ``impact_s``: a clip that begins with getting down into a
+    push-up has no frames before it, a fall is not followed by push-ups, and lying down on purpose
+    is fast enough for the motion rules at times. After the impact a label is not enough: a person
     lying still on the floor reads as a bench press or the bottom of a push-up to a classifier
     that is unsure between them (two Le2i falls, FINDINGS). Each side needs at least 0.5 s of
-    context to count. ``after_s`` is what the fall detector waits anyway before it reports, so
+    context to count. ``confirm_s`` is what the fall detector waits anyway before it reports, so
     the streaming tracker has those frames in time. ``on_purpose_p`` None: the side after the
     impact is not judged."""
     floor = [LABEL_ID[e] for e in FLOOR_EXERCISES]
@@ -148,8 +146,8 @@ def _during_floor_exercise(labels: np.ndarray, onset_s: float, impact_s: float |
     if impact_s is None or on_purpose_p is None:
         return False
     j = int(round(impact_s * RATE))
-    after = on_purpose_p[j:j + int(after_s * RATE)]
-    return len(after) >= int(0.5 * RATE) and float(np.mean(after)) >= FLOOR_CONFIDENCE
+    after = on_purpose_p[j:j + int(opts.confirm_s * RATE)]
+    return len(after) >= int(0.5 * RATE) and float(np.mean(after)) >= opts.overrule_confidence
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -219,7 +217,7 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         cols = [classifier.labels.index(e) for e in ON_PURPOSE_AFTER if e in classifier.labels]
         on_purpose_p = frame_labels(times, smoothed[:, cols].sum(axis=1), n, RATE)
         falls = [f for f in falls
-                 if not _during_floor_exercise(labels, f.onset_s, f.impact_s, fall_opts.confirm_s, on_purpose_p)]
+                 if not _during_floor_exercise(labels, f.onset_s, f.impact_s, on_purpose_p, fall_opts)]
     if exercise is not None:
         labels = np.full(n, LABEL_ID[exercise])
     # Reps are not counted across a fall, and the time on the floor after it must not dominate the
