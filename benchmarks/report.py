@@ -414,6 +414,14 @@ def main() -> None:
                              " Reps counted per 10 s sequence of activity that is not exercise (0 is right; picking "
                              "things up again and again is repeated movement, 'other' is anything): "
                              + ", ".join(f"{k} {v:.2f}" for k, v in sy["reps_when_not_exercising"].items()) + ".")]
+        if "circuits" in act:
+            ci = act["circuits"]
+            lines += ["", f"Synthetic circuits, one exercise straight after another ({ci['circuits']} circuits of 2-3 "
+                          f"exercises, {ci['seconds_per_part']:.0f} s each, one camera view per circuit, seeds apart from "
+                          f"the tests; `eval_circuits`): rep-count MAE of the total **{ci['mae']:.3f}** offline, "
+                          f"{ci['live_mae']:.3f} live (`ActivityTracker`, flushed), against {ci['parts_alone_mae']:.3f} "
+                          f"with each exercise's part analysed alone; exercises named in the right order "
+                          f"(segments with a rep) in **{ci['named_in_order']} of {ci['circuits']}**."]
         if "rest_side" in act:
             rs = act["rest_side"]
             lines += ["", f"Which side of its whole-body signal the class-agnostic rep counter takes for rest, on "

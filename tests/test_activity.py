@@ -354,6 +354,41 @@ def test_other_layouts_and_missing_frames():
     assert analyze_keypoints(full[::2], 15.0).reps_total == pytest.approx(ref, abs=REP_TOL)  # resampled
 
 
+def test_a_circuit_names_each_exercise_and_counts_its_reps():
+    # Squats straight into jumping jacks (synthetic, one front view): the class-agnostic counter
+    # sees one run of reps, which used to be one "squat" segment counted with the squats' own
+    # signal: 4 reps of 15. Each exercise the classifier names for 2 s or more now gets its span.
+    from training.synth.dataset import make_circuit
+
+    x, true = make_circuit(("squat", "jumping_jack"), 1000)
+    rep = analyze_keypoints(x, 30.0)
+    assert [e.label for e in rep.exercises] == ["squat", "jumping_jack"]
+    for seg, n in zip(rep.exercises, true):
+        assert abs(seg.reps - n) <= REP_TOL, (seg, n)
+    assert rep.exercises[0].end_s < 20.0 < rep.exercises[1].start_s  # the join, at 20 s
+
+
+def test_a_split_between_two_exercises_goes_in_the_pause_before_the_label_changes():
+    from posekit.activity.features import RATE
+    from posekit.activity.labels import LABEL_ID
+    from posekit.activity.reps import Cycle
+    from posekit.activity.report import _label_parts
+
+    sq, jj = LABEL_ID["squat"], LABEL_ID["jumping_jack"]
+    labels = np.full(900, sq)
+    labels[650:] = jj  # the classifier changes its mind 1.7 s after the movement did (600)
+    reps = [(30 * k, 30 * k + 45) for k in range(1, 19, 2)] + [(610 + 30 * k, 630 + 30 * k) for k in range(9)]
+    cycles = [Cycle(a, (a + b) // 2, b, 1.0, False) for a, b in reps]
+    parts = _label_parts(labels, 0, 900, {sq, jj}, cycles)
+    assert [(lab, s) for lab, s, _ in parts] == [(sq, 0), (jj, (555 + 610) // 2)]  # mid-pause, not 650
+    assert parts[-1][2] == 900
+    # One exercise named, or a second one for less than SPLIT_RUN_S: no parts (one span, as before).
+    assert _label_parts(np.full(900, sq), 0, 900, {sq, jj}, cycles) == []
+    short = np.full(900, sq)
+    short[600:600 + int(1.5 * RATE)] = jj
+    assert _label_parts(short, 0, 900, {sq, jj}, cycles) == []
+
+
 def test_detects_synthetic_falls_near_onset():
     hits = 0
     for seed in range(6):

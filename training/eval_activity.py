@@ -119,6 +119,45 @@ def eval_synthetic(n: int = 20, seed: int = 5000) -> dict[str, Any]:
     return out
 
 
+#: Synthetic circuits (continuous workouts, one exercise straight after another) and the camera
+#: view each is seen from.
+CIRCUITS = ((("squat", "jumping_jack"), "front"), (("jumping_jack", "squat"), "front"),
+            (("squat", "lunge"), "oblique"), (("lunge", "jumping_jack", "squat"), "front"),
+            (("push_up", "sit_up"), "side"), (("sit_up", "push_up"), "side"), (("squat", "push_up"), "oblique"))
+
+
+def _collapse(names: list[str]) -> list[str]:
+    """Consecutive repeats dropped: ["squat", "squat", "lunge"] -> ["squat", "lunge"]."""
+    return [x for i, x in enumerate(names) if i == 0 or x != names[i - 1]]
+
+
+def eval_circuits(seeds: tuple[int, ...] = (6000, 6100, 6200), seconds: float = 20.0) -> dict[str, Any]:
+    """Synthetic circuits (:data:`CIRCUITS`, :func:`~training.synth.dataset.make_circuit`; seeds
+    apart from the tests'): total rep-count MAE offline and live (``Session``'s tracker, flushed),
+    the same parts' MAE each analysed alone, and how many circuits name their exercises in the
+    right order (the report's exercise segments with a rep, repeats collapsed)."""
+    from .synth.dataset import make_circuit
+
+    per = []
+    for kinds, view in CIRCUITS:
+        for seed in seeds:
+            x, true = make_circuit(kinds, seed, seconds, view)
+            rep = analyze_keypoints(x, 30.0)
+            alone = [analyze_keypoints(make_circuit((k,), seed + j, seconds, view)[0], 30.0).reps_total
+                     for j, k in enumerate(kinds)]
+            live = stream_keypoints(x, 30.0)
+            per.append({"kinds": list(kinds), "seed": seed, "view": view, "true": true, "pred": rep.reps_total,
+                        "alone": alone, "live": live["reps_total"],
+                        "named": _collapse([e.label for e in rep.exercises if e.reps > 0])})
+    t = np.array([sum(p["true"]) for p in per], float)
+    out = {"circuits": len(per), "seconds_per_part": seconds,
+           "mae": float(np.mean(np.abs(np.array([p["pred"] for p in per]) - t) / t)),
+           "live_mae": float(np.mean(np.abs(np.array([p["live"] for p in per]) - t) / t)),
+           "parts_alone_mae": float(np.mean(np.abs(np.array([sum(p["alone"]) for p in per]) - t) / t)),
+           "named_in_order": int(sum(p["named"] == _collapse(p["kinds"]) for p in per))}
+    return {**out, "per_circuit": per}
+
+
 #: Injected synthetic fault -> the form cue that should report it.
 FAULT_CUES = {
     "squat": {"shallow": "squat_depth", "knees_cave": "squat_knees_cave", "torso_lean": "squat_torso_lean"},
@@ -600,11 +639,13 @@ def main(argv: list[str] | None = None) -> None:
                                                  **{f"fall_windows_{k}": eval_fall_windows(models=folds, transform=f)
                                                     for k, f in PER_FRAME_EXPORTS.items()}},
                            "synthetic": eval_synthetic(),
+                           "circuits": eval_circuits(),
                            "rest_side": eval_rest_side(),
                            "form_cues": eval_form_cues()}
     if not args.videos_only:
         log.info("form cues: %s", {k: (v["precision"], v["recall"]) for k, v in res["form_cues"].items()})
         log.info("synthetic: %s", res["synthetic"])
+        log.info("circuits: %s", {k: v for k, v in res["circuits"].items() if k != "per_circuit"})
         log.info("fall windows: %s", res["fall_windows"])
     if args.fall_folds and not args.videos_only:  # the folds' own held-out figures (classifier alone, from training)
         res["fall_folds_classifier_alone"] = {}

@@ -156,16 +156,67 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
 
 
-def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n: int) -> list[tuple[str, int, int]]:
+#: Inside one run of reps, each exercise that the classifier names for at least this long gets a
+#: span of its own (a circuit: squats straight into jumping jacks).
+SPLIT_RUN_S = 2.0
+#: The classifier's label changes up to this long after the movement does (its window ends at or
+#: after the frame, and its decisions are smoothed): a split between two exercises goes in the
+#: widest pause between reps from this long before the label's change to 0.5 s after it.
+LABEL_LAG_S = 3.0
+
+
+def _label_parts(labels: np.ndarray, a: int, b: int, ex_ids: set[int],
+                 cycles: list[Cycle]) -> list[tuple[int, int, int]]:
+    """(label id, start, end) parts of frames [a, b) where the classifier names two or more
+    exercises, each for at least :data:`SPLIT_RUN_S` in a row; [] when it names one (or none) that
+    long. A part ends where the next exercise's runs begin, moved back into the widest pause
+    between two of ``cycles`` (the generic counter's reps) near that change (:data:`LABEL_LAG_S`),
+    so that no rep is split and neither exercise's signal sees the change of posture."""
+    runs: list[list[int]] = []
+    for lab in ex_ids:
+        for s, e in _runs(labels[a:b] == lab):
+            if e - s >= SPLIT_RUN_S * RATE:
+                runs.append([lab, a + int(s), a + int(e)])
+    runs.sort(key=lambda r: r[1])
+    joined: list[list[int]] = []
+    for r in runs:  # runs of one exercise broken by another's short run are one part
+        if joined and joined[-1][0] == r[0]:
+            joined[-1][2] = r[2]
+        else:
+            joined.append(r)
+    if len(joined) < 2:
+        return []
+    ends = sorted((c.start, c.end) for c in cycles if a <= c.start < b)
+    gaps = [(e0, s1) for (_, e0), (s1, _) in zip(ends[:-1], ends[1:]) if s1 > e0]
+    bounds = [a]
+    for _, start, _ in joined[1:]:
+        near = [g for g in gaps if start - LABEL_LAG_S * RATE <= (g[0] + g[1]) / 2 <= start + 0.5 * RATE
+                and (g[0] + g[1]) / 2 > bounds[-1]]
+        bounds.append(int((lambda g: (g[0] + g[1]) // 2)(max(near, key=lambda g: g[1] - g[0]))) if near else start)
+    bounds.append(b)
+    return [(lab, bounds[k], bounds[k + 1]) for k, (lab, _, _) in enumerate(joined)]
+
+
+def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n: int,
+                    cycles: list[Cycle]) -> tuple[list[tuple[str, int, int]], set[int]]:
     """(label, start, end) frame spans of exercise: the generic rep segments, named by the classifier's
-    majority exercise over them, plus classifier exercise runs of >= 2 s the generic counter missed."""
+    majority exercise over them (split where it names another exercise for :data:`SPLIT_RUN_S` or
+    more: :func:`_label_parts`), plus classifier exercise runs of >= 2 s the generic counter
+    missed; and the frames where a segment was split (no rep crosses them)."""
     spans: list[tuple[str, int, int]] = []
+    splits: set[int] = set()
     ex_ids = {LABEL_ID[e] for e in EXERCISES}
     covered = np.zeros(n, bool)
     gait_ids = [LABEL_ID[d] for d in LOCOMOTION]
     for seg in generic:
         a, b = int(seg.start_s * RATE), min(n, int(seg.end_s * RATE) + 1)
         name = GENERIC_EXERCISE
+        parts = _label_parts(labels, a, b, ex_ids, cycles) if labels is not None and b > a else []
+        if parts:
+            spans += [(LABELS[lab], s, e) for lab, s, e in parts]
+            splits.update(s for _, s, _ in parts[1:])
+            covered[a:b] = True
+            continue
         if labels is not None and b > a:
             votes = np.bincount(labels[a:b], minlength=len(LABELS))
             best = max(ex_ids, key=lambda i: votes[i])
@@ -189,7 +240,7 @@ def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n
             merged[-1] = (name, merged[-1][1], max(b, merged[-1][2]))
         else:
             merged.append((name, a, b))
-    return merged
+    return merged, splits
 
 
 def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: RepOptions = RepOptions(),
@@ -247,14 +298,16 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     cues: list[FormCue] = []
     ex_opts = dataclasses.replace(rep_opts, min_range=EXERCISE_MIN_RANGE)
     prev_end = 0
-    for name, a, b in _exercise_spans(generic, labels, n):
+    spans, splits = _exercise_spans(generic, labels, n, cycles)
+    for name, a, b in spans:
         if name == "plank":
             cues += plank_cues(rep_seq, a, b, form_opts)
             segs.append(ExerciseSegment(name, a / RATE, b / RATE, 0))
             continue
         span_cycles = [c for c in cycles if a <= c.start <= b]
-        pad = int(RATE)  # a rep's start may lie just before the span that detected it
-        lo, hi = max(0, a - pad, prev_end), min(n, b + pad)
+        pad = int(RATE)  # a rep's start may lie just before the span that detected it (not at a split)
+        lo = a if a in splits else max(0, a - pad, prev_end)
+        hi = b if b in splits else min(n, b + pad)
         prev_end = hi
         if name in REP_EXERCISES:
             signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s, min_snr=rep_opts.min_snr)

@@ -50,6 +50,32 @@ def make_sequence(kind: str, seed: int, fps: float = 30.0, seconds: float = 10.0
     return m, arrays
 
 
+def make_circuit(kinds: tuple[str, ...], seed: int, seconds: float = 20.0, view: str = "front",
+                 fps: float = 30.0) -> tuple[np.ndarray, list[int]]:
+    """A continuous workout: one sequence per kind, back to back, all seen from ``view``, each
+    moved and scaled so that its hips and torso continue where the previous one's ended (the
+    posture changes at the joins; the person's proportions may too). Returns the noisy (T, 33, 3)
+    keypoints and each part's number of full reps."""
+    from posekit.keypoints import Keypoint
+
+    def anchor(x: np.ndarray) -> tuple[np.ndarray, float]:  # median hip centre and torso of a few frames
+        hip = np.nanmedian((x[:, Keypoint.LEFT_HIP, :2] + x[:, Keypoint.RIGHT_HIP, :2]) / 2, axis=0)
+        sh = np.nanmedian((x[:, Keypoint.LEFT_SHOULDER, :2] + x[:, Keypoint.RIGHT_SHOULDER, :2]) / 2, axis=0)
+        return hip, float(np.linalg.norm(sh - hip))
+
+    parts: list[np.ndarray] = []
+    true: list[int] = []
+    for j, kind in enumerate(kinds):
+        m, arr = make_sequence(kind, seed + j, fps=fps, seconds=seconds, view=view)
+        x = arr["noisy"].copy()
+        true.append(sum(not r.partial for r in m.reps))
+        if parts:
+            (h0, s0), (h1, s1) = anchor(parts[-1][-15:]), anchor(x[:15])
+            x[..., :2] = (x[..., :2] - h1) * (s0 / s1) + h0
+        parts.append(x)
+    return np.concatenate(parts), true
+
+
 def _write_one(job: tuple[Path, str, int, float, float, bool]) -> int:
     path, kind, s, fps, seconds, mp4 = job
     if path.exists():
