@@ -192,7 +192,11 @@ def _label_parts(labels: np.ndarray, a: int, b: int, ex_ids: set[int],
     for _, start, _ in joined[1:]:
         near = [g for g in gaps if start - LABEL_LAG_S * RATE <= (g[0] + g[1]) / 2 <= start + 0.5 * RATE
                 and (g[0] + g[1]) / 2 > bounds[-1]]
-        bounds.append(int((lambda g: (g[0] + g[1]) // 2)(max(near, key=lambda g: g[1] - g[0]))) if near else start)
+        if near:
+            widest = max(near, key=lambda g: g[1] - g[0])
+            bounds.append(int((widest[0] + widest[1]) // 2))
+        else:
+            bounds.append(start)
     bounds.append(b)
     return [(lab, bounds[k], bounds[k + 1]) for k, (lab, _, _) in enumerate(joined)]
 
