@@ -1029,9 +1029,6 @@ def test_eval_activity_synthetic_only_names_the_seeds_that_went_wrong(tmp_path, 
     # More seeds than the full run's 20, from any first seed, without the rest of the evaluation;
     # each miss and false alarm names its seed and camera view, to be looked at again.
     from training import eval_activity
-    from training.synth.dataset import make_sequence
-
-    from posekit import analyze_keypoints
 
     # Daily activities start 100 seeds on: lying down from 10093, an elevated view (FINDINGS).
     eval_activity.main(["--synthetic", "2", "--seed", "9993", "--out", str(tmp_path)])
@@ -1051,6 +1048,12 @@ def test_eval_activity_synthetic_only_names_the_seeds_that_went_wrong(tmp_path, 
     with pytest.raises(SystemExit):
         eval_activity.main(["--synthetic", "0"])
     assert "--synthetic takes a number of sequences per kind >= 1, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        eval_activity.main(["--seed", "7"])
+    assert "--seed is the first seed of --synthetic; without it nothing reads it" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        eval_activity.main(["--synthetic", "2", "--videos-only"])
+    assert "--synthetic runs alone; drop --videos-only" in capsys.readouterr().err
 
 
 def test_a_cut_is_not_a_fall_and_each_shot_counts_its_own_reps():

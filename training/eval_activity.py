@@ -92,7 +92,8 @@ def eval_fall_windows(opts: FallOptions = FallOptions(), classify: bool = True,
 def eval_synthetic(n: int = 20, seed: int = 5000) -> dict[str, Any]:
     """Synthetic (noisy) sequences: fall recall within 1 s of onset, false-alarm rate per daily
     activity, rep-count MAE per exercise, and reps counted per 10 s of activity that is not
-    exercise. Seeds differ from the test suite's."""
+    exercise. Seeds differ from the test suite's. ``falls_missed`` and ``false_alarms`` name the
+    seeds that went wrong, with their camera views."""
     from .synth.dataset import make_sequence
 
     out: dict[str, Any] = {"n_per_kind": n, "seed": seed, "false_alarm_rate": {}, "rep_mae": {},
@@ -616,8 +617,9 @@ def main(argv: list[str] | None = None) -> None:
                                                     "(a retrained model before it is installed)")
     ap.add_argument("--videos-only", action="store_true", help="only the figures from pixels (URFD fall-01, WorkoutTracker)")
     ap.add_argument("--synthetic", type=int, metavar="N",
-                    help="only the synthetic figures, N sequences per kind (the full run uses 20) -> synthetic_eval.json")
-    ap.add_argument("--seed", type=int, default=5000, help="first seed of --synthetic (default: the full run's)")
+                    help="only the synthetic figures (bundled models), N sequences per kind (the full run uses 20) "
+                         "-> synthetic_eval.json")
+    ap.add_argument("--seed", type=int, help="first seed of --synthetic (default 5000, the full run's)")
     ap.add_argument("--capture", nargs="?", const=",".join(CAPTURE), metavar="C1,C2",
                     help="only the figures from pixels under other capture conditions (default: all of "
                          f"{', '.join(CAPTURE)}) -> capture_eval.json")
@@ -625,6 +627,22 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.videos_only and args.skip_videos:
         ap.error("--videos-only and --skip-videos exclude each other")
+    if args.seed is not None and args.synthetic is None:
+        ap.error("--seed is the first seed of --synthetic; without it nothing reads it")
+    if args.synthetic is not None:
+        if args.synthetic < 1:
+            ap.error(f"--synthetic takes a number of sequences per kind >= 1, got {args.synthetic}")
+        others = [f for f, on in (("--videos-only", args.videos_only), ("--skip-videos", args.skip_videos),
+                                  ("--capture", args.capture is not None), ("--fall-folds", args.fall_folds),
+                                  ("--teacher-pose", args.teacher_pose), ("--pose-model", args.pose_model),
+                                  ("--limit", args.limit is not None)) if on]
+        if others:
+            ap.error(f"--synthetic runs alone; drop {', '.join(others)}")
+        syn = eval_synthetic(args.synthetic, 5000 if args.seed is None else args.seed)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "synthetic_eval.json").write_text(json.dumps(syn, indent=2))
+        print(json.dumps(syn, indent=2))
+        return
     pose_model = None
     if args.pose_model:
         from posekit.pose.model import PoseModel
@@ -633,14 +651,6 @@ def main(argv: list[str] | None = None) -> None:
     names = [c for c in (args.capture or "").split(",") if c]
     if args.capture is not None and (not names or any(c not in CAPTURE for c in names)):
         ap.error(f"--capture takes names from {', '.join(CAPTURE)}, got {args.capture!r}")
-    if args.synthetic is not None:
-        if args.synthetic < 1:
-            ap.error(f"--synthetic takes a number of sequences per kind >= 1, got {args.synthetic}")
-        syn = eval_synthetic(args.synthetic, args.seed)
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "synthetic_eval.json").write_text(json.dumps(syn, indent=2))
-        print(json.dumps(syn, indent=2))
-        return
     folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
     if args.capture:
         cap = eval_capture(names, args.limit, folds["urfd"] if folds else None)
