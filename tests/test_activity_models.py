@@ -272,6 +272,39 @@ def test_md4fd_urfd_windows_are_counted_once(shared_data):
     assert x.shape == (64, WINDOW, TOKENS, 3)
 
 
+def test_md4fd_windows_chain_into_runs_of_one_recording():
+    from training.eval_activity import MD4FD_STRIDE, md4fd_runs, run_counts
+
+    rng = np.random.default_rng(0)
+    # Two recordings cut as MD4FD cuts them (90 frames, stride 15), back to back, then a window
+    # of a third that merely starts where the second one's last window would continue.
+    a, b = rng.normal(size=(150, 13, 3)), rng.normal(size=(120, 13, 3))
+    a[:, 3:5] = np.nan  # no elbows, as in MD4FD: missing joints must not break a run
+    cut = lambda rec: [(rec[s:s + 90], 0) for s in range(0, len(rec) - 89, MD4FD_STRIDE)]
+    third = np.concatenate([b[-75:] + 1e-3, rng.normal(size=(15, 13, 3))])
+    items = cut(a) + cut(b) + [(third, 1)]
+    assert md4fd_runs(items).tolist() == [0] * 5 + [1] * 3 + [2]
+    assert md4fd_runs(items[:1]).tolist() == [0]
+    # A run counts once, found when any of its windows alarms; labels are counted apart.
+    pred = np.array([0, 0, 1, 0, 0, 0, 0, 0, 1], bool)
+    fall = np.array([1, 1, 1, 1, 1, 0, 0, 0, 1], bool)
+    assert run_counts(pred, fall, md4fd_runs(items)) == {"fall_runs": 2, "fall_runs_found": 2,
+                                                         "adl_runs": 1, "adl_runs_alarming": 0}
+    assert run_counts(~pred, fall, md4fd_runs(items))["adl_runs_alarming"] == 1
+
+
+def test_md4fd_runs_never_mix_a_fall_with_daily_activity(shared_data):
+    # MD4FD labelled each stretch of a recording by hand: a run's windows share the label, which is
+    # what makes "fall runs found" a count of falls rather than of windows.
+    from training.activity_data import md4fd_windows
+    from training.eval_activity import md4fd_runs
+
+    for name, items in md4fd_windows().items():
+        runs, labels = md4fd_runs(items), np.array([lab for _, lab in items])
+        assert len(np.unique(runs)) < len(items)  # the windows overlap: runs are longer than one
+        assert all(len(set(labels[runs == r])) == 1 for r in np.unique(runs)), name
+
+
 def test_fall_aware_loss_only_pushes_daily_activities_away_from_fall():
     from training.activity_data import NOT_FALL
     from training.train_activity import fall_aware_crossentropy

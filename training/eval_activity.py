@@ -66,12 +66,40 @@ def fold_models(runs: Path) -> dict[str, Path]:
 PER_FRAME_EXPORTS = {"minmax": minmax_per_frame, "centred": centred_per_frame}
 
 
+#: MD4FD cut each recording into 90-frame windows at this stride (frames).
+MD4FD_STRIDE = 15
+
+
+def md4fd_runs(items: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Run index per MD4FD window, in file order: a window whose first frames are the previous
+    window's last ones (:data:`MD4FD_STRIDE` on) continues the same stretch of one recording, so
+    the windows of a run show one person and one event, 0.5 s apart."""
+    runs = [0]
+    for (a, _), (b, _) in zip(items, items[1:]):
+        same = a.shape == b.shape and np.allclose(a[MD4FD_STRIDE:], b[:-MD4FD_STRIDE], equal_nan=True)
+        runs.append(runs[-1] + (not same))
+    return np.asarray(runs[:len(items)])
+
+
+def run_counts(pred: np.ndarray, fall: np.ndarray, runs: np.ndarray) -> dict[str, int]:
+    """Per-window alarms ``pred`` and labels ``fall`` (bool arrays) counted per run (``runs``, as
+    :func:`md4fd_runs` gives): fall runs, those with an alarm in at least one of their fall
+    windows, daily-activity runs, and those with an alarm in at least one of theirs."""
+    fall_runs, adl_runs = np.unique(runs[fall]), np.unique(runs[~fall])
+    return {"fall_runs": int(len(fall_runs)),
+            "fall_runs_found": int(sum(pred[(runs == r) & fall].any() for r in fall_runs)),
+            "adl_runs": int(len(adl_runs)),
+            "adl_runs_alarming": int(sum(pred[(runs == r) & ~fall].any() for r in adl_runs))}
+
+
 def eval_fall_windows(opts: FallOptions = FallOptions(), classify: bool = True,
                       models: dict[str, Path] | None = None, transform: Any = None) -> dict[str, Any]:
     """MD4FD windows through the same analysis as any keypoint sequence (classifier + motion rules;
     ``classify=False``: rules only). ``models``: the classifier per set (a fold that never saw that
     set); None = the bundled default (in-sample when it was trained on MD4FD). ``transform``:
-    applied to each window first (one of :data:`PER_FRAME_EXPORTS`)."""
+    applied to each window first (one of :data:`PER_FRAME_EXPORTS`). Besides the window figures
+    (what the target asks), per run of windows (:func:`md4fd_runs`): the fall runs found in at
+    least one window, and the daily-activity runs with an alarm in at least one."""
     res = {}
     for name, items in md4fd_windows().items():
         model = str(models[name]) if models else None
@@ -85,7 +113,8 @@ def eval_fall_windows(opts: FallOptions = FallOptions(), classify: bool = True,
         res[name] = {"windows": int(len(y)), "falls": int(y.sum()),
                      "recall": float(pred[y].mean()) if y.any() else None,
                      "specificity": float((~pred[~y]).mean()) if (~y).any() else None,
-                     "model": (Path(model).parent.parent.name if model else "bundled") if classify else None}
+                     "model": (Path(model).parent.parent.name if model else "bundled") if classify else None,
+                     **run_counts(pred, y, md4fd_runs(items))}
     return res
 
 
