@@ -66,6 +66,7 @@ def build_app(args: argparse.Namespace):
     from kivy.properties import BooleanProperty, ListProperty, StringProperty
     from kivy.uix.boxlayout import BoxLayout
 
+    from posekit.activity import Activity
     from posekit.activity.labels import EXERCISES
     from posekit.runtime import bundled_model_names, default_model_name
 
@@ -179,7 +180,7 @@ def build_app(args: argparse.Namespace):
             r, self._pending = self._pending, None
             if r is None:
                 return
-            frame = r["frame"]
+            frame = r.frame
             h, w = frame.shape[:2]
             if self._texture is None or self._texture.size != (w, h):
                 self._texture = Texture.create(size=(w, h), colorfmt="rgb")
@@ -188,34 +189,35 @@ def build_app(args: argparse.Namespace):
             self.ids.video.texture = self._texture
             self.ids.video.canvas.ask_update()
             self._last_frame = r
-            act = r["activity"]
-            summary = r["summary"]
+            act = r.activity
+            summary = r.summary
             pick = self.ids.exercise_pick.text
-            label = act.get("label") or "-"
-            self.ids.exercise.text = f"exercise: {pick if pick != 'auto' else label}"
-            self.ids.reps.text = str(summary.get("reps_total", 0))
+            label = act.label.value if act is not None else "-"
+            shown = Activity(pick).title if pick != "auto" else act.label.title if act is not None else "-"
+            self.ids.exercise.text = f"exercise: {shown}"
+            # The count on screen is the engine's: a withdrawn rep leaves it too.
+            self.ids.reps.text = str(summary.reps_total)
             # Count from the summary: a result carrying a new fall may have been superseded by a
             # newer frame before the UI drew it.
-            n_falls = len(summary.get("falls", []))
+            n_falls = len(summary.falls)
             if n_falls > self.state["falls"]:
                 self.fall_visible = True
                 self.state["fall_banner"] = True
                 self.state["falls"] = n_falls
-            cues = summary.get("form_cues") or []
+            cues = summary.form_cues
             if cues:
-                c = cues[-1]
-                self.ids.cue.text = f"form: {c.get('message', '')} ({c.get('value', 0):.2f} vs {c.get('threshold', 0):g})"
-                self.state["cues"] = [x["cue"] for x in cues]
-            t = r["timings_ms"]
-            self.ids.stats.text = (f"{r['fps']:.0f} fps  pose {t.get('pose', 0):.1f} ms  activity "
-                                   f"{t.get('activity', 0):.2f} ms  dropped {r['dropped']}")
-            self.state.update(frames=self.state["frames"] + 1, reps=summary.get("reps_total", 0), label=label)
-            self.state["fps"].append(r["fps"])
-            if r["pose"] is not None:
-                self.state["last_keypoints"] = r["pose"].xy.tolist()
-                self.state["last_conf"] = r["pose"].conf.tolist()
+                self.ids.cue.text = f"form: {cues[-1].message}"
+                self.state["cues"] = [x.cue for x in cues]
+            t = r.timings_ms
+            self.ids.stats.text = (f"{r.fps:.0f} fps  pose {t.get('pose', 0):.1f} ms  activity "
+                                   f"{t.get('activity', 0):.2f} ms  dropped {r.dropped}")
+            self.state.update(frames=self.state["frames"] + 1, reps=summary.reps_total, label=label)
+            self.state["fps"].append(r.fps)
+            if r.pose is not None:
+                self.state["last_keypoints"] = r.pose.xy.tolist()
+                self.state["last_conf"] = r.pose.conf.tolist()
                 self.state["frame_size"] = [w, h]
-                self.state["last_overlay_index"] = r["index"]
+                self.state["last_overlay_index"] = r.index
 
     class PosekitApp(App):
         title = "posekit"
@@ -255,7 +257,7 @@ def build_app(args: argparse.Namespace):
                 if rv._last_frame is not None:
                     import numpy as np
 
-                    np.save(Path(args.screenshot).with_suffix(".overlay.npy"), rv._last_frame["frame"])
+                    np.save(Path(args.screenshot).with_suffix(".overlay.npy"), rv._last_frame.frame)
             worker = rv.worker
             rv.state["worker_frames"] = worker.frames if worker else rv.state["frames"]
             rv.state["dropped"] = worker.dropped if worker else 0

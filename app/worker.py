@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
+import posekit
+
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerResult:
+    """One processed frame, as the worker hands it to the UI.
+
+    Attributes:
+        frame: (H, W, 3) RGB with the skeleton drawn.
+        pose: the frame's pose, or None.
+        activity: the activity at this frame (after the video ends: the flushed last reading).
+        summary: everything the engine found so far (the same engine state as ``activity``).
+        timings_ms: per-stage milliseconds ('pose', 'activity', 'total', ...).
+        fps: the loop's rate at this frame.
+        index: the frame's index in the video or camera stream.
+        dropped: frames skipped so far to keep real time.
+    """
+
+    frame: np.ndarray
+    pose: posekit.PoseResult | None
+    activity: posekit.ActivityFrame | None
+    summary: posekit.ActivityReport
+    timings_ms: dict[str, float]
+    fps: float
+    index: int
+    dropped: int
 
 
 class Worker(threading.Thread):
@@ -22,7 +50,7 @@ class Worker(threading.Thread):
     decoded into the pipeline), never queued. ``realtime=False`` processes every frame (tests).
     """
 
-    def __init__(self, source: int | str | Path, on_result: Callable[[dict[str, Any]], None],
+    def __init__(self, source: int | str | Path, on_result: Callable[[WorkerResult], None],
                  on_error: Callable[[str], None], *, model: str | None = None, smoothing: bool = True,
                  mirror: bool = False, realtime: bool = True, num_threads: int = 1, exercise: str | None = None) -> None:
         super().__init__(daemon=True, name="posekit-worker")
@@ -72,7 +100,6 @@ class Worker(threading.Thread):
         return cap, fps if fps and 1 <= fps <= 240 else 30.0
 
     def _run(self) -> None:
-        import posekit
         from posekit.draw import draw_pose
         from posekit.video import file_time_ms
 
@@ -86,7 +113,7 @@ class Worker(threading.Thread):
         t_start = time.perf_counter()
         index = -1
         last_t = t_start
-        last: dict[str, Any] | None = None
+        last: WorkerResult | None = None
         last_ts = -1
         try:
             while not self._halt.is_set():
@@ -118,13 +145,13 @@ class Worker(threading.Thread):
                 self.frames += 1
                 loop_fps = 1.0 / max(now - last_t, 1e-6)
                 last_t = now
-                last = {"frame": overlay, "pose": r.pose, "activity": r.activity or {},
-                        "timings_ms": {**r.timings_ms, "total": (now - t0) * 1e3}, "fps": loop_fps,
-                        "index": index, "dropped": self.dropped, "summary": session.summary()}
+                last = WorkerResult(frame=overlay, pose=r.pose, activity=r.activity, summary=session.summary(),
+                                    timings_ms={**r.timings_ms, "total": (now - t0) * 1e3}, fps=loop_fps,
+                                    index=index, dropped=self.dropped)
                 self.on_result(last)
             if last is not None and not self._halt.is_set():
                 # The video ended: the activity layer reads its last frames (a final rep or fall),
                 # and the last frame is shown again with the final counts.
-                self.on_result({**last, "activity": session.flush() or {}, "summary": session.summary()})
+                self.on_result(dataclasses.replace(last, activity=session.flush(), summary=session.summary()))
         finally:
             cap.release()

@@ -6,7 +6,9 @@ Example:
     >>> result.xy[posekit.Keypoint.NOSE]
 """
 
-from .activity import ActivityReport, ActivityTracker, FallOptions, FormOptions, RepOptions, analyze_keypoints
+from .activity import (Activity, ActivityFrame, ActivityReport, ActivityTracker, ExerciseSegment, FallEvent,
+                       FallOptions, FormCue, FormOptions, RepEvent, RepOptions, RepQuality, analyze_keypoints,
+                       load_frames, load_keypoints)
 from .api import estimate
 from .errors import InputWarning, InvalidInputError, MissingDependencyError, ModelError, PosekitError
 from .keypoints import Keypoint
@@ -20,7 +22,10 @@ from .types import FrameResult, PoseResult
 __version__ = "0.1.0"
 
 __all__ = [
-    "estimate", "analyze_keypoints", "ActivityReport", "ActivityTracker", "FallOptions", "FormOptions", "RepOptions", "PoseTracker", "Session", "PoseModel", "PoseResult", "FrameResult", "Roi",
-    "PoseOptions", "SmoothingOptions", "Keypoint", "PosekitError", "InvalidInputError",
-    "ModelError", "MissingDependencyError", "InputWarning", "__version__",
+    "estimate", "Session", "PoseTracker", "PoseModel", "PoseOptions", "SmoothingOptions", "PoseResult",
+    "FrameResult", "Roi", "Keypoint",
+    "analyze_keypoints", "load_keypoints", "load_frames", "ActivityTracker", "Activity", "ActivityFrame",
+    "ActivityReport", "ExerciseSegment", "RepEvent", "RepQuality", "FormCue", "FallEvent", "RepOptions",
+    "FallOptions", "FormOptions",
+    "PosekitError", "InvalidInputError", "ModelError", "MissingDependencyError", "InputWarning", "__version__",
 ]

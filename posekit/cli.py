@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         "shots": session.tracker.shot + 1,  # hard cuts in the picture + 1 (each shot analysed apart)
     }
     session.flush()
-    summary.update(session.summary())
+    summary.update(session.summary().to_dict())
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
     if n == 0:
         raise PosekitError(f"input {str(source)!r} yielded no frames")
@@ -130,10 +130,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _activity_stage(args: argparse.Namespace) -> Any:
-    try:
-        from .activity import ActivityTracker
-    except ImportError:
-        return None
+    from .activity import ActivityTracker
+
     return ActivityTracker(exercise=getattr(args, "exercise", None))
 
 
@@ -142,11 +140,11 @@ def _hud(img: np.ndarray, r: Any, put_text: Any) -> None:
     if r.pose is None:
         put_text(img, "no person", (10, y))
         return
-    act = r.activity or {}
-    if act:
-        put_text(img, f"{act.get('label', '')}  reps {act.get('reps', 0)}", (10, y))
+    act = r.activity
+    if act is not None:
+        put_text(img, f"{act.label.title}  reps {act.reps}", (10, y))
         y += 24
-        if act.get("fall"):
+        if act.fall:
             put_text(img, "FALL DETECTED", (10, y), colour=(255, 60, 60))
 
 
@@ -177,9 +175,8 @@ def analyze(args: argparse.Namespace) -> int:
     from .activity import analyze_keypoints, load_frames, load_keypoints
 
     fps, cuts, stamps = args.fps, None, None
-    if str(args.keypoints).endswith(".jsonl"):  # a posekit run's frames: its own frame rate and cuts
-        kps, run_fps, cuts = load_frames(args.keypoints)
-        fps = run_fps if fps is None else fps
+    if str(args.keypoints).endswith(".jsonl"):  # a posekit run's frames: its own times and cuts
+        kps, stamps, cuts = load_frames(args.keypoints)
     else:
         kps, stamps = load_keypoints(args.keypoints, args.layout, return_timestamps=True)
         if fps is None and stamps is None:
@@ -211,7 +208,7 @@ def analyze(args: argparse.Namespace) -> int:
     if fps is None:  # from the timestamps (a single frame: 30, as analyze_keypoints reads it)
         fps = (len(stamps) - 1) * 1000.0 / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 30.0
     summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": fps, "warnings": notes,
-               **report.summary()}
+               **report.to_dict()}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
     print(f"wrote {out / 'summary.json'}")
     return 0

@@ -3,69 +3,77 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Protocol
 
 import numpy as np
 
+from .activity.results import ActivityFrame, ActivityReport
+from .activity.streaming import ActivityTracker
+from .errors import InvalidInputError
 from .options import PoseOptions
 from .pose.tracker import PoseTracker
-from .types import FrameResult, PoseResult
-
-
-class ActivityStage(Protocol):
-    """What the session needs from an activity layer (see :mod:`posekit.activity`)."""
-
-    def update(self, pose: PoseResult | None, timestamp_ms: int, shot: int = 0) -> dict[str, Any]: ...
-
-    def summary(self) -> dict[str, Any]: ...
-
-    def flush(self) -> dict[str, Any]: ...
-
-    def reset(self) -> None: ...
+from .types import FrameResult
 
 
 class Session:
     """Pose tracking plus (optionally) activity analysis for one video stream.
 
+    One session serves one stream on one thread at a time (it owns its interpreters): give each
+    thread its own.
+
     Args:
         pose_options: options of the pose tracker.
-        activity: an activity stage; None runs pose only.
+        activity: the activity engine (``ActivityTracker()``); None runs pose only.
+        tracker: a pose tracker to use instead of one made from ``pose_options``.
 
     Example:
-        >>> with Session() as s:                            # doctest: +SKIP
+        >>> with Session(activity=ActivityTracker()) as s:  # doctest: +SKIP
         ...     r = s.process(frame, timestamp_ms=0)
-        ...     r.pose.xy                                   # (33, 2) pixels
+        ...     r.pose.xy, r.activity.reps                  # (33, 2) pixels; reps so far
     """
 
-    def __init__(self, pose_options: PoseOptions | None = None, activity: ActivityStage | None = None,
+    def __init__(self, pose_options: PoseOptions | None = None, activity: ActivityTracker | None = None,
                  *, tracker: PoseTracker | None = None) -> None:
-        self.tracker = tracker or PoseTracker(pose_options)
+        if pose_options is not None and not isinstance(pose_options, PoseOptions):
+            raise InvalidInputError(f"pose_options must be a posekit.PoseOptions or None, got {pose_options!r}")
+        if activity is not None and not isinstance(activity, ActivityTracker):
+            raise InvalidInputError(f"activity must be a posekit.ActivityTracker or None, got {activity!r}")
+        if tracker is not None and not isinstance(tracker, PoseTracker):
+            raise InvalidInputError(f"tracker must be a posekit.PoseTracker or None, got {tracker!r}")
+        self.tracker: PoseTracker | None = tracker or PoseTracker(pose_options)
         self.activity = activity
 
+    def _open_tracker(self) -> PoseTracker:
+        if self.tracker is None:
+            raise InvalidInputError("this Session is closed: make a new one")
+        return self.tracker
+
     def process(self, frame: np.ndarray, timestamp_ms: int) -> FrameResult:
-        """Run one RGB frame ((H, W, 3) uint8) with a strictly increasing ``timestamp_ms``."""
-        pose = self.tracker.process(frame, timestamp_ms)
-        timings = dict(self.tracker.last_timings_ms)
+        """Run one RGB frame ((H, W, 3) uint8) with a strictly increasing int ``timestamp_ms``."""
+        tracker = self._open_tracker()
+        pose = tracker.process(frame, timestamp_ms)
+        timings = dict(tracker.last_timings_ms)
         act = None
         if self.activity is not None:
             t0 = time.perf_counter()
-            act = self.activity.update(pose, int(timestamp_ms), shot=self.tracker.shot)
+            act = self.activity.update(pose, int(timestamp_ms), shot=tracker.shot)
             timings["activity"] = (time.perf_counter() - t0) * 1e3
         return FrameResult(timestamp_ms=int(timestamp_ms), pose=pose, timings_ms=timings, activity=act,
-                           shot=self.tracker.shot)
+                           shot=tracker.shot)
 
-    def flush(self) -> dict[str, Any] | None:
-        """End of stream: let the activity stage analyse its last frames (a rep or fall in the
-        final moments), returning its events as :meth:`process` would; None without one. Call
-        it when the video ends, before :meth:`summary`."""
+    def flush(self) -> ActivityFrame | None:
+        """End of stream: let the activity engine read its last frames (a rep or fall in the
+        final moments), returning the activity at the last frame as :meth:`process` would; None
+        without an engine. Call it when the video ends, before :meth:`summary`."""
         return self.activity.flush() if self.activity is not None else None
 
-    def summary(self) -> dict[str, Any]:
-        """Activity summary so far (exercises, reps, falls); empty without an activity stage."""
-        return self.activity.summary() if self.activity is not None else {}
+    def summary(self) -> ActivityReport:
+        """What the activity engine found so far (sets, reps, cues, falls); an empty report
+        without one."""
+        return self.activity.summary() if self.activity is not None else ActivityReport()
 
     def reset(self) -> None:
-        self.tracker.reset()
+        """Start a new stream (pose track and activity forgotten)."""
+        self._open_tracker().reset()
         if self.activity is not None:
             self.activity.reset()
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .keypoints import Keypoint
 from .pose.roi import Roi
+
+if TYPE_CHECKING:
+    from .activity.results import ActivityFrame
+
+
+def _f32(values: np.ndarray) -> list:
+    """Nested lists of the shortest decimals that read back as the same float32 values."""
+    return [[float(str(v)) for v in row] for row in np.asarray(values, dtype=np.float32)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,14 +55,16 @@ class PoseResult:
         return np.array([*self.xy[kp], self.conf[kp]], dtype=np.float32)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: keypoints as [[x, y, conf], ...] in pixels."""
+        """JSON-ready dict: keypoints as [[x, y, conf], ...] in pixels, each number the float32
+        the network gave (so that ``posekit analyze`` of a run's frames.jsonl reads what the run
+        read)."""
         kps = np.concatenate([self.xy, self.conf[:, None]], axis=1)
         return {
             "timestamp_ms": int(self.timestamp_ms),
             "score": round(float(self.score), 4),
             "image_size": list(self.image_size),
             "roi": [round(v, 2) for v in self.roi.as_tuple()],
-            "keypoints": np.round(kps, 2).tolist(),
+            "keypoints": _f32(kps),
             "track_age": self.track_age,
             "shot": int(self.shot),
         }
@@ -68,7 +78,7 @@ class FrameResult:
         timestamp_ms: the frame's timestamp.
         pose: the tracked pose, or None when no person was found.
         timings_ms: per-stage wall time in milliseconds ('pose', 'activity', ...).
-        activity: activity fields for this frame (label, reps, events), or None when the session
+        activity: the activity at this frame (label, reps, events), or None when the session
             runs without an activity layer.
         shot: the video shot of this frame (see ``PoseResult.shot``), also when no person was found.
     """
@@ -76,7 +86,7 @@ class FrameResult:
     timestamp_ms: int
     pose: PoseResult | None
     timings_ms: dict[str, float]
-    activity: dict[str, Any] | None = None
+    activity: ActivityFrame | None = None
     shot: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,5 +95,5 @@ class FrameResult:
         d["timestamp_ms"] = int(self.timestamp_ms)
         d["shot"] = int(self.shot)
         if self.activity is not None:
-            d["activity"] = self.activity
+            d["activity"] = self.activity.to_dict()
         return d

@@ -9,7 +9,7 @@ import pytest
 
 import posekit
 from posekit.activity import ActivityTracker, FallOptions, analyze_keypoints, load_keypoints, to_body13
-from posekit.activity.boxnorm import box_normalised, centred_per_frame, frame_centred, minmax_per_frame
+from posekit.activity.inputs import box_normalised, centred_per_frame, frame_centred, minmax_per_frame
 from posekit.errors import InputWarning, InvalidInputError
 from posekit.keypoints import BODY13, BODY25, COCO17, OPENPOSE18, Keypoint, indices
 from posekit.pose.roi import Roi
@@ -85,7 +85,7 @@ def test_a_set_after_a_long_stretch_with_nobody_in_view():
     """27 s of an empty room, then five squats (13.5 s). The body's size was the median over
     every frame, the empty ones as 0: past half the sequence empty it read 0, every length stayed
     in pixels, and the squats read as five falls and no rep."""
-    from posekit.activity.features import normalise
+    from posekit.activity.body import normalise
 
     depth = [0.0] * 30
     for _ in range(5):
@@ -118,7 +118,7 @@ def test_quantiles_are_numpys_percentiles():
 
 @pytest.mark.parametrize("kw,msg", [
     ({"min_snr": -1}, "RepOptions.min_snr must be a number >= 0, got -1"),
-    ({"smooth_s": float("nan")}, "RepOptions.smooth_s must be a number >= 0, got nan"),
+    ({"smooth_s": float("nan")}, "RepOptions.smooth_s must be in [0, 5], got nan"),
     ({"min_range": "0.5"}, "RepOptions.min_range must be a number >= 0, got '0.5'"),
     ({"hysteresis": 0.5}, "RepOptions.hysteresis must be in (0, 0.5), got 0.5"),
     ({"partial_ratio": 1.5}, "RepOptions.partial_ratio must be in [0, 1], got 1.5"),
@@ -192,8 +192,8 @@ def test_a_paused_squat_that_begins_mid_way_down_counts_its_one_rep():
 def test_the_body_tells_which_side_of_the_movement_is_rest(kind):
     # Against the exercise's own signal, built to be high at rest. Pull-ups need the hanging cue:
     # at rest their hips are down.
-    from posekit.activity.exercises import exercise_signal
-    from posekit.activity.features import normalise
+    from posekit.activity.reps import exercise_signal
+    from posekit.activity.body import normalise
     from posekit.activity.reps import _rest_is_high, movement_signal
 
     for seed in range(4):
@@ -369,10 +369,10 @@ def test_a_circuit_names_each_exercise_and_counts_its_reps():
 
 
 def test_a_split_between_two_exercises_goes_in_the_pause_before_the_label_changes():
-    from posekit.activity.features import RATE
+    from posekit.activity.body import RATE
     from posekit.activity.labels import LABEL_ID
     from posekit.activity.reps import Cycle
-    from posekit.activity.report import _label_parts
+    from posekit.activity.analysis import _label_parts
 
     sq, jj = LABEL_ID["squat"], LABEL_ID["jumping_jack"]
     labels = np.full(900, sq)
@@ -479,7 +479,7 @@ def test_bad_cuts(cuts):
 
 def test_bad_exercise_and_form_options():
     from posekit.activity import ActivityTracker
-    from posekit.activity.exercises import FormOptions
+    from posekit.activity.options import FormOptions
 
     kps = make_sequence("squat", 5, seconds=4.0)[1]["noisy"]
     msg = r"exercise must be one of \['squat', .*'plank'\] or None \(classify\), got 'burpee'"
@@ -772,7 +772,7 @@ def test_session_with_activity_on_the_sample_clip():
 
 def test_streaming_tracker_skips_a_new_tracks_first_frames():
     """Poses of a track that has just been acquired (track_age < SETTLE_FRAMES) are not analysed."""
-    from posekit.activity.tracker import SETTLE_FRAMES
+    from posekit.activity.streaming import SETTLE_FRAMES
 
     m, arr = make_sequence("fall", 201, seconds=8.0)
 
@@ -801,7 +801,7 @@ def _sets_with_a_rest(rest_kind: str, seed: int):
 def test_counts_every_set_when_the_rest_posture_dominates_the_signal(rest_kind, seed):
     # The rest posture sets the signal's principal axis and range; each set is then a long stretch
     # on one side of it and must be counted on its own (count_cycles' second look).
-    from posekit.activity.features import normalise
+    from posekit.activity.body import normalise
     from posekit.activity.reps import count_reps
 
     kps, true = _sets_with_a_rest(rest_kind, seed)
@@ -812,7 +812,7 @@ def test_counts_every_set_when_the_rest_posture_dominates_the_signal(rest_kind, 
 def test_collapsed_skeleton_frames_are_dropped():
     # A pose model that loses the person can collapse all landmarks onto a small patch: those
     # frames are failed detections, not a body that shrank (they made spurious giant "reps").
-    from posekit.activity.features import normalise
+    from posekit.activity.body import normalise
 
     m, arr = make_sequence("squat", 104, seconds=15.0)
     kps = arr["noisy"].copy()
@@ -855,7 +855,7 @@ def test_mirror_swaps_sides_and_the_classifier_is_mirror_symmetric():
 
 def test_a_fall_is_not_reported_during_a_floor_exercise():
     from posekit.activity.labels import LABEL_ID
-    from posekit.activity.report import _during_floor_exercise
+    from posekit.activity.falls import during_floor_exercise as _during_floor_exercise
 
     labels = np.full(300, LABEL_ID["push_up"])
     labels[150:] = LABEL_ID["standing"]
@@ -973,8 +973,8 @@ def test_one_long_reading_of_two_sent_reps_holds_only_one_of_them():
     # sent, then the last reading found one long cycle over both (bottom 49.3 s). Each overlapped it
     # by more than half, so neither was "unseen" and neither withdrawn, while the count held one:
     # the events sent no longer added up. Matching is now one to one, closest bottoms first.
-    from posekit.activity.report import RepEvent
-    from posekit.activity.tracker import _unmatched
+    from posekit.activity.results import Activity, RepEvent, RepQuality
+    from posekit.activity.streaming import _unmatched
 
     a = RepEvent(48.6, "push_up", "full", 47.2, 47.77, 48.6)
     b = RepEvent(49.8, "push_up", "full", 48.6, 49.1, 49.8)
@@ -1106,7 +1106,7 @@ def test_resampling_keeps_the_first_seen_frame_after_a_gap(fps):
     """A stream's millisecond timestamps make 30 fps read as 29.997 or 30.016 from one reading to
     the next: the first frame seen after a new track's skipped frames must not be lost to its
     missing neighbour (it was, at 29.997, and a 1.6 s shot then read differently every third reading)."""
-    from posekit.activity.features import normalise
+    from posekit.activity.body import normalise
 
     body = to_body13(make_sequence("squat", 8, seconds=2.0)[1]["noisy"])
     body[:8] = np.nan  # as a new track's first frames
@@ -1194,7 +1194,7 @@ def test_y_axis_pointing_up_is_warned_about():
 def test_upside_down_never_fires_on_human_labels(shared_data):
     """No Penn Action clip (human joint labels, every view of every action) reads as upside down;
     with y pointing up, a standing sport does."""
-    from posekit.activity.boxnorm import upside_down
+    from posekit.activity.inputs import upside_down
     from training.activity_data import penn_index, penn_joints
 
     flagged, sport = [], None

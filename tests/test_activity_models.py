@@ -9,7 +9,7 @@ import pytest
 from posekit.activity import analyze_keypoints
 from posekit.activity.classifier import (MODEL_RATE, STRIDE, TOKENS, WINDOW, ActivityClassifier, ClassifierOptions,
                                          frame_labels, sequence_tokens, smooth_decisions, windows)
-from posekit.activity.features import normalise, to_body13
+from posekit.activity.body import normalise, to_body13
 from posekit.activity.labels import LABEL_ID, LABELS
 from posekit.errors import InvalidInputError, ModelError
 from posekit.runtime import bundled_model_names
@@ -371,7 +371,7 @@ def test_falls_in_min_max_normalised_keypoints_need_only_the_bodys_shape():
     stays tipped under a confident classifier is enough, and the hips-based path, whose drop is
     then the body's shape changing inside its box, is off: with a classifier that says "fall"
     everywhere it raised falls on people sitting down."""
-    from posekit.activity.boxnorm import minmax_per_frame
+    from posekit.activity.inputs import minmax_per_frame
     from posekit.activity.falls import detect_falls
 
     def boxed(kps):

@@ -75,7 +75,7 @@ def test_info_lists_bundled_models(capsys):
 
 
 def test_analyze_writes_a_warning_for_box_normalised_keypoints(tmp_path, capsys):
-    from posekit.activity.boxnorm import minmax_per_frame
+    from posekit.activity.inputs import minmax_per_frame
     from training.synth.dataset import make_sequence
 
     _, arr = make_sequence("squat", 104, seconds=4.0)

@@ -81,7 +81,7 @@ def test_acquisition_refines_with_the_crops_own_rotation(fall_frames):
 
 
 def test_track_age_counts_frames_since_acquisition(squat_frames):
-    from posekit.activity.tracker import SETTLE_FRAMES, settled
+    from posekit.activity.streaming import SETTLE_FRAMES, settled
 
     tr = PoseTracker()
     ages = [tr.process(f, i * 33).track_age for i, f in enumerate(squat_frames[:12])]
@@ -210,7 +210,7 @@ def test_fall_01_from_pixels_streams_one_fall_at_the_labelled_onset(shared_data)
     is the person's, found where the picture moves. (The earlier, from-scratch student held the
     furniture from the first frame and needed the stale-track rule here; the rule has its own
     test below.)"""
-    from posekit.activity.tracker import ActivityTracker
+    from posekit.activity.streaming import ActivityTracker
     from training.eval_activity import URFD_ONSET_FRAME
 
     session = Session(activity=ActivityTracker())

@@ -19,9 +19,9 @@ import zipfile
 import numpy as np
 
 from posekit.activity.classifier import MODEL_RATE, TOKENS, WINDOW, sequence_tokens
-from posekit.activity.features import normalise, to_body13
+from posekit.activity.body import normalise, to_body13
 from posekit.activity.labels import LABEL_ID, LABELS
-from posekit.activity.report import input_body13
+from posekit.activity.inputs import input_body13
 
 from .paths import cache_dir, data_dir
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from posekit.activity import FallOptions, analyze_keypoints, normalise, to_body13
-from posekit.activity.boxnorm import centred_per_frame, minmax_per_frame
+from posekit.activity.inputs import centred_per_frame, minmax_per_frame
 from posekit.errors import InputWarning, InvalidInputError
 
 from .activity_data import MD4FD_IMAGE_SIZE, md4fd_windows
@@ -229,7 +229,7 @@ def eval_form_cues(n: int = 20, seed: int = 5300, source: str = "noisy") -> dict
                 units = [(r.start / 30.0, r.end / 30.0, set(r.faults)) for r in m.reps if not r.partial]
             used = set()
             for a, b, faults in units:
-                got = {c["cue"] for j, c in enumerate(cues) if a <= c["t_s"] <= b and not used.add(j)}
+                got = {c.cue for j, c in enumerate(cues) if a <= c.t_s <= b and not used.add(j)}
                 for fault, cue in fmap.items():
                     want = fault in faults
                     counts[cue]["tp"] += want and cue in got
@@ -250,7 +250,7 @@ def run_video(path: Path, right_half: bool = False, max_frames: int | None = Non
     ``model``: a PoseModel instead of the bundled student (e.g. the teacher, as a diagnostic).
     ``capture``: one of :data:`CAPTURE`, to see the video as if it had been filmed that way."""
     from posekit import PoseTracker
-    from posekit.activity.tracker import settled
+    from posekit.activity.streaming import settled
     from posekit.video import FrameSource
 
     transform, step = CAPTURE[capture] if capture else (None, 1)
@@ -544,13 +544,13 @@ def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None, cuts: lis
             xy=row[:, :2].astype(np.float32), conf=row[:, 2].astype(np.float32), score=1.0, roi=Roi(0.0, 0.0, 1.0),
             timestamp_ms=ts, image_size=(1, 1), shot=int(shots[i]))
         out = tracker.update(pose, ts, shot=int(shots[i]))
-        withdrawn += len(out["withdrawn_reps"])
-        delays += [ts / 1000.0 - r["end_s"] for r in out["new_reps"]]
-        counts.append(out["reps"])
+        withdrawn += len(out.withdrawn_reps)
+        delays += [ts / 1000.0 - r.end_s for r in out.new_reps]
+        counts.append(out.reps)
     out = tracker.flush()
     end = (len(kps) - 1) / fps
-    delays += [end - r["end_s"] for r in out["new_reps"]]
-    return {**tracker.summary(), "sent_reps": len(delays), "withdrawn_reps": withdrawn + len(out["withdrawn_reps"]),
+    delays += [end - r.end_s for r in out.new_reps]
+    return {**tracker.summary().to_dict(), "sent_reps": len(delays), "withdrawn_reps": withdrawn + len(out.withdrawn_reps),
             "rep_delays_s": delays, "live_counts": counts}
 
 
@@ -586,7 +586,7 @@ def eval_rest_side() -> dict[str, Any]:
     < 0.5) are left out. ``body``: the counter's rule (:func:`posekit.activity.reps._rest_is_high`,
     or where the body gives no cue, where the signal spends most time); ``time_spent``: that
     fallback alone, the rule before it."""
-    from posekit.activity.exercises import exercise_signal
+    from posekit.activity.reps import exercise_signal
     from posekit.activity.reps import _rest_is_high, movement_signal, time_spent_high
 
     from .activity_data import PENN_MAP, penn_index, penn_joints

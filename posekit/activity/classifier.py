@@ -15,15 +15,16 @@ current one by ``switch_margin`` (decision hysteresis).
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import InvalidInputError
-from .features import RATE, BodySequence
+from ..errors import InvalidInputError, ModelError
+from ..runtime import TFLiteModel, bundled_model_names, default_model_name
+from .body import RATE, BodySequence
 from .labels import LABELS
+from .options import ClassifierOptions
 
 MODEL_RATE = 15.0
 WINDOW = 32
@@ -79,27 +80,6 @@ def windows(tokens: np.ndarray, ends: np.ndarray | None = None) -> tuple[np.ndar
     return pad[idx], ends
 
 
-@dataclasses.dataclass(frozen=True)
-class ClassifierOptions:
-    """Decision smoothing for streaming/offline labels.
-
-    Attributes:
-        ema: weight of the newest window in the probability moving average (0-1].
-        switch_margin: a new label must beat the current one by this much probability.
-        min_confidence: below this the label is 'other'.
-    """
-
-    ema: float = 0.5
-    switch_margin: float = 0.1
-    min_confidence: float = 0.4
-
-    def __post_init__(self) -> None:
-        for name, lo, hi in (("ema", 1e-6, 1.0), ("switch_margin", 0.0, 1.0), ("min_confidence", 0.0, 1.0)):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and lo <= v <= hi):
-                raise InvalidInputError(f"ClassifierOptions.{name} must be in [{lo:g}, {hi:g}], got {v!r}")
-
-
 def smooth_decisions(probs: np.ndarray, opts: ClassifierOptions = ClassifierOptions()) -> tuple[np.ndarray, np.ndarray]:
     """(N, C) window probabilities -> (N,) label ids and (N, C) smoothed probabilities."""
     out = np.zeros(len(probs), np.int64)
@@ -129,8 +109,6 @@ class ActivityClassifier:
     """
 
     def __init__(self, model: str | Path | None = None, num_threads: int = 1, mirror: bool = True) -> None:
-        from ..runtime import TFLiteModel, default_model_name
-
         self.mirror = mirror
 
         self.model = TFLiteModel(model if model is not None else default_model_name("activity"), num_threads=num_threads)
@@ -140,8 +118,6 @@ class ActivityClassifier:
         self.labels = tuple((self.model.entry or {}).get("labels", LABELS))
         n_out = int(self.model.outputs[0]["shape"][-1])
         if n_out != len(self.labels):
-            from ..errors import ModelError
-
             raise ModelError(f"activity model {self.model.name!r} outputs {n_out} classes, its labels list {len(self.labels)}")
 
     @property
@@ -211,8 +187,6 @@ _local = threading.local()
 def bundled_classifier(name: str | None = None) -> ActivityClassifier | None:
     """The bundled classifier, one instance per thread (interpreters are not thread-safe), or
     None when none is bundled."""
-    from ..runtime import bundled_model_names
-
     if name is None and not bundled_model_names("activity"):
         return None
     models = _local.__dict__.setdefault("models", {})

@@ -15,62 +15,16 @@ Lying down on purpose (slow), sitting down hard (stays upright) and bending to p
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Iterator
 
 import numpy as np
 
+from .body import RATE, BodySequence, moving_average
 from .classifier import MODEL_RATE, WINDOW
-from .features import RATE, BodySequence, moving_average
-
-
-@dataclasses.dataclass(frozen=True)
-class FallOptions:
-    """Fall detector options.
-
-    Attributes:
-        sensitivity: 0-1; higher lowers the speed thresholds (more alarms, fewer misses).
-        upright_tilt: degrees; the body counts as upright below this.
-        lying_tilt: degrees; the body counts as horizontal above this.
-        max_fall_s: upright -> horizontal must take at most this long.
-        min_tilt_speed: deg/s peak angular speed at sensitivity 0.5.
-        min_descent: torso lengths the hips must drop.
-        confirm_s: seconds of lying after impact before an event is reported.
-        overrule_confidence: 0-1; how sure (mean smoothed probability over ``confirm_s`` after
-            the impact) the exercise classifier must be of a floor exercise or of lying down on
-            purpose to overrule a fall (``analyze_keypoints``, the live tracker); higher overrules less.
-    """
-
-    sensitivity: float = 0.5
-    upright_tilt: float = 35.0
-    lying_tilt: float = 60.0
-    max_fall_s: float = 1.6
-    min_tilt_speed: float = 110.0
-    min_descent: float = 0.45
-    confirm_s: float = 1.5
-    overrule_confidence: float = 0.8
-
-    def __post_init__(self) -> None:
-        from ..errors import InvalidInputError
-
-        for name in ("sensitivity", "overrule_confidence"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
-                raise InvalidInputError(f"FallOptions.{name} must be in [0, 1], got {v!r}")
-
-
-@dataclasses.dataclass(frozen=True)
-class FallEvent:
-    """A detected fall. Times in seconds from the start of the sequence."""
-
-    onset_s: float
-    impact_s: float
-    confidence: float
-
-    def to_dict(self) -> dict[str, float]:
-        return {"t_s": round(self.onset_s, 3), "onset_s": round(self.onset_s, 3),
-                "impact_s": round(self.impact_s, 3), "confidence": round(self.confidence, 3)}
+from .labels import FLOOR_EXERCISES, LABEL_ID
+from .options import FallOptions
+from .results import FallEvent
 
 
 def horizontal_signal(seq: BodySequence, opts: FallOptions = FallOptions()) -> np.ndarray:
@@ -295,3 +249,40 @@ def _drop_falls(seq: BodySequence, hip_y: np.ndarray, dhip: np.ndarray, horiz: n
             conf = float(np.clip(0.3 + 0.25 * min(drop[i] / 1.3, 2.0), 0.0, 0.9))
             return [FallEvent(start / RATE, j / RATE, conf)]
     return []
+
+
+# ----------------------------------------------------------------------------- what overrules a fall
+
+#: A fall is dropped when most of the frames in this many seconds before its onset are labelled
+#: with a floor exercise, or when the classifier is sure (mean P >= ``FallOptions.
+#: overrule_confidence``) of something done on purpose on the floor (:data:`ON_PURPOSE_AFTER`)
+#: over the fall detector's confirmation time after its impact.
+FLOOR_CONTEXT_S = 2.0
+#: What overrules a fall after its impact: a floor exercise, or sitting or lying down (lying down
+#: on purpose is trained as "sitting_lying", the windows over a fall's impact as "fall").
+ON_PURPOSE_AFTER: tuple[str, ...] = (*FLOOR_EXERCISES, "sitting_lying")
+
+
+def during_floor_exercise(labels: np.ndarray, onset_s: float, impact_s: float | None = None,
+                           on_purpose_p: np.ndarray | None = None, opts: FallOptions = FallOptions()) -> bool:
+    """Whether per-frame ``labels`` put a floor exercise in most of the :data:`FLOOR_CONTEXT_S`
+    before ``onset_s``, or the classifier is sure of something done on purpose on the floor
+    (per-frame P(:data:`ON_PURPOSE_AFTER`) ``on_purpose_p``, mean >= ``opts.overrule_confidence``)
+    over the ``opts.confirm_s`` after ``impact_s``: a clip that begins with getting down into a
+    push-up has no frames before it, a fall is not followed by push-ups, and lying down on purpose
+    is fast enough for the motion rules at times. After the impact a label is not enough: a person
+    lying still on the floor reads as a bench press or the bottom of a push-up to a classifier
+    that is unsure between them (two Le2i falls, FINDINGS). Each side needs at least 0.5 s of
+    context to count. ``confirm_s`` is what the fall detector waits anyway before it reports, so
+    the streaming tracker has those frames in time. ``on_purpose_p`` None: the side after the
+    impact is not judged."""
+    floor = [LABEL_ID[e] for e in FLOOR_EXERCISES]
+    i = int(round(onset_s * RATE))
+    before = labels[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i]
+    if len(before) >= int(0.5 * RATE) and float(np.isin(before, floor).mean()) >= 0.5:
+        return True
+    if impact_s is None or on_purpose_p is None:
+        return False
+    j = int(round(impact_s * RATE))
+    after = on_purpose_p[j:j + int(opts.confirm_s * RATE)]
+    return len(after) >= int(0.5 * RATE) and float(np.mean(after)) >= opts.overrule_confidence

@@ -13,18 +13,15 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..keypoints import LAYOUTS
-from .features import regular_frames
-from .tracker import SETTLE_FRAMES
+from .streaming import SETTLE_FRAMES
 
 
-def load_frames(path: str | Path) -> tuple[np.ndarray, float, list[int]]:
-    """Read the ``frames.jsonl`` that ``posekit run`` writes: (T, 33, 3) keypoints in pixels (NaN
-    rows where no person was found, and for a new track's first frames, which the live activity
-    layer skips too: ``track_age`` below ``tracker.SETTLE_FRAMES``), the frame rate from its
-    timestamps (30 for a single frame), and the frames where a new shot begins (its ``shot``
-    field), for :func:`analyze_keypoints`. Frames that came at a variable rate are resampled to
-    their mean rate (:func:`~posekit.activity.features.regular_frames`), as the live analysis
-    reads them.
+def load_frames(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Read the ``frames.jsonl`` that ``posekit run`` writes, as the live engine saw it: (T, 33, 3)
+    keypoints in pixels (NaN rows where no person was found, and for a new track's first frames,
+    which the engine skips too: ``track_age`` below ``streaming.SETTLE_FRAMES``), each frame's
+    ``timestamp_ms``, and the frames where a new shot begins (its ``shot`` field), for
+    :func:`analyze_keypoints`.
 
     Raises:
         InvalidInputError: missing file, or a line that is not such a frame record."""
@@ -38,7 +35,8 @@ def load_frames(path: str | Path) -> tuple[np.ndarray, float, list[int]]:
         try:
             rec = json.loads(line)
             kp = rec.get("keypoints")
-            row = np.full((33, 3), np.nan) if kp is None else np.asarray(kp, dtype=np.float64)
+            # Written as float32 (what the pose network gives): read back bit for bit.
+            row = np.full((33, 3), np.nan) if kp is None else np.asarray(kp, dtype=np.float32).astype(np.float64)
             if row.shape != (33, 3):
                 raise ValueError(f"keypoints of shape {row.shape}, not (33, 3)")
             age = rec.get("track_age")
@@ -55,15 +53,8 @@ def load_frames(path: str | Path) -> tuple[np.ndarray, float, list[int]]:
         rows.append(row)
     if not rows:
         raise InvalidInputError(f"frames file {str(p)!r} holds no frame")
-    span = (ts[-1] - ts[0]) / 1000.0
-    fps = (len(ts) - 1) / span if len(ts) > 1 and span > 0 else 30.0
-    kps = np.stack(rows)
     cuts = (np.flatnonzero(np.diff(shots)) + 1).tolist()
-    regular = regular_frames(kps, (np.asarray(ts) - ts[0]) / 1000.0)
-    if regular is not None:  # a variable frame rate: evenly spaced frames, as the live analysis reads them
-        kps, fps, nearest = regular
-        cuts = sorted({int(nearest[c]) for c in cuts} - {0})
-    return kps, fps, cuts
+    return np.stack(rows), np.asarray(ts), cuts
 
 
 #: Keys a landmark object's confidence may come under in JSON exports; the smallest present is used.

@@ -6,6 +6,10 @@ fractions of the signal's robust range, so pauses (flat), tempo changes (no fixe
 dropouts (interpolated) and jitter (smoothing + hysteresis; a signal that does not stand out from
 its own jitter is no movement) do not create or lose reps. Cycles whose
 amplitude is below ``partial_ratio`` of the typical cycle are reported as partial and not counted.
+
+Each known exercise also has a signal of its own (:func:`exercise_signal`), built from the body
+parts that define it (squat: hips to ankles; push-up: shoulders to wrists; ...), on which the same
+state machine counts that exercise's reps.
 """
 
 from __future__ import annotations
@@ -16,49 +20,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import InvalidInputError
-from .exercises import SH, WR
-from .features import RATE, BodySequence, moving_average
-
-
-@dataclasses.dataclass(frozen=True)
-class RepOptions:
-    """Repetition counting options.
-
-    Attributes:
-        smooth_s: moving-average window (s). Raise for jittery input; lower for fast reps.
-        hysteresis: thresholds at this fraction from the robust range's ends (0.2-0.45).
-        partial_ratio: a cycle smaller than this fraction of the median cycle is partial.
-        min_cycle_s: cycles shorter than this are ignored (jitter, not reps).
-        max_cycle_s: a half cycle longer than this ends a set.
-        min_range: the movement's robust range must exceed this many torso lengths; below it
-            the person is holding still (sway and jitter are not reps).
-        min_snr: the movement's robust range must also exceed this many times the keypoints' own
-            jitter along it (the robust spread of what smoothing removes). Jittery keypoints of
-            someone standing still reach ``min_range``; a movement that stands out from its own
-            noise by less than this is no movement. 0 turns the check off.
-    """
-
-    smooth_s: float = 0.2
-    hysteresis: float = 0.3
-    partial_ratio: float = 0.55
-    min_cycle_s: float = 0.5
-    max_cycle_s: float = 8.0
-    min_range: float = 0.55
-    min_snr: float = 5.0
-
-    def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v >= 0):
-                raise InvalidInputError(f"RepOptions.{f.name} must be a number >= 0, got {v!r}")
-        if not 0 < self.hysteresis < 0.5:
-            raise InvalidInputError(f"RepOptions.hysteresis must be in (0, 0.5), got {self.hysteresis!r}")
-        if self.partial_ratio > 1:
-            raise InvalidInputError(f"RepOptions.partial_ratio must be in [0, 1], got {self.partial_ratio!r}")
-        if not self.min_cycle_s < self.max_cycle_s:
-            raise InvalidInputError(f"RepOptions.min_cycle_s ({self.min_cycle_s!r}) must be below "
-                                    f"max_cycle_s ({self.max_cycle_s!r})")
+from .body import AN, HEAD, KN, RATE, SH, WR, BodySequence, mid, moving_average
+from .options import RepOptions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -311,6 +274,8 @@ def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarr
 
     ``rest_high`` None (an unknown movement): the body says which side is rest
     (:func:`_rest_is_high`), else the side where the signal spends most of its time."""
+    if len(seq.t) < 2:  # an empty or one-frame stretch has no movement
+        return []
     sig = signal_fn(seq)
     if sig is None:
         return []
@@ -340,3 +305,70 @@ def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarr
 def count_reps(seq: BodySequence, opts: RepOptions = RepOptions()) -> list[Cycle]:
     """Repetitions (full and partial) of the dominant cyclic movement in a body sequence."""
     return count_cycles(seq, lambda q: movement_signal(q, opts.smooth_s, min_snr=opts.min_snr), opts)
+
+
+# ----------------------------------------------------------------------------- exercise signals
+# Each gives (T,) with NaN where the joints are missing; larger = nearer the rest position. They
+# only orient the movement signal, so they favour robust cues over precise ones.
+
+def _sig_squat(seq: BodySequence) -> np.ndarray:  # hips high at rest (global height: y down)
+    return -seq.hip[:, 1]
+
+
+def _sig_push(seq: BodySequence) -> np.ndarray:  # shoulders far above the wrists at the top
+    return np.abs(mid(seq.xy, WR)[:, 1] - mid(seq.xy, SH)[:, 1])
+
+
+def _sig_bench(seq: BodySequence) -> np.ndarray:  # arms extended: wrists far from shoulders
+    d = mid(seq.xy, WR) - mid(seq.xy, SH)
+    return np.hypot(d[:, 0], d[:, 1])
+
+
+def _sig_pull(seq: BodySequence) -> np.ndarray:  # hanging: head far below the wrists
+    return mid(seq.xy, [HEAD])[:, 1] - mid(seq.xy, WR)[:, 1]
+
+
+def _sig_situp(seq: BodySequence) -> np.ndarray:  # lying: shoulders far from knees
+    d = mid(seq.xy, SH) - mid(seq.xy, KN)
+    return np.hypot(d[:, 0], d[:, 1])
+
+
+def _sig_jack(seq: BodySequence) -> np.ndarray:  # arms down and feet together at rest
+    arms = mid(seq.xy, WR)[:, 1] - mid(seq.xy, [HEAD])[:, 1]
+    feet = np.abs(seq.xy[:, AN[0], 0] - seq.xy[:, AN[1], 0])
+    return arms - feet
+
+
+REP_SIGNALS: dict[str, Callable[[BodySequence], np.ndarray]] = {
+    "squat": _sig_squat, "lunge": _sig_squat, "push_up": _sig_push, "bench_press": _sig_bench,
+    "pull_up": _sig_pull, "sit_up": _sig_situp, "jumping_jack": _sig_jack,
+}
+#: Body parts whose trajectories define each exercise (the movement signal's principal component
+#: is taken over these and the global hip height only, so swinging arms do not count squats).
+REP_PARTS: dict[str, tuple[str, ...]] = {
+    "squat": ("head", "shoulders", "hips", "knees", "ankles"), "lunge": ("head", "shoulders", "hips", "knees", "ankles"),
+    "push_up": ("head", "shoulders", "elbows", "wrists", "hips"), "bench_press": ("shoulders", "elbows", "wrists"),
+    "pull_up": ("head", "shoulders", "elbows", "wrists", "hips"), "sit_up": ("head", "shoulders", "elbows", "hips", "knees"),
+    "jumping_jack": ("elbows", "wrists", "knees", "ankles"),
+}
+
+
+def exercise_signal(seq: BodySequence, exercise: str, smooth_s: float = 0.2,
+                    min_snr: float | None = None) -> np.ndarray | None:
+    """(T,) smoothed rep signal for ``exercise``, oriented so that its rest position is high; None
+    when the exercise has none or its joints are mostly missing.
+
+    The principal component of the exercise's body parts carries the movement (averaging many
+    joints beats any single noisy distance); the exercise's defining distance (``REP_SIGNALS``,
+    larger at rest) only fixes its sign, so the state machine knows which way is down.
+    ``min_snr``: as :class:`~posekit.activity.reps.RepOptions` (its default when None)."""
+    fn = REP_SIGNALS.get(exercise)
+    if fn is None:
+        return None
+    ref = fn(seq)
+    ok = np.isfinite(ref)
+    if ok.mean() < 0.5:
+        return None
+    s = movement_signal(seq, smooth_s, REP_PARTS[exercise], RepOptions.min_snr if min_snr is None else min_snr)
+    c = np.corrcoef(s[ok], ref[ok])[0, 1] if ok.sum() > 2 and np.std(s[ok]) > 0 and np.std(ref[ok]) > 0 else 0.0
+    return s if c >= 0 else -s

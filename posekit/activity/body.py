@@ -10,6 +10,7 @@ per-frame torso scaling absorbs that.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 
@@ -24,6 +25,31 @@ MIN_BODY_SIZE = 0.1
 _B = {kp: i for i, kp in enumerate(BODY13)}
 L_SH, R_SH, L_HIP, R_HIP = (_B[Keypoint.LEFT_SHOULDER], _B[Keypoint.RIGHT_SHOULDER], _B[Keypoint.LEFT_HIP],
                             _B[Keypoint.RIGHT_HIP])
+#: BODY13 indices of the joints the rep signals and form rules read (left, right).
+HEAD = _B[Keypoint.NOSE]
+SH = [L_SH, R_SH]
+EL = [_B[Keypoint.LEFT_ELBOW], _B[Keypoint.RIGHT_ELBOW]]
+WR = [_B[Keypoint.LEFT_WRIST], _B[Keypoint.RIGHT_WRIST]]
+HIP = [L_HIP, R_HIP]
+KN = [_B[Keypoint.LEFT_KNEE], _B[Keypoint.RIGHT_KNEE]]
+AN = [_B[Keypoint.LEFT_ANKLE], _B[Keypoint.RIGHT_ANKLE]]
+
+
+def mid(xy: np.ndarray, idx: list[int]) -> np.ndarray:
+    """Mean of the joints ``idx`` that are present (NaN when none is), over the joint axis."""
+    pts = xy[:, idx] if xy.ndim == 3 else xy[idx]
+    axis = 1 if xy.ndim == 3 else 0
+    ok = np.isfinite(pts)
+    n = ok.sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, pts, 0.0).sum(axis=axis) / np.where(n > 0, n, np.nan)
+
+
+def nanmean(x, axis=None):
+    """``np.nanmean`` without the warning for all-NaN slices (missed joints are expected)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(x, axis=axis)
 
 
 @dataclasses.dataclass(frozen=True)

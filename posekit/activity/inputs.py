@@ -1,4 +1,6 @@
-"""Recognising keypoints normalised per frame: to the body's own box, or centred on a joint.
+"""Any estimator's keypoints read as the engine reads them, and the per-frame normalisations recognised.
+
+Recognising keypoints normalised per frame: to the body's own box, or centred on a joint.
 
 Exports of MediaPipe landmarks often min-max normalise each frame: x and y are rescaled to [0, 1]
 over that frame's keypoints (each axis on its own, or both by the longer side). That throws away,
@@ -17,9 +19,13 @@ that, and :func:`analyze_keypoints` warns.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from .features import L_HIP, L_SH, R_HIP, R_SH
+from ..errors import InputWarning, InvalidInputError
+from ..keypoints import BODY13, Keypoint
+from .body import L_HIP, L_SH, R_HIP, R_SH, to_body13
 
 #: A frame counts as box-normalised when its keypoints' min and max lie within this of 0 and 1.
 TOLERANCE = 1e-3
@@ -57,8 +63,6 @@ def frame_centred(body: np.ndarray) -> str | None:
     """The joint (or 'mid-hip') that a BODY13 (T, 13, 3) sequence is centred on in at least 95%
     of its frames with 4 or more joints (at least 3 such frames), else None. Centred means at
     (0, 0) within 1e-3 of the frame's body size."""
-    from ..keypoints import BODY13
-
     xy = body[..., :2]
     usable = np.isfinite(xy).all(-1).sum(1) >= 4
     if usable.sum() < 3:
@@ -98,8 +102,6 @@ def upside_down(body: np.ndarray) -> float | None:
     beyond 4% of a clip; Penn Action's baseball clips with y pointing up read 0.97-1.0 (medians)
     and its bench presses, lying, 0. One of MD4FD's 67 Le2i windows (MediaPipe's landmarks) reads
     0.99 and gets the warning."""
-    from ..keypoints import BODY13, Keypoint
-
     xy = body[..., :2]
     hip, sh = (xy[:, L_HIP] + xy[:, R_HIP]) / 2, (xy[:, L_SH] + xy[:, R_SH]) / 2
     l_ank, r_ank = BODY13.index(Keypoint.LEFT_ANKLE), BODY13.index(Keypoint.RIGHT_ANKLE)
@@ -163,3 +165,78 @@ def minmax_per_frame(keypoints: np.ndarray, per_axis: bool = True) -> np.ndarray
             span = span.max(-1, keepdims=True)
         k[..., :2] = (xy - lo) / np.where(span > 0, span, np.nan)
     return k
+
+
+def check_cuts(cuts: object, n: int) -> list[int]:
+    """``cuts`` (None, or a list, tuple or array of integer frame indices, increasing, in
+    [1, n - 1]) as a list.
+
+    Raises:
+        InvalidInputError: anything else."""
+    if cuts is None:
+        return []
+    ok = isinstance(cuts, (list, tuple, range, np.ndarray)) and all(
+        isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in cuts)
+    out = [int(c) for c in cuts] if ok else []  # type: ignore[union-attr]
+    if not ok or any(not 1 <= c <= n - 1 for c in out) or any(b <= a for a, b in zip(out, out[1:])):
+        raise InvalidInputError(f"cuts must be strictly increasing frame indices in [1, {n - 1}] "
+                                f"(where a new shot begins), got {cuts!r}")
+    return out
+
+
+def input_body13(keypoints: np.ndarray, layout: str = "blazepose33",
+                 image_size: tuple[int, int] | None = None) -> np.ndarray:
+    """Any estimator's keypoints -> BODY13 (T, 13, 3) in one frame of reference, as
+    :func:`analyze_keypoints` reads them: coordinates normalised by ``image_size`` are scaled back
+    to pixels (without it, such input is warned about: the aspect ratio is lost); per-frame min-max
+    normalised input is recognised (with an :class:`InputWarning`), and a joint at its box's (0, 0)
+    corner is kept. Input centred per frame on a joint is recognised too (warned), and each
+    frame's lowest joint is put on one floor line, which brings back the hips' height above the
+    feet (see above).
+
+    Raises:
+        InvalidInputError: wrong shape or layout, bad ``image_size``, or no frame with coordinates.
+    """
+    return read_body13(keypoints, layout, image_size)[0]
+
+
+def read_body13(keypoints: np.ndarray, layout: str = "blazepose33",
+                  image_size: tuple[int, int] | None = None) -> tuple[np.ndarray, bool]:
+    """:func:`input_body13`, and whether the input keeps the body's place and size from frame to
+    frame (False when min-max normalised per frame), which fall detection needs to know."""
+    if image_size is not None:
+        ok = (isinstance(image_size, (tuple, list)) and len(image_size) == 2
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in image_size))
+        if not ok:
+            raise InvalidInputError(f"image_size must be (width, height) with positive numbers, got {image_size!r}")
+    body = to_body13(keypoints, layout)  # validates the array first
+    conf = np.asarray(keypoints, dtype=np.float64)[..., -1]
+    if np.shape(keypoints)[-1] in (3, 4) and np.isfinite(conf).any() and not (
+            np.nanmin(conf) >= 0.0 and np.nanmax(conf) <= 1.0):
+        warnings.warn(f"keypoints[..., {np.shape(keypoints)[-1] - 1}] is read as a confidence in [0, 1] but holds "
+                      f"{np.nanmin(conf):.3g} to {np.nanmax(conf):.3g} (clipped to [0, 1]): if it is depth (x, y, z), "
+                      "pass keypoints[..., :2], or (x, y, z, confidence)", InputWarning, stacklevel=3)
+    boxed = box_normalised(keypoints)
+    if boxed is not None:  # each frame min-max normalised to the body's box: no image size undoes it
+        warnings.warn(box_normalised_message(boxed), InputWarning, stacklevel=3)
+        body = to_body13(keypoints, layout, zero_joints_missing=False)  # (0, 0) is a corner of the box
+    if np.isnan(body[..., :2]).all():
+        raise InvalidInputError("keypoints has no frame with coordinates (all NaN or zero)")
+    centred = frame_centred(body) if boxed is None else None
+    if centred is not None:  # root-relative: shape and size kept, travel across the picture lost
+        warnings.warn(frame_centred_message(centred), InputWarning, stacklevel=3)
+    inverted = upside_down(body)
+    if inverted is not None:  # y pointing up: every upright body stands on its head
+        warnings.warn(upside_down_message(inverted), InputWarning, stacklevel=3)
+    image_normalised = boxed is None and np.nanmax(np.abs(body[..., :2])) <= IMAGE_NORMALISED_MAX
+    if image_normalised and image_size is None:  # the aspect ratio is lost unless the video was square
+        warnings.warn(IMAGE_NORMALISED_WARNING.format(lim=IMAGE_NORMALISED_MAX), InputWarning, stacklevel=3)
+    if image_normalised and image_size is not None:
+        body = body.copy()  # normalised by the image size: back to pixels
+        body[..., 0] *= image_size[0]
+        body[..., 1] *= image_size[1]
+    if centred is not None:  # each frame's lowest joint on one floor line: the hips' height comes back
+        body = body.copy()
+        with np.errstate(all="ignore"):  # frames without joints stay NaN
+            body[..., 1] -= np.fmax.reduce(body[..., 1], axis=1)[:, None]
+    return body, boxed is None

@@ -1,0 +1,320 @@
+"""One reading of a buffer of poses: exercise spans, reps, form cues and falls.
+
+The streaming engine (:mod:`posekit.activity.streaming`) calls :func:`analyse_shots` on its sliding
+buffer every few frames and turns the readings into events; :func:`~posekit.analyze_keypoints`
+feeds whole sequences through that same engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from .body import RATE, BodySequence, normalise
+from .classifier import ActivityClassifier, frame_labels, smooth_decisions
+from .falls import ON_PURPOSE_AFTER, detect_falls, during_floor_exercise, horizontal_signal
+from .form import plank_cues, rep_cues
+from .labels import EXERCISES, LABEL_ID, LABELS, REP_EXERCISES
+from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
+from .reps import Cycle, count_cycles, count_reps, exercise_signal
+from .results import Activity, ExerciseSegment, FallEvent, FormCue, RepEvent, RepQuality
+
+#: Label of a segment of repeated movement when no exercise classifier is bundled.
+GENERIC_EXERCISE = Activity.EXERCISE.value
+#: A run of cycles counts as exercise from this many full reps; a lone rep counts only if it
+#: spends at most ``LONE_REP_MAX_DWELL_S`` past its bottom threshold (a squat, not sitting down
+#: on a chair and standing up again later) and the sequence did not begin at its bottom (getting
+#: up from a seat is not a rep; a clip that begins mid-way down is).
+MIN_SEGMENT_REPS = 2
+LONE_REP_MAX_DWELL_S = 1.5
+#: Repeated movement the classifier calls walking or running for at least this share of its frames
+#: is gait, not reps. (Not standing or sitting/lying: an exercise we have no class for, curls or
+#: leg raises, may well be called that, and the generic counter is there to count it.)
+LOCOMOTION = ("walking", "running")
+LOCOMOTION_VETO = 0.5
+#: An exercise's own rep signal (the movement of the body parts that define it, torso lengths) must
+#: move at least this much; the generic whole-body signal keeps ``RepOptions.min_range``.
+EXERCISE_MIN_RANGE = 0.35
+
+
+@dataclasses.dataclass(frozen=True)
+class Reading:
+    """What one analysis of a buffer found (times in seconds from the buffer's start, plus the
+    ``t_offset_s`` it was given for the classifier's window grid only).
+
+    Attributes:
+        exercises: exercise spans (sets and holds) with their counted reps.
+        rep_events: every rep, full and partial.
+        form_cues: cues of the reps (and holds) this reading judged.
+        falls: falls.
+        frame_labels: (T,) label per source frame (str).
+        probs: smoothed class probabilities at the buffer's last window (by the classifier's
+            labels), or None without a classifier.
+    """
+
+    exercises: list[ExerciseSegment]
+    rep_events: list[RepEvent]
+    form_cues: list[FormCue]
+    falls: list[FallEvent]
+    frame_labels: np.ndarray
+    probs: dict[str, float] | None = None
+
+
+def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
+    segs: list[ExerciseSegment] = []
+    lone_ok: list[bool] = []
+    for c in cycles:
+        s, _, e = c.times()
+        if segs and s - segs[-1].end_s <= gap_s:
+            last = segs[-1]
+            segs[-1] = ExerciseSegment(last.label, last.start_s, e, last.reps + (not c.partial))
+        else:
+            segs.append(ExerciseSegment(Activity.EXERCISE, s, e, int(not c.partial)))
+            lone_ok.append(not c.partial and c.seen_descending and c.dwell <= LONE_REP_MAX_DWELL_S * RATE)
+    return [s for s, ok in zip(segs, lone_ok) if s.reps >= MIN_SEGMENT_REPS or (s.reps == 1 and ok)]
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) runs of True."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+#: Inside one run of reps, each exercise that the classifier names for at least this long gets a
+#: span of its own (a circuit: squats straight into jumping jacks).
+SPLIT_RUN_S = 2.0
+#: The classifier's label changes up to this long after the movement does (its window ends at or
+#: after the frame, and its decisions are smoothed): a split between two exercises goes in the
+#: widest pause between reps from this long before the label's change to 0.5 s after it.
+LABEL_LAG_S = 3.0
+
+
+def _label_parts(labels: np.ndarray, a: int, b: int, ex_ids: set[int],
+                 cycles: list[Cycle]) -> list[tuple[int, int, int]]:
+    """(label id, start, end) parts of frames [a, b) where the classifier names two or more
+    exercises, each for at least :data:`SPLIT_RUN_S` in a row; [] when it names one (or none) that
+    long. A part ends where the next exercise's runs begin, moved back into the widest pause
+    between two of ``cycles`` (the generic counter's reps) near that change (:data:`LABEL_LAG_S`),
+    so that no rep is split and neither exercise's signal sees the change of posture."""
+    runs: list[list[int]] = []
+    for lab in ex_ids:
+        for s, e in _runs(labels[a:b] == lab):
+            if e - s >= SPLIT_RUN_S * RATE:
+                runs.append([lab, a + int(s), a + int(e)])
+    runs.sort(key=lambda r: r[1])
+    joined: list[list[int]] = []
+    for r in runs:  # runs of one exercise broken by another's short run are one part
+        if joined and joined[-1][0] == r[0]:
+            joined[-1][2] = r[2]
+        else:
+            joined.append(r)
+    if len(joined) < 2:
+        return []
+    ends = sorted((c.start, c.end) for c in cycles if a <= c.start < b)
+    gaps = [(e0, s1) for (_, e0), (s1, _) in zip(ends[:-1], ends[1:]) if s1 > e0]
+    bounds = [a]
+    for _, start, _ in joined[1:]:
+        near = [g for g in gaps if start - LABEL_LAG_S * RATE <= (g[0] + g[1]) / 2 <= start + 0.5 * RATE
+                and (g[0] + g[1]) / 2 > bounds[-1]]
+        if near:
+            widest = max(near, key=lambda g: g[1] - g[0])
+            bounds.append(int((widest[0] + widest[1]) // 2))
+        else:
+            bounds.append(start)
+    bounds.append(b)
+    return [(lab, bounds[k], bounds[k + 1]) for k, (lab, _, _) in enumerate(joined)]
+
+
+def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n: int,
+                    cycles: list[Cycle]) -> tuple[list[tuple[str, int, int]], set[int]]:
+    """(label, start, end) frame spans of exercise: the generic rep segments, named by the classifier's
+    majority exercise over them (split where it names another exercise for :data:`SPLIT_RUN_S` or
+    more: :func:`_label_parts`), plus classifier exercise runs of >= 2 s the generic counter
+    missed; and the frames where a segment was split (no rep crosses them)."""
+    spans: list[tuple[str, int, int]] = []
+    splits: set[int] = set()
+    ex_ids = {LABEL_ID[e] for e in EXERCISES}
+    covered = np.zeros(n, bool)
+    gait_ids = [LABEL_ID[d] for d in LOCOMOTION]
+    for seg in generic:
+        a, b = int(seg.start_s * RATE), min(n, int(seg.end_s * RATE) + 1)
+        name = GENERIC_EXERCISE
+        parts = _label_parts(labels, a, b, ex_ids, cycles) if labels is not None and b > a else []
+        if parts:
+            spans += [(LABELS[lab], s, e) for lab, s, e in parts]
+            splits.update(s for _, s, _ in parts[1:])
+            covered[a:b] = True
+            continue
+        if labels is not None and b > a:
+            votes = np.bincount(labels[a:b], minlength=len(LABELS))
+            best = max(ex_ids, key=lambda i: votes[i])
+            if votes[best] >= 0.3 * (b - a):
+                name = LABELS[best]
+            elif votes[gait_ids].sum() >= LOCOMOTION_VETO * (b - a):
+                continue  # walking, running: cyclic, but not reps
+        spans.append((name, a, b))
+        covered[a:b] = True
+    if labels is not None:
+        for e in EXERCISES:
+            mask = (labels == LABEL_ID[e]) & ~covered
+            for a, b in _runs(mask):
+                if b - a >= 2 * RATE:
+                    spans.append((e, int(a), int(b)))
+    # One span per run of the same exercise: neighbouring spans (gap <= 2 s) merge, so a set is
+    # counted once with one signal.
+    merged: list[tuple[str, int, int]] = []
+    for name, a, b in sorted(spans, key=lambda s: s[1]):
+        if merged and merged[-1][0] == name and a - merged[-1][2] <= 2 * RATE:
+            merged[-1] = (name, merged[-1][1], max(b, merged[-1][2]))
+        else:
+            merged.append((name, a, b))
+    return merged, splits
+
+
+def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: RepOptions = RepOptions(),
+                     fall_opts: FallOptions = FallOptions(), classifier: ActivityClassifier | None = None,
+                     form_opts: FormOptions = FormOptions(), classifier_opts: ClassifierOptions = ClassifierOptions(),
+                     cache: dict[int, np.ndarray] | None = None, t_offset_s: float = 0.0,
+                     exercise: str | None = None, cues_after_s: float = -1.0, positions: bool = True) -> Reading:
+    """One reading of a normalised body sequence (a buffer of the streaming engine, or one shot of it).
+
+    ``exercise`` fixes the exercise instead of classifying it; ``cache``/``t_offset_s`` let the
+    streaming tracker reuse window probabilities across overlapping buffers, and ``cues_after_s``
+    skips form cues for reps whose bottom it has already judged. ``positions``: as for
+    :func:`~posekit.activity.falls.detect_falls` (False for keypoints min-max normalised per frame)."""
+    n = len(seq.t)
+    labels = None
+    fall_prob = None
+    smoothed = None
+    if classifier is not None:
+        times, ids, probs = classifier.classify(seq, classifier_opts, cache, t_offset_s)
+        _, smoothed = smooth_decisions(probs, classifier_opts)
+        labels = frame_labels(times, ids, n, RATE)
+        if "fall" in classifier.labels:
+            fall_prob = (times, probs[:, classifier.labels.index("fall")])
+    falls = detect_falls(seq, fall_opts, fall_prob, positions)
+    if smoothed is not None and falls:  # the classifier's own judgement (a fixed ``exercise`` is not evidence)
+        cols = [classifier.labels.index(e) for e in ON_PURPOSE_AFTER if e in classifier.labels]
+        on_purpose_p = frame_labels(times, smoothed[:, cols].sum(axis=1), n, RATE)
+        falls = [f for f in falls
+                 if not during_floor_exercise(labels, f.onset_s, f.impact_s, on_purpose_p, fall_opts)]
+    if exercise is not None:
+        labels = np.full(n, LABEL_ID[exercise])
+    # Reps are not counted across a fall, and the time on the floor after it must not dominate the
+    # movement signal: those frames are blanked for counting.
+    rep_seq = seq
+    if falls:
+        horiz = horizontal_signal(seq, fall_opts)
+        blank = np.zeros(n, bool)
+        for f in falls:
+            i = int(f.onset_s * RATE)
+            while i < len(blank) and (i <= int(f.impact_s * RATE) or horiz[i]):
+                blank[i] = True
+                i += 1
+        xy = seq.xy.copy()
+        hip = seq.hip.copy()
+        xy[blank] = np.nan
+        hip[blank] = np.nan
+        rep_seq = dataclasses.replace(seq, xy=xy, hip=hip)
+    cycles = count_reps(rep_seq, rep_opts)
+    for f in falls:
+        cycles = [c for c in cycles if c.times()[2] < f.onset_s or c.times()[0] > f.impact_s + 3.0]
+    generic = _segments(cycles)
+    segs: list[ExerciseSegment] = []
+    events: list[RepEvent] = []
+    cues: list[FormCue] = []
+    ex_opts = dataclasses.replace(rep_opts, min_range=EXERCISE_MIN_RANGE)
+    prev_end = 0
+    spans, splits = _exercise_spans(generic, labels, n, cycles)
+    for name, a, b in spans:
+        if name == "plank":
+            cues += plank_cues(rep_seq, a, b, form_opts)
+            segs.append(ExerciseSegment(Activity.PLANK, a / RATE, b / RATE, 0))
+            continue
+        span_cycles = [c for c in cycles if a <= c.start <= b]
+        pad = int(RATE)  # a rep's start may lie just before the span that detected it (not at a split)
+        lo = a if a in splits else max(0, a - pad, prev_end)
+        hi = b if b in splits else min(n, b + pad)
+        prev_end = hi
+        if name in REP_EXERCISES:
+            signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s, min_snr=rep_opts.min_snr)
+            own = [c.shifted(lo) for c in count_cycles(rep_seq.frames(lo, hi), signal, ex_opts, rest_high=True)]
+            # The exercise's own signal wins unless it sees nothing where the generic one counted.
+            if sum(not c.partial for c in own) or not span_cycles:
+                span_cycles = own
+        full = [c for c in span_cycles if not c.partial]
+        if not full:
+            continue
+        segs.append(ExerciseSegment(Activity(name), span_cycles[0].times()[0], span_cycles[-1].times()[2], len(full)))
+        typical = float(np.median([c.amplitude for c in full]))
+        for c in span_cycles:
+            events.append(RepEvent(c.times()[2], Activity(name), RepQuality.PARTIAL if c.partial else RepQuality.FULL,
+                                   *c.times()))
+            # Partial reps get cues too ("go lower" is what a too-shallow rep needs), unless they
+            # are mere twitches: small, or shorter than a rep may be (a wobble between two lunges).
+            attempt = c.amplitude >= 0.3 * typical and c.end - c.start >= rep_opts.min_cycle_s * RATE
+            if (not c.partial or attempt) and c.bottom / RATE > cues_after_s:
+                cues += rep_cues(rep_seq, name, c.top if c.top >= 0 else c.start, c.bottom, form_opts)
+    events.sort(key=lambda r: r.t_s)
+    t = np.arange(n_source) / fps
+    if labels is not None:
+        src = np.clip(np.round(t * RATE).astype(int), 0, n - 1)
+        out_labels = np.asarray(LABELS, dtype=object)[labels[src]]
+    else:
+        out_labels = np.full(n_source, "other", dtype=object)
+    for s in segs:
+        out_labels[(t >= s.start_s) & (t <= s.end_s)] = s.label.value
+    for f in falls:
+        out_labels[(t >= f.onset_s) & (t <= f.impact_s + 1.0)] = "fall"
+    last_probs = None
+    if smoothed is not None and len(smoothed):
+        last_probs = {lab: float(p) for lab, p in zip(classifier.labels, smoothed[-1])}
+    return Reading(segs, events, cues, falls, out_labels, last_probs)
+
+
+#: With cuts, a shot shorter than this is not analysed (too short for a rep, a fall or a window).
+MIN_SHOT_S = 1.0
+
+
+def _shifted(rep: Reading, off: float) -> Reading:
+    """``rep`` with its times moved ``off`` seconds later."""
+    return dataclasses.replace(
+        rep,
+        exercises=[dataclasses.replace(e, start_s=e.start_s + off, end_s=e.end_s + off) for e in rep.exercises],
+        rep_events=[dataclasses.replace(r, t_s=r.t_s + off, start_s=r.start_s + off, bottom_s=r.bottom_s + off,
+                                        end_s=r.end_s + off) for r in rep.rep_events],
+        form_cues=[dataclasses.replace(c, t_s=c.t_s + off) for c in rep.form_cues],
+        falls=[dataclasses.replace(f, onset_s=f.onset_s + off, impact_s=f.impact_s + off) for f in rep.falls])
+
+
+def analyse_shots(body: np.ndarray, fps: float, cuts: list[int] | tuple[int, ...] = (), *,
+                  t_offset_s: float = 0.0, cues_after_s: float = -1.0, **kw: Any) -> Reading:
+    """:func:`analyse_sequence` of a (T, 13, 3) body sequence, one shot at a time.
+
+    ``cuts``: the frames where a new shot begins (hard cuts in an edited video, as
+    ``PoseResult.shot`` marks them). Across a cut the camera, and often the person, change: the
+    keypoints jump, which reads as a fall or half a rep. Each shot is normalised and analysed on
+    its own, shots shorter than :data:`MIN_SHOT_S` not at all, and the reports are joined (times
+    from the sequence's start). ``t_offset_s``, ``cues_after_s`` and ``kw``: as for
+    :func:`analyse_sequence`."""
+    bounds = [0, *cuts, len(body)]
+    if len(bounds) == 2:
+        return analyse_sequence(normalise(body, fps), len(body), fps, t_offset_s=t_offset_s,
+                                cues_after_s=cues_after_s, **kw)
+    parts = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        off = a / fps
+        if b - a < MIN_SHOT_S * fps or np.isnan(body[a:b, :, :2]).all():
+            parts.append(Reading([], [], [], [], np.full(b - a, "other", dtype=object)))
+            continue
+        rep = analyse_sequence(normalise(body[a:b], fps), b - a, fps, t_offset_s=t_offset_s + off,
+                               cues_after_s=cues_after_s - off, **kw)
+        parts.append(_shifted(rep, off))
+    return Reading([e for p in parts for e in p.exercises], [r for p in parts for r in p.rep_events],
+                   [c for p in parts for c in p.form_cues], [f for p in parts for f in p.falls],
+                   np.concatenate([p.frame_labels for p in parts]), parts[-1].probs)
+
+
