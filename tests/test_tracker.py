@@ -229,15 +229,15 @@ def test_fall_01_from_pixels_streams_one_fall_at_the_labelled_onset(shared_data)
     with FrameSource(shared_data / "urfd" / "fall-01-cam0.mp4") as src:
         for f in src:
             r = session.process(np.ascontiguousarray(f.rgb[:, f.rgb.shape[1] // 2:]), f.timestamp_ms)
-            events += r.activity["new_falls"]
+            events += r.activity.new_falls
             hips.append(mid_hip(r.pose) if r.pose is not None else (np.nan, np.nan))
     # The clip ends 1.3-1.9 s after the impact (4.0 s on an AVX2 machine, 3.4 s on an AVX-512
     # one, with the same models), close to the fall's confirmation time
     # (FallOptions.confirm_s) plus the analysis interval: a live stream sends the event then, one
     # that ends sooner at its end, which the app and ``posekit run`` mark by calling ``flush``.
-    events += session.flush()["new_falls"]
+    events += session.flush().new_falls
     onset = URFD_ONSET_FRAME / src.fps
-    assert len(events) == 1 and abs(events[0]["onset_s"] - onset) <= 1.0, events
+    assert len(events) == 1 and abs(events[0].onset_s - onset) <= 1.0, events
     assert calls["found_in_motion"], calls
     # Standing, the person's hips are right of the doorway (x > 150 of 320); the desk is left of it.
     assert np.nanmedian(np.array(hips)[40:70, 0]) > 150

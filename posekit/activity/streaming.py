@@ -50,17 +50,24 @@ def _same_rep(a: RepEvent, b: RepEvent, bottom_tol: float) -> bool:
     return abs(a.bottom_s - b.bottom_s) < bottom_tol or overlap > 0.5 * shorter
 
 
-def _unmatched(reps: list[RepEvent], readings: list[RepEvent], bottom_tol: float) -> list[RepEvent]:
-    """The ``reps`` that no reading holds, each reading holding at most one rep (closest bottoms
-    first): a long cycle read where two reps were sent holds one of them, not both."""
+def _pairs(reps: list[RepEvent], readings: list[RepEvent], bottom_tol: float) -> dict[int, int]:
+    """Which reading holds each of the ``reps`` (index -> index), each reading holding at most one
+    rep (closest bottoms first): a long cycle read where two reps were sent holds one of them, not
+    both."""
     pairs = sorted((abs(a.bottom_s - b.bottom_s), i, j) for i, a in enumerate(reps)
                    for j, b in enumerate(readings) if _same_rep(a, b, bottom_tol))
-    held: set[int] = set()
+    held: dict[int, int] = {}
     used: set[int] = set()
     for _, i, j in pairs:
         if i not in held and j not in used:
-            held.add(i)
+            held[i] = j
             used.add(j)
+    return held
+
+
+def _unmatched(reps: list[RepEvent], readings: list[RepEvent], bottom_tol: float) -> list[RepEvent]:
+    """The ``reps`` that no reading holds (:func:`_pairs`)."""
+    held = _pairs(reps, readings, bottom_tol)
     return [a for i, a in enumerate(reps) if i not in held]
 
 
@@ -278,7 +285,13 @@ class ActivityTracker:
                           r.end_s + offset) for r in rep.rep_events if r.bottom_s + offset > final_until]
         # A reading of a rep already sent (its bottom can move by half a second between readings
         # of a flat-bottomed squat, its start and end hardly) is not sent again, nor are its cues.
-        new_reps = _unmatched(found, self._sent, tol)
+        held = _pairs(found, self._sent, tol)
+        new_reps = [r for i, r in enumerate(found) if i not in held]
+        # A rep sent as partial and now read as full (or as another exercise) is sent again as
+        # read now, and its earlier reading withdrawn, so that the events always add up to the
+        # count on screen. Its cues were sent with its first reading.
+        revised = [(self._sent[j], found[i]) for i, j in held.items()
+                   if (found[i].quality, found[i].exercise) != (self._sent[j].quality, self._sent[j].exercise)]
         # A rep sent earlier that two readings in a row no longer hold (e.g. getting into
         # position, seen again with more of the set), or the stream's last reading, is withdrawn:
         # ``reps`` no longer counts it. One reading alone can miss a whole set (a push-up video
@@ -287,7 +300,8 @@ class ActivityTracker:
         unseen = _unmatched(self._sent, found + self._frozen, tol)
         withdrawn = unseen if final else [k for k in unseen if k in self._unseen]
         self._unseen = [k for k in unseen if k not in withdrawn]
-        self._sent = [k for k in self._sent if k not in withdrawn] + new_reps
+        withdrawn += [old for old, _ in revised]
+        self._sent = [k for k in self._sent if k not in withdrawn] + new_reps + [now for _, now in revised]
         self._window = found
         if found:
             self._last_rep_bottom = max(self._last_rep_bottom, found[-1].bottom_s)
@@ -330,7 +344,7 @@ class ActivityTracker:
             self._window = [r for r in self._window if r.start_s >= start_s + FREEZE_S]
             self._sent = [r for r in self._sent if r.end_s >= start_s]
             self._unseen = [r for r in self._unseen if r.end_s >= start_s]
-        return new_reps, withdrawn, new_falls, new_cues
+        return new_reps + [now for _, now in revised], withdrawn, new_falls, new_cues
 
     def _update_holds(self, readings: list[ExerciseSegment], offset: float) -> None:
         """Holds (a plank: a set without reps) as this reading sees them in the buffer, after the
