@@ -33,7 +33,7 @@ def test_bad_exercise_and_form_options():
     msg = r"exercise must be one of \['squat', .*'plank'\] or None \(classified\), got 'burpee'"
     with pytest.raises(InvalidInputError, match=msg):
         analyze_keypoints(kps, 30.0, exercise="burpee")
-    with pytest.raises(InvalidInputError, match=r"exercise must be one of .* or None \(automatic\), got 'yoga'"):
+    with pytest.raises(InvalidInputError, match=r"exercise must be one of .* or None \(classified\), got 'yoga'"):
         ActivityTracker(exercise="yoga")
     with pytest.raises(InvalidInputError, match=r"FormOptions.squat_depth must be a positive number, got -1"):
         FormOptions(squat_depth=-1)
