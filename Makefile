@@ -50,7 +50,7 @@ label: install-dev
 	$(BIN)/python -m training.label --sources lspet videos --every 3
 # Pose (shipped): the teacher's encoder-decoder rebuilt from its .tflite at 160x160, its 864- and
 # 528-channel expansions thinned to half (int8 file < 1.5 MB), fine-tuned 12 epochs under the
-# student's heads (22 min on the twelfth stop's machine, 50 on the eleventh's).
+# student's heads (22-50 min on 2 cores).
 train-pose: install-dev
 	$(BIN)/python -m training.train_pose --backbone teacher --keep-wide 0.5 --thin-from 528 --input-size 160 --heat-prior 4 \
 	    --epochs 12 --steps 250 --lr 4e-4 --out $(RUNS)/pose
@@ -69,7 +69,7 @@ train-pose-own: install-dev
 # LSTM fine-tuned with real MD4FD fall / daily-activity windows: once per held-out set (the
 # cross-dataset folds the fall figures come from) and once on both sets (what ships), 2 min each;
 # (3) MotionBERT-lite as shipped, a run of its own: 8 pretraining and 100 fine-tuning epochs in one
-# schedule (90 min on the fourteenth stop's 2 cores).
+# schedule (90 min on 2 cores).
 FALLS_FT := --pretrain-epochs 0 --finetune-epochs 0 --lstm-epochs 30 --lr 5e-4 --init-from $(RUNS)/activity
 train-activity: install-dev
 	$(BIN)/python -m training.train_activity --pretrain-epochs 0 --finetune-epochs 0 --lstm-epochs 150 --out $(RUNS)/activity

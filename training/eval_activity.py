@@ -414,7 +414,7 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
         out[f"{key}obo"] = float(np.mean([abs(p[pred] - p["true"]) <= 1 for p in per]))
         out[f"{key}clips_with_a_fall"] = int(sum(p[falls] > 0 for p in per))
     # How much the figure moves when every keypoint moves by about a pixel (the same models read
-    # it differently on different CPUs: FINDINGS, nineteenth stop): MAE per noise draw.
+    # it differently on different CPUs: docs/evidence/pose.md): MAE per noise draw.
     noisy = [float(np.mean([abs(p["noise_preds"][k] - p["true"]) / p["true"] for p in per])) for k in range(NOISE_SEEDS)]
     out["noise_px"], out["noise_mae"] = NOISE_PX, noisy
     out["noise_clips_changed"] = int(sum(any(q != p["pred"] for q in p["noise_preds"]) for p in per))

@@ -272,7 +272,7 @@ def during_floor_exercise(labels: np.ndarray, onset_s: float, impact_s: float | 
     push-up has no frames before it, a fall is not followed by push-ups, and lying down on purpose
     is fast enough for the motion rules at times. After the impact a label is not enough: a person
     lying still on the floor reads as a bench press or the bottom of a push-up to a classifier
-    that is unsure between them (two Le2i falls, FINDINGS). Each side needs at least 0.5 s of
+    that is unsure between them (two Le2i falls, docs/evidence/falls.md). Each side needs at least 0.5 s of
     context to count. ``confirm_s`` is what the fall detector waits anyway before it reports, so
     the streaming tracker has those frames in time. ``on_purpose_p`` None: the side after the
     impact is not judged."""

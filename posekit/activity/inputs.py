@@ -7,7 +7,7 @@ over that frame's keypoints (each axis on its own, or both by the longer side). 
 per frame, where the body was, how large it was and, per axis, its aspect ratio: a person lying
 down comes out as tall as wide, and the hips' descent, which fall detection reads, is gone.
 :func:`analyze_keypoints` recognises such input (every frame spans exactly [0, 1]) and warns; it
-does not guess the lost numbers back (benchmarks/FINDINGS.md says what a guess from body
+does not guess the lost numbers back (docs/evidence/inputs.md says what a guess from body
 proportions did), and its fall detector reads the classifier's falls from the body's shape alone
 (``detect_falls(positions=False)``). Coordinates centred per frame on a joint or on the mid-hip
 (root-relative exports) keep the body's shape and size but lose its travel across the picture,

@@ -76,7 +76,7 @@ def test_a_compilation_video_is_analysed_shot_by_shot(shared_data):
     from training.eval_activity import run_video, stream_keypoints
 
     kps, fps, cuts = run_video(shared_data / "workouttracker" / "videos" / "dips" / "videoplayback.mp4")
-    assert len(cuts) == 8 and cuts[0] == 48 and cuts[-1] == 490  # as read from the frames (FINDINGS)
+    assert len(cuts) == 8 and cuts[0] == 48 and cuts[-1] == 490  # as read from the frames (docs/evidence)
     without = analyze_keypoints(kps, fps)
     rep = analyze_keypoints(kps, fps, cuts=cuts)
     assert rep.falls == () and 4 <= rep.reps_total <= 7

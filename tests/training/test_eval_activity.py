@@ -56,7 +56,7 @@ def test_eval_activity_synthetic_only_names_the_seeds_that_went_wrong(tmp_path, 
     # each miss and false alarm names its seed and camera view, to be looked at again.
     from training import eval_activity
 
-    # Daily activities start 100 seeds on: lying down from 10093, an elevated view (FINDINGS).
+    # Daily activities start 100 seeds on: lying down from 10093, an elevated view (docs/evidence/falls.md).
     eval_activity.main(["--synthetic", "2", "--seed", "9993", "--out", str(tmp_path)])
     res = json.loads((tmp_path / "synthetic_eval.json").read_text())
     assert res["n_per_kind"] == 2 and res["seed"] == 9993

@@ -224,7 +224,7 @@ def plank(rng, shape, fps, seconds) -> Motion:
 
 def lunge(rng, shape, fps, seconds) -> Motion:
     # Arms hang. Given the squats' arm styles too, the classifier called frontal squats lunges
-    # (tried, sixteenth stop: benchmarks/FINDINGS.md); Penn Action has no lunges to anchor the class.
+    # (tried: docs/evidence); Penn Action has no lunges to anchor the class.
     rest = _both(sh_flex=0.05)
     side = {"l": 0}
     def frame(a, d, t):
