@@ -92,10 +92,8 @@ class Worker(threading.Thread):
         if not path.is_file():
             raise RuntimeError(f"video {str(path)!r} does not exist")
         cap = cv2.VideoCapture(str(path))
-        ok, _ = cap.read() if cap.isOpened() else (False, None)
-        if not ok:
+        if not cap.isOpened():
             raise RuntimeError(f"video {str(path)!r} could not be read")
-        cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
         fps = cap.get(cv2.CAP_PROP_FPS)
         return cap, fps if fps and 1 <= fps <= 240 else 30.0
 
@@ -153,5 +151,7 @@ class Worker(threading.Thread):
                 # The video ended: the activity layer reads its last frames (a final rep or fall),
                 # and the last frame is shown again with the final counts.
                 self.on_result(dataclasses.replace(last, activity=session.flush(), summary=session.summary()))
+            elif last is None and not self._halt.is_set():
+                raise RuntimeError(f"{self.source!r} gave no frame that could be decoded")
         finally:
             cap.release()

@@ -10,7 +10,8 @@ from .activity import (Activity, ActivityFrame, ActivityReport, ActivityTracker,
                        FallOptions, FormCue, FormOptions, RepEvent, RepOptions, RepQuality, analyze_keypoints,
                        load_frames, load_keypoints)
 from .api import estimate
-from .errors import InputWarning, InvalidInputError, MissingDependencyError, ModelError, PosekitError
+from .errors import (ConcurrentUseError, InputWarning, InvalidInputError, MissingDependencyError, ModelError,
+                     PosekitError)
 from .keypoints import Keypoint
 from .options import PoseOptions, SmoothingOptions
 from .pose.model import PoseModel
@@ -27,5 +28,5 @@ __all__ = [
     "analyze_keypoints", "load_keypoints", "load_frames", "ActivityTracker", "Activity", "ActivityFrame",
     "ActivityReport", "ExerciseSegment", "RepEvent", "RepQuality", "FormCue", "FallEvent", "RepOptions",
     "FallOptions", "FormOptions",
-    "PosekitError", "InvalidInputError", "ModelError", "MissingDependencyError", "InputWarning", "__version__",
+    "PosekitError", "InvalidInputError", "ModelError", "ConcurrentUseError", "MissingDependencyError", "InputWarning", "__version__",
 ]

@@ -9,21 +9,25 @@ import numpy as np
 
 from .pose.model import PoseModel
 from .pose.tracker import estimate_with
+from .errors import InvalidInputError
 from .types import PoseResult
 from .validation import check_box, check_image
 
-_models: dict[str, PoseModel] = {}
-_lock = threading.Lock()
+#: Each thread's own models (an interpreter serves one thread at a time).
+_local = threading.local()
 
 
 def _model(model: str | os.PathLike[str] | PoseModel | None) -> PoseModel:
     if isinstance(model, PoseModel):
         return model
+    if model is not None and not isinstance(model, (str, os.PathLike)):
+        raise InvalidInputError(f"model must be a bundled model name, a .tflite path, a posekit.PoseModel or None, "
+                                f"got {type(model).__name__} {model!r}")
+    models: dict[str, PoseModel] = _local.__dict__.setdefault("models", {})
     key = str(model)
-    with _lock:
-        if key not in _models:
-            _models[key] = PoseModel(model)
-        return _models[key]
+    if key not in models:
+        models[key] = PoseModel(model)
+    return models[key]
 
 
 def estimate(image: np.ndarray, box: tuple[float, float, float, float] | None = None,
@@ -39,9 +43,13 @@ def estimate(image: np.ndarray, box: tuple[float, float, float, float] | None = 
         The pose; ``score`` says how sure the network is that a person is there (check it: a
         one-shot call always returns its best guess).
 
+    Each thread gets its own copy of a bundled or file model, so ``estimate`` may be called from
+    several threads at once; a :class:`PoseModel` passed in serves one thread at a time.
+
     Raises:
-        InvalidInputError: bad image or box.
+        InvalidInputError: bad image, box or model argument.
         ModelError: unusable model.
+        ConcurrentUseError: a ``PoseModel`` passed in is in use on another thread.
 
     Example:
         >>> r = posekit.estimate(rgb)                     # doctest: +SKIP

@@ -6,6 +6,7 @@ import argparse
 import importlib.resources
 import json
 import logging
+import os
 import sys
 import time
 import warnings
@@ -51,6 +52,25 @@ class Progress:
             sys.stderr.write("\n")
 
 
+def output_dir(value: str) -> Path:
+    """``--out``: the folder, made if needed, that the command may write in.
+
+    Raises:
+        InvalidInputError: it is a file, lies under a file, or cannot be made or written to."""
+    out = Path(value)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InvalidInputError(f"--out {value!r} must be a folder, but it (or a folder above it) is a file") from None
+    except OSError as e:
+        raise InvalidInputError(f"--out {value!r} cannot be made: {e.strerror or e}") from None
+    if not out.is_dir():
+        raise InvalidInputError(f"--out {value!r} must be a folder, but it is not one")
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InvalidInputError(f"--out {value!r} is not writable")
+    return out
+
+
 def _json_default(o: Any) -> Any:
     """numpy scalars and arrays in activity fields -> plain JSON values."""
     if isinstance(o, np.generic):
@@ -73,8 +93,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         source = sample_clip()
         log.info("no input given: analysing the bundled sample clip %s", source)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out)
     # A camera does not cut between shots (its "cuts" would be lights switched on): only files look.
     opts = PoseOptions(model=args.model, num_threads=args.threads,
                        smoothing=SmoothingOptions(enabled=not args.no_smoothing), cut_detection=args.camera is None)
@@ -84,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
     n = found = 0
     writer = None
     t0 = time.perf_counter()
-    with FrameSource(source, mirror=args.mirror) as src, (out / "frames.jsonl").open("w") as jf:
+    with warnings.catch_warnings(record=True) as caught, FrameSource(source, mirror=args.mirror) as src, \
+            (out / "frames.jsonl").open("w") as jf:
+        warnings.simplefilter("always", InputWarning)
         fps = src.fps or 30.0
         prog = Progress(src.frame_count, enabled=not args.quiet)
         for frame in src:
@@ -111,6 +132,9 @@ def run(args: argparse.Namespace) -> int:
     if writer is not None:
         writer.close()
     wall = time.perf_counter() - t0
+    notes = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
     summary: dict[str, Any] = {
         "input": str(source), "frames": n, "frames_with_pose": found, "fps": fps,
         "duration_s": round(n / fps, 3) if fps else 0.0,
@@ -118,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         "timing_ms_per_frame": {k: round(v / max(n, 1), 3) for k, v in stage_totals.items()},
         "model": session.tracker.model.name,
         "shots": session.tracker.shot + 1,  # hard cuts in the picture + 1 (each shot analysed apart)
+        "warnings": notes,
     }
     session.flush()
     summary.update(session.summary().to_dict())
@@ -174,6 +199,7 @@ def info(args: argparse.Namespace) -> int:
 def analyze(args: argparse.Namespace) -> int:
     from .activity import analyze_keypoints, load_frames, load_keypoints
 
+    out = output_dir(args.out)
     fps, cuts, stamps = args.fps, None, None
     if str(args.keypoints).endswith(".jsonl"):  # a posekit run's frames: its own times and cuts
         kps, stamps, cuts = load_frames(args.keypoints)
@@ -203,8 +229,6 @@ def analyze(args: argparse.Namespace) -> int:
     notes = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     if fps is None:  # from the timestamps (a single frame: 30, as analyze_keypoints reads it)
         fps = (len(stamps) - 1) * 1000.0 / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 30.0
     summary = {"input": str(args.keypoints), "frames": int(len(kps)), "fps": fps, "warnings": notes,
@@ -256,6 +280,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PosekitError as e:
         print(f"posekit: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("posekit: interrupted", file=sys.stderr)
+        return 130
+    except OSError as e:  # disk full, a file that vanished, ...
+        print(f"posekit: error: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug: say so in one line; -v shows where
+        if args.verbose:
+            raise
+        print(f"posekit: unexpected error: {type(e).__name__}: {e} (run with -v for the details, and please "
+              "report it)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -21,3 +21,8 @@ class MissingDependencyError(PosekitError, ImportError):
 
 class InputWarning(UserWarning):
     """Input that posekit accepts but cannot analyse at full accuracy (the message says why and what to pass instead)."""
+
+
+class ConcurrentUseError(PosekitError, RuntimeError):
+    """An object that owns an interpreter (a model, a tracker, a session) was called from a second
+    thread while a first was inside it: give each thread its own."""

@@ -91,8 +91,8 @@ class PoseOptions:
         if self.model is not None and not isinstance(self.model, (str, os.PathLike)):
             raise InvalidInputError(
                 f"PoseOptions.model must be a bundled model name, a path or None, got {self.model!r}")
-        if not isinstance(self.num_threads, int) or isinstance(self.num_threads, bool) or self.num_threads < 1:
-            raise InvalidInputError(f"PoseOptions.num_threads must be an int >= 1, got {self.num_threads!r}")
+        if not isinstance(self.num_threads, int) or isinstance(self.num_threads, bool) or not 1 <= self.num_threads <= 64:
+            raise InvalidInputError(f"PoseOptions.num_threads must be an int in [1, 64], got {self.num_threads!r}")
         _check_range("PoseOptions", "min_pose_score", self.min_pose_score, 0.0, 1.0)
         if not isinstance(self.acquire_passes, int) or not 1 <= self.acquire_passes <= 5:
             raise InvalidInputError(

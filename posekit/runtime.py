@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import MissingDependencyError, ModelError
+from .errors import InvalidInputError, MissingDependencyError, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class TFLiteModel:
 
     Args:
         source: a bundled model name (see ``posekit info``) or a path to a ``.tflite`` file.
-        num_threads: interpreter threads (>= 1).
+        num_threads: interpreter threads, in [1, 64].
         entry: manifest entry to check the model against. Bundled models use theirs; for a user
             path, ``<path>.json`` beside the file is used when present.
 
@@ -108,15 +108,16 @@ class TFLiteModel:
     """
 
     def __init__(self, source: str | os.PathLike[str], num_threads: int = 1,
-                 entry: dict[str, Any] | None = None) -> None:
-        if not isinstance(num_threads, int) or isinstance(num_threads, bool) or num_threads < 1:
-            from .errors import InvalidInputError
-
-            raise InvalidInputError(f"num_threads must be an int >= 1, got {num_threads!r}")
+                 entry: dict[str, Any] | None = None, *, xnnpack: bool = True) -> None:
+        if not isinstance(num_threads, int) or isinstance(num_threads, bool) or not 1 <= num_threads <= 64:
+            raise InvalidInputError(f"num_threads must be an int in [1, 64], got {num_threads!r}")
         self.name, data, self.entry = _load(source, entry)
         self.size_bytes = len(data)
         try:
-            self._interp = interpreter_class()(model_content=data, num_threads=num_threads)
+            kwargs: dict[str, Any] = {}
+            if not xnnpack:  # LiteRT's built-in kernels, without the default XNNPACK delegate
+                kwargs["experimental_op_resolver_type"] = _builtin_resolver()
+            self._interp = interpreter_class()(model_content=data, num_threads=num_threads, **kwargs)
             self._interp.allocate_tensors()
         except (ValueError, RuntimeError) as e:
             raise ModelError(
@@ -168,6 +169,12 @@ class TFLiteModel:
         self._interp.invoke()
 
 
+def _builtin_resolver() -> Any:
+    """The interpreter module's ``OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES``."""
+    module = importlib.import_module(interpreter_class().__module__)
+    return module.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+
+
 def _load(source: str | os.PathLike[str], entry: dict[str, Any] | None
           ) -> tuple[str, bytes, dict[str, Any] | None]:
     manifest = read_manifest().get("models", {})
@@ -184,7 +191,12 @@ def _load(source: str | os.PathLike[str], entry: dict[str, Any] | None
                 f"{e['sha256'][:12]}... (file corrupted or replaced)"
             )
         return source, data, entry if entry is not None else e
+    if not isinstance(source, (str, os.PathLike)):
+        raise InvalidInputError(f"model must be a bundled model name or a .tflite path, got {type(source).__name__} "
+                                f"{source!r}")
     path = Path(source)
+    if path.is_dir():
+        raise ModelError(f"model {str(path)!r} is a folder, not a .tflite file")
     if not path.is_file():
         hint = f"; bundled models: {sorted(manifest)}" if manifest else ""
         raise ModelError(f"model file {str(path)!r} does not exist{hint}")
@@ -192,5 +204,11 @@ def _load(source: str | os.PathLike[str], entry: dict[str, Any] | None
     if entry is None:
         sidecar = path.with_suffix(path.suffix + ".json")
         if sidecar.is_file():
-            entry = json.loads(sidecar.read_text(encoding="utf-8"))
+            try:
+                entry = json.loads(sidecar.read_text(encoding="utf-8"))
+            except (ValueError, OSError, RecursionError) as e:
+                raise ModelError(f"model {str(path)!r}: its manifest entry {str(sidecar)!r} is not readable JSON: {e}") from None
+            if not isinstance(entry, dict):
+                raise ModelError(f"model {str(path)!r}: its manifest entry {str(sidecar)!r} must be a JSON object, got "
+                                 f"{type(entry).__name__}")
     return str(path), data, entry

@@ -50,7 +50,10 @@ def check_timestamp(timestamp_ms: object, last_ms: int | None, field: str = "tim
 
 
 def check_box(box: object, width: int, height: int) -> tuple[float, float, float, float]:
-    """Return ``box`` (x, y, w, h) in pixels as floats; it must have positive size and touch the image."""
+    """Return ``box`` (x, y, w, h) in pixels as floats; it must have positive size, touch the image,
+    and be at most 100 times the image's size (a larger box cannot be cropped meaningfully)."""
+    if isinstance(box, (str, bytes)) or not hasattr(box, "__len__"):
+        raise InvalidInputError(f"box must be (x, y, w, h) numbers in pixels, got {box!r}")
     try:
         vals = tuple(float(v) for v in box)  # type: ignore[union-attr]
     except (TypeError, ValueError):
@@ -60,6 +63,9 @@ def check_box(box: object, width: int, height: int) -> tuple[float, float, float
     x, y, w, h = vals
     if w <= 0 or h <= 0:
         raise InvalidInputError(f"box width and height must be > 0, got w={w}, h={h}")
+    if max(w, abs(x)) > 100 * width or max(h, abs(y)) > 100 * height:
+        raise InvalidInputError(f"box {box!r} is out of scale for the {width}x{height} image: its size and place must be "
+                                "within 100 times the image's")
     if x >= width or y >= height or x + w <= 0 or y + h <= 0:
         raise InvalidInputError(f"box {box!r} lies outside the {width}x{height} image")
     return vals

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
-from .errors import InvalidInputError, MissingDependencyError
+from .errors import InputWarning, InvalidInputError, MissingDependencyError
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
@@ -42,7 +43,11 @@ class FrameSource:
     """Iterates RGB frames with timestamps from a video file, an image file or a camera index.
 
     A file's frames carry its own presentation times (phones record at a variable frame rate;
-    ``fps`` is then the container's mean), a camera's the wall clock since its first frame.
+    ``fps`` is then the container's mean), a camera's the wall clock since its first frame. Frames
+    are decoded in order, each once, and never skipped: the first one, read to check the file, is
+    kept rather than sought back to (seeking loses frames in some files). A file that ends before
+    the frame count its header gives raises an :class:`~posekit.errors.InputWarning` at its end.
+    A source is read once.
 
     Raises:
         InvalidInputError: the file does not exist or OpenCV cannot decode it; the camera cannot open.
@@ -54,6 +59,7 @@ class FrameSource:
         self.mirror = mirror
         self.is_image = False
         self._image: np.ndarray | None = None
+        self._first: tuple[np.ndarray, int] | None = None  # a file's first frame and its time
         if isinstance(source, int):
             self._cap = cv2.VideoCapture(source)
             if not self._cap.isOpened():
@@ -75,16 +81,19 @@ class FrameSource:
             else:
                 self._cap = cv2.VideoCapture(str(path))
                 ok = self._cap.isOpened()
+                first = None
                 if ok:
                     ok, first = self._cap.read()
-                    self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
                 if not ok:
+                    self._cap.release()
                     raise InvalidInputError(
                         f"input {str(path)!r} is not a readable video or image "
                         f"(video formats OpenCV decodes; images: {sorted(IMAGE_EXTS)})")
                 fps = self._cap.get(cv2.CAP_PROP_FPS)
-                self.fps = fps if fps and 1 <= fps <= 240 else 30.0
-                self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+                self.fps = fps if fps and np.isfinite(fps) and 1 <= fps <= 240 else 30.0
+                count = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
+                self.frame_count = int(count) if np.isfinite(count) and 0 < count < 2**31 else 0
+                self._first = (first, file_time_ms(self._cap, 0, self.fps, -1))
 
     def __iter__(self) -> Iterator[Frame]:
         if self._image is not None:
@@ -93,21 +102,28 @@ class FrameSource:
         assert self._cap is not None
         i, last, t0 = 0, -1, time.perf_counter()
         while True:
-            ok, bgr = self._cap.read()
-            if not ok:
-                break
+            if self._first is not None:
+                (bgr, ts), self._first = self._first, None
+            else:
+                ok, bgr = self._cap.read()
+                if not ok:
+                    break
+                if isinstance(self.source, int):
+                    # A camera's frames come when they come (its reported rate is often not what it
+                    # delivers in low light, and frames queue while one is processed): the wall clock.
+                    ts = max(int(round((time.perf_counter() - t0) * 1000.0)), last + 1)
+                else:
+                    ts = file_time_ms(self._cap, i, self.fps, last)
             rgb = bgr[:, :, ::-1]
             if self.mirror:
                 rgb = rgb[:, ::-1]
-            if isinstance(self.source, int):
-                # A camera's frames come when they come (its reported rate is often not what it
-                # delivers in low light, and frames queue while one is processed): the wall clock.
-                ts = max(int(round((time.perf_counter() - t0) * 1000.0)), last + 1)
-            else:
-                ts = file_time_ms(self._cap, i, self.fps, last)
             yield Frame(i, ts, rgb)
             last = ts
             i += 1
+        if not isinstance(self.source, int) and self.frame_count and i < self.frame_count - 1:
+            warnings.warn(f"video {str(self.source)!r} ended after {i} of the {self.frame_count} frames its header "
+                          "gives (a truncated or damaged file?): the frames after it were not analysed",
+                          InputWarning, stacklevel=2)
 
     def close(self) -> None:
         if self._cap is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from numbers import Real
 
 import numpy as np
 
@@ -244,13 +245,22 @@ def check_timestamps(timestamps_ms: object, n: int) -> np.ndarray:
             f"{len(timestamps_ms)} values starting {list(np.asarray(timestamps_ms).ravel()[:4])}"
         raise InvalidInputError(f"timestamps_ms must be {n} strictly increasing finite times in milliseconds, one per "
                                 f"frame, got {shown}")
+    if n > 1:
+        step = float(np.median(np.diff(ts)))
+        if not 1.0 <= step <= 1000.0:
+            unit = " (microseconds? divide by 1000)" if 1e3 < step <= 1e6 else \
+                " (nanoseconds? divide by 1e6)" if step > 1e6 else " (seconds? multiply by 1000)" if step < 1.0 else ""
+            raise InvalidInputError(f"timestamps_ms must be milliseconds, 1 to 1000 apart (1 to 1000 fps), but its "
+                                    f"frames are a median {step:.6g} apart{unit}")
     return ts
 
 
 def check_fps(fps: object) -> float:
     """``fps`` as a float; InvalidInputError unless it is a number in [1, 1000]."""
-    if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and np.isfinite(fps) and 1.0 <= fps <= 1000.0):
-        raise InvalidInputError(f"fps must be a number in [1, 1000], got {fps!r}")
+    ok = isinstance(fps, Real) and not isinstance(fps, bool) and np.isfinite(float(fps)) and 1.0 <= float(fps) <= 1000.0
+    if not ok:
+        shown = float(fps) if isinstance(fps, Real) and not isinstance(fps, bool) else repr(fps)
+        raise InvalidInputError(f"fps must be a number in [1, 1000], got {shown}")
     return float(fps)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import InvalidInputError, ModelError
 from ..runtime import TFLiteModel, bundled_model_names, default_model_name
+from ..threads import OneThread
 from .body import RATE, BodySequence
 from .labels import LABELS
 from .options import ClassifierOptions
@@ -116,6 +117,7 @@ class ActivityClassifier:
         if shape[1:] != (WINDOW, TOKENS, CHANNELS):
             raise InvalidInputError(f"activity model input must be (1, {WINDOW}, {TOKENS}, {CHANNELS}), got {shape}")
         self.labels = tuple((self.model.entry or {}).get("labels", LABELS))
+        self._guard = OneThread(f"activity model {self.model.name!r}")
         n_out = int(self.model.outputs[0]["shape"][-1])
         if n_out != len(self.labels):
             raise ModelError(f"activity model {self.model.name!r} outputs {n_out} classes, its labels list {len(self.labels)}")
@@ -129,9 +131,10 @@ class ActivityClassifier:
         win = np.ascontiguousarray(win, dtype=np.float32)
         views = (win, mirrored(win)) if self.mirror else (win,)
         probs = np.zeros((len(win), len(self.labels)), np.float32)
-        for v in views:
-            for i in range(len(win)):
-                probs[i] += self.model.run(v[i:i + 1])[0][0]
+        with self._guard:
+            for v in views:
+                for i in range(len(win)):
+                    probs[i] += self.model.run(v[i:i + 1])[0][0]
         return probs / len(views)
 
     def classify(self, seq: BodySequence, opts: ClassifierOptions = ClassifierOptions(),

@@ -16,6 +16,35 @@ from ..keypoints import LAYOUTS
 from .streaming import SETTLE_FRAMES
 
 
+#: The largest keypoint file read (a 33-joint CSV of 10 hours at 30 fps is about 700 MB).
+MAX_FILE_BYTES = 1 << 30
+#: What a damaged or odd file raises while it is parsed (all reported as InvalidInputError).
+UNREADABLE = (ValueError, TypeError, KeyError, IndexError, EOFError, OSError, OverflowError, RecursionError,
+              MemoryError, AttributeError)
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, UnicodeDecodeError):
+        return f"it is not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8"
+    if isinstance(e, RecursionError):
+        return "its JSON is nested too deeply"
+    if isinstance(e, MemoryError):
+        return "it needs more memory than there is"
+    if isinstance(e, EOFError) or (isinstance(e, (IndexError, ValueError)) and not str(e)):
+        return "it is empty or cut short"
+    return f"{type(e).__name__}: {e}"
+
+
+def check_size(p: Path, where: str) -> None:
+    """InvalidInputError when the file at ``p`` is empty or larger than :data:`MAX_FILE_BYTES`."""
+    size = p.stat().st_size
+    if size == 0:
+        raise InvalidInputError(f"{where} is empty")
+    if size > MAX_FILE_BYTES:
+        raise InvalidInputError(f"{where} is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES >> 20} MB "
+                                "read at once; split it")
+
+
 def load_frames(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Read the ``frames.jsonl`` that ``posekit run`` writes, as the live engine saw it: (T, 33, 3)
     keypoints in pixels (NaN rows where no person was found, and for a new track's first frames,
@@ -25,11 +54,18 @@ def load_frames(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[int]]:
 
     Raises:
         InvalidInputError: missing file, or a line that is not such a frame record."""
+    if not isinstance(path, (str, Path)) and not hasattr(path, "__fspath__"):
+        raise InvalidInputError(f"path must be a file path (str or os.PathLike), got {type(path).__name__}")
     p = Path(path)
     if not p.is_file():
         raise InvalidInputError(f"frames file {str(p)!r} does not exist")
+    check_size(p, f"frames file {str(p)!r}")
     rows, ts, shots = [], [], []
-    for i, line in enumerate(p.read_text().splitlines(), 1):
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UNREADABLE as e:
+        raise InvalidInputError(f"frames file {str(p)!r} could not be read: {_reason(e)}") from None
+    for i, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -47,9 +83,9 @@ def load_frames(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[int]]:
                 raise ValueError(f"timestamp_ms {rec['timestamp_ms']!r} must be finite and later than the previous "
                                  "frame's")
             shots.append(int(rec.get("shot", 0)))
-        except (ValueError, TypeError, KeyError, AttributeError) as e:
+        except UNREADABLE as e:
             raise InvalidInputError(f"frames file {str(p)!r} line {i} is not a posekit frame record "
-                                    f"(timestamp_ms, keypoints [33][3] or null, shot): {e}") from None
+                                    f"(timestamp_ms, keypoints [33][3] or null, shot): {_reason(e)}") from None
         rows.append(row)
     if not rows:
         raise InvalidInputError(f"frames file {str(p)!r} holds no frame")
@@ -113,8 +149,15 @@ def load_keypoints(path: str | Path, layout: str = "blazepose33", return_timesta
 
     Where a frame holds several people, the one with the highest summed keypoint confidence is read.
 
+    Files larger than :data:`MAX_FILE_BYTES` are refused (a keypoint file that size would be
+    hours of video at 30 fps; split it).
+
     Raises:
         InvalidInputError: missing or unreadable file, unknown suffix, or content in none of these forms."""
+    if not isinstance(path, (str, Path)) and not hasattr(path, "__fspath__"):
+        raise InvalidInputError(f"path must be a file or folder path (str or os.PathLike), got {type(path).__name__}")
+    if layout not in LAYOUTS:
+        raise InvalidInputError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
     kps, times = _load(Path(path), layout)
     return (kps, times) if return_timestamps else kps
 
@@ -126,6 +169,7 @@ def _load(p: Path, layout: str) -> tuple[np.ndarray, np.ndarray | None]:
     if not p.is_file():
         raise InvalidInputError(f"keypoints file {str(p)!r} does not exist")
     where = f"keypoints file {str(p)!r}"
+    check_size(p, where)
     try:
         if p.suffix == ".npy":
             return np.load(p), None
@@ -134,9 +178,11 @@ def _load(p: Path, layout: str) -> tuple[np.ndarray, np.ndarray | None]:
             for k in ("keypoints", "kps2d", "noisy"):
                 if k in d:
                     return d[k], None
+            if not d.files:
+                raise InvalidInputError(f"{where} holds no array")
             return d[d.files[0]], None
         if p.suffix == ".json":
-            data = json.loads(p.read_text())
+            data = json.loads(p.read_text(encoding="utf-8-sig"))
             if isinstance(data, dict) and "people" in data:  # one OpenPose frame
                 return _stack_frames({0: _openpose_frame(data, where)}, where), None
             if isinstance(data, dict):
@@ -158,8 +204,8 @@ def _load(p: Path, layout: str) -> tuple[np.ndarray, np.ndarray | None]:
             return _csv_keypoints(p.read_text(encoding="utf-8-sig"), str(p), layout)
     except InvalidInputError:
         raise
-    except (ValueError, TypeError, OSError) as e:
-        raise InvalidInputError(f"{where} could not be read: {e}") from None
+    except UNREADABLE as e:
+        raise InvalidInputError(f"{where} could not be read: {_reason(e)}") from None
     raise InvalidInputError(f"keypoints file must be .npy, .npz, .json or .csv (or a folder of OpenPose .json "
                             f"frames), got {p.suffix!r}")
 
@@ -260,9 +306,10 @@ def _openpose_folder(p: Path) -> np.ndarray:
     for n, f in zip(numbers, files):
         where = f"keypoints file {str(f)!r}"
         try:
-            rec = json.loads(f.read_text())
-        except (ValueError, OSError) as e:
-            raise InvalidInputError(f"{where} could not be read: {e}") from None
+            check_size(f, where)
+            rec = json.loads(f.read_text(encoding="utf-8-sig"))
+        except UNREADABLE as e:
+            raise InvalidInputError(f"{where} could not be read: {_reason(e)}") from None
         frames[n] = _openpose_frame(rec, where)
     return _stack_frames(frames, f"keypoints folder {str(p)!r}")
 
@@ -430,6 +477,9 @@ def _csv_keypoints(text: str, path: str, layout: str) -> tuple[np.ndarray, np.nd
     joints = list(cols)
     if all(isinstance(j, int) for j in joints):  # by index, 0- or 1-based
         base = 1 if min(joints) == 1 and max(joints) == len(joints) else 0
+        if max(joints) - base >= K:
+            raise InvalidInputError(f"keypoints file {path!r} names joint {max(joints)} by index, but layout {layout!r} "
+                                    f"has {K} joints ({base} to {K - 1 + base}); pass the matching --layout")
         order: list[str | int | None] = [j + base if j + base in cols else None for j in range(max(joints) + 1 - base)]
     else:
         known = {n for n in _layout_names(layout) if n}

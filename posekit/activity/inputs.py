@@ -20,6 +20,7 @@ that, and :func:`analyze_keypoints` warns.
 from __future__ import annotations
 
 import warnings
+from numbers import Real
 
 import numpy as np
 
@@ -206,9 +207,11 @@ def read_body13(keypoints: np.ndarray, layout: str = "blazepose33",
     frame (False when min-max normalised per frame), which fall detection needs to know."""
     if image_size is not None:
         ok = (isinstance(image_size, (tuple, list)) and len(image_size) == 2
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in image_size))
+              and all(isinstance(v, Real) and not isinstance(v, bool) and np.isfinite(float(v)) and 1 <= v <= 100_000
+                      for v in image_size))
         if not ok:
-            raise InvalidInputError(f"image_size must be (width, height) with positive numbers, got {image_size!r}")
+            raise InvalidInputError(f"image_size must be (width, height) in pixels, each a number in [1, 100000], "
+                                    f"got {image_size!r}")
     body = to_body13(keypoints, layout)  # validates the array first
     conf = np.asarray(keypoints, dtype=np.float64)[..., -1]
     if np.shape(keypoints)[-1] in (3, 4) and np.isfinite(conf).any() and not (

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import InvalidInputError
 from ..keypoints import NUM_KEYPOINTS
 from ..runtime import bundled_model_names
+from ..threads import OneThread
 from .analysis import analyse_shots
 from .body import regular_frames, to_body13
 from .classifier import MODEL_RATE, ActivityClassifier
@@ -140,6 +141,7 @@ class ActivityTracker:
         self._raw_rows = True
         # False for keypoints min-max normalised per frame (no place or size from frame to frame).
         self._positions = True
+        self._guard = OneThread("this ActivityTracker")
         self.reset()
 
     def reset(self) -> None:
@@ -182,7 +184,12 @@ class ActivityTracker:
 
         Raises:
             InvalidInputError: a timestamp that is not a finite number greater than the last one.
+            ConcurrentUseError: another thread is inside this tracker.
         """
+        with self._guard:
+            return self._update(pose, timestamp_ms, shot)
+
+    def _update(self, pose: PoseResult | None, timestamp_ms: int | float, shot: int | None) -> ActivityFrame:
         row = np.full((NUM_KEYPOINTS, 3), np.nan)
         if settled(pose):
             row[:, :2] = pose.xy
@@ -217,6 +224,10 @@ class ActivityTracker:
         ``every - 1``), so that a rep or fall in the last moments is reported, and return what
         :meth:`update` returns for the last frame. Call it once when the video or camera ends,
         before :meth:`summary`; the stream may go on afterwards."""
+        with self._guard:
+            return self._flush()
+
+    def _flush(self) -> ActivityFrame:
         if not self._ts:
             return self._result(0, 0.0, [], [], [], [])
         events: tuple[list, list, list, list] = ([], [], [], [])

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ModelError
 from ..keypoints import NUM_KEYPOINTS
 from ..runtime import TFLiteModel, default_model_name
+from ..threads import OneThread
 from .roi import Roi, crop
 
 LAYOUTS = ("posekit_v1", "blazepose_ghum_39x5")
@@ -35,15 +36,17 @@ class PoseModel:
         num_threads: interpreter threads.
         entry: manifest entry for a user path without a ``.json`` sidecar (needs at least
             ``output_layout``; ``inputs``/``outputs`` enable the signature check).
+        xnnpack: False runs LiteRT's built-in kernels instead of the XNNPACK delegate (slower; for
+            checking that results do not hang on one kernel set, as phones' differ).
 
     Raises:
         ModelError: unknown layout, or the model's tensors do not fit the layout.
     """
 
     def __init__(self, model: str | os.PathLike[str] | None = None, num_threads: int = 1,
-                 entry: dict[str, Any] | None = None) -> None:
+                 entry: dict[str, Any] | None = None, *, xnnpack: bool = True) -> None:
         self.net = TFLiteModel(model if model is not None else default_model_name("pose"),
-                               num_threads=num_threads, entry=entry)
+                               num_threads=num_threads, entry=entry, xnnpack=xnnpack)
         e = self.net.entry or {}
         self.layout = e.get("output_layout", "posekit_v1")
         if self.layout not in LAYOUTS:
@@ -53,12 +56,18 @@ class PoseModel:
             raise ModelError(f"model {self.net.name!r}: input shape {shape} is not [1, S, S, 3]")
         self.input_size = shape[1]
         if self.layout == "posekit_v1":
+            if any(tuple(int(v) for v in d["shape"]) == (1, 195) for d in self.net.outputs) and not any(
+                    tuple(int(v) for v in d["shape"]) == (1, NUM_KEYPOINTS, 3) for d in self.net.outputs):
+                raise ModelError(f"model {self.net.name!r} looks like a MediaPipe BlazePose landmark model (a 195-value "
+                                 "landmark output): describe its outputs in a manifest entry beside it, "
+                                 f"{self.net.name}.json holding {{\"output_layout\": \"blazepose_ghum_39x5\"}}")
             self._lm = self.net.output_index((1, NUM_KEYPOINTS, 3))
             self._pr = self.net.output_index((1, 1))
         else:
             self._lm = self.net.output_index((1, 195))
             self._pr = self.net.output_index((1, 1))
         self._input = np.zeros(shape, dtype=np.float32)
+        self._guard = OneThread(f"pose model {self.net.name!r}")
 
     @property
     def name(self) -> str:
@@ -70,8 +79,9 @@ class PoseModel:
         Returns:
             uv (33, 2) float32 crop-normalised keypoints, vis (33,) float32 in [0, 1], presence score.
         """
-        self._input[0] = crop_img
-        return self._run()
+        with self._guard:
+            self._input[0] = crop_img
+            return self._run()
 
     def _run(self) -> tuple[np.ndarray, np.ndarray, float]:
         """Invoke on the crop already in the input tensor and decode the outputs."""
@@ -89,6 +99,7 @@ class PoseModel:
 
     def predict(self, image: np.ndarray, roi: Roi) -> tuple[np.ndarray, np.ndarray, float]:
         """Crop ``roi`` from an RGB uint8 image and return (xy pixels (33, 2), vis (33,), score)."""
-        crop(image, roi, self.input_size, out=self._input[0])  # straight into the input tensor
-        uv, vis, score = self._run()
+        with self._guard:
+            crop(image, roi, self.input_size, out=self._input[0])  # straight into the input tensor
+            uv, vis, score = self._run()
         return roi.to_image(uv), vis, score

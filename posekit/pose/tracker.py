@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 
 import numpy as np
 
+from ..errors import InvalidInputError
 from ..options import PoseOptions
 from ..types import PoseResult
+from ..threads import OneThread
 from ..validation import check_image, check_timestamp
 from .model import PoseModel
 from .motion import MotionMap, ShotCuts
@@ -94,12 +97,18 @@ class PoseTracker:
     """
 
     def __init__(self, options: PoseOptions | None = None, *, model: PoseModel | None = None) -> None:
+        if options is not None and not isinstance(options, PoseOptions):
+            raise InvalidInputError(f"options must be a posekit.PoseOptions or None, got {type(options).__name__} {options!r}")
+        if model is not None and not isinstance(model, PoseModel):
+            raise InvalidInputError(f"model must be a posekit.PoseModel or None, got {type(model).__name__}; pass a "
+                                    "model name or path as PoseOptions(model=...)")
         self.options = options or PoseOptions()
         self.model = model or PoseModel(self.options.model, num_threads=self.options.num_threads)
         self._smoother = LandmarkSmoother(self.options.smoothing)
         self._motion = MotionMap() if self.options.motion_prior else None
         self._cuts = ShotCuts() if self.options.cut_detection else None
         self.last_timings_ms: dict[str, float] = {}
+        self._guard = OneThread("this PoseTracker")
         self.reset()
 
     def reset(self) -> None:
@@ -132,7 +141,12 @@ class PoseTracker:
 
         Raises:
             InvalidInputError: bad frame or non-increasing timestamp.
+            ConcurrentUseError: another thread is inside this tracker.
         """
+        with self._guard:
+            return self._process(frame, timestamp_ms)
+
+    def _process(self, frame: np.ndarray, timestamp_ms: int) -> PoseResult | None:
         frame = check_image(frame, "frame")
         ts = check_timestamp(timestamp_ms, self._last_ms)
         self._last_ms = ts
@@ -179,7 +193,11 @@ class PoseTracker:
         side = max(w, h)
         sane = (-0.25 * w <= nxt.cx <= 1.25 * w and -0.25 * h <= nxt.cy <= 1.25 * h
                 and 0.03 * side <= nxt.size <= 3.0 * side)
-        self._roi = nxt if sane else None
+        # Each frame's crop comes from the previous frame's keypoints: any difference in them
+        # (another CPU's kernels, a thousandth of a pixel) moved the next crop, which moved the next
+        # keypoints, and grew about 5x a frame, to 30 px within a second. On a grid the crops of two
+        # such runs are the same unless a value lies within that difference of a grid line.
+        self._roi = snap(nxt) if sane else None
         sxy, svis = self._smoother(xy, vis, ts)
         self._age += 1
         self.last_timings_ms = {"pose": (time.perf_counter() - t0) * 1e3}
@@ -211,6 +229,20 @@ class PoseTracker:
             return False
         self._still_since = ts
         return True
+
+
+#: The tracking crop's grid: centre and size in steps of this share of the size (size on a
+#: logarithmic scale), rotation in steps of ``SNAP_TURN`` radians.
+SNAP = 0.005
+SNAP_TURN = math.radians(0.5)
+
+
+def snap(r: Roi) -> Roi:
+    """``r`` on the tracking grid (at most half a step from it: 0.25% of its size, 0.25 degrees)."""
+    step = math.log1p(SNAP)
+    size = math.exp(round(math.log(r.size) / step) * step)
+    q = SNAP * size
+    return Roi(round(r.cx / q) * q, round(r.cy / q) * q, size, round(r.rotation / SNAP_TURN) * SNAP_TURN)
 
 
 def _contains(outer: Roi, inner: Roi) -> bool:
