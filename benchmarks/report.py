@@ -170,6 +170,10 @@ def bench_table(b: dict) -> list[str]:
     if lin:
         rows.append("**Time vs video length (Session + activity, sample clip looped): "
                     + ", ".join(f"{k} frames {v:.2f} ms/frame" for k, v in lin.items()) + "** (flat = linear total time).")
+    pair = extra.get("test_two_threads_each_with_its_own_tracker", {})
+    if pair:
+        rows.append(f"**Two threads, a PoseTracker each, 720p: {pair['fps_two_threads']} FPS together against "
+                    f"{pair['fps_one_thread']} on one thread ({pair['two_thread_ratio']}x).**")
     rss = extra.get("test_peak_rss_of_a_long_run", {})
     if rss:
         rows.append(f"**Peak RSS, fresh process, Session + activity over {rss['frames']} frames: {rss['maxrss_mb']:.0f} MB** (target <= 150 MB).")

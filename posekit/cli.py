@@ -161,16 +161,18 @@ def _activity_stage(args: argparse.Namespace) -> Any:
 
 
 def _hud(img: np.ndarray, r: Any, put_text: Any) -> None:
-    y = 24
+    from .draw import text_scale
+
+    line = int(round(40 * text_scale(img)))  # line height in pixels at this frame's font scale
+    x, y = line // 2, line
     if r.pose is None:
-        put_text(img, "no person", (10, y))
+        put_text(img, "no person", (x, y))
         return
     act = r.activity
     if act is not None:
-        put_text(img, f"{act.label.title}  reps {act.reps}", (10, y))
-        y += 24
+        put_text(img, f"{act.label.title}  reps {act.reps}", (x, y))
         if act.fall:
-            put_text(img, "FALL DETECTED", (10, y), colour=(255, 60, 60))
+            put_text(img, "FALL DETECTED", (x, y + line), colour=(255, 60, 60))
 
 
 def info(args: argparse.Namespace) -> int:

@@ -50,9 +50,24 @@ def draw_pose(image: np.ndarray, pose: PoseResult | None, min_conf: float = 0.3,
     return out
 
 
-def put_text(image: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.6,
+def text_scale(image: np.ndarray) -> float:
+    """The HUD's font scale for ``image``: legible from 240p to 4K (0.6 at 480 lines, in proportion)."""
+    return max(0.45, image.shape[0] / 800.0)
+
+
+def put_text(image: np.ndarray, text: str, org: tuple[int, int], scale: float | None = None,
              colour: tuple[int, int, int] = (255, 255, 255)) -> None:
-    """Draw outlined text in place (used for HUDs on annotated videos)."""
+    """Draw text in place with a dark outline behind it (for HUDs on annotated videos).
+
+    ``scale``: OpenCV font scale; None scales with the image (:func:`text_scale`). The outline is
+    the same strokes drawn first at eight offsets around the text (a thicker stroke would not do:
+    OpenCV's Hershey glyphs advance with their thickness, so a thick outline drifts right of the
+    text and reads as a second copy)."""
     cv2 = _cv2()
-    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 3, cv2.LINE_AA)
-    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)
+    scale = text_scale(image) if scale is None else scale
+    thick = max(1, round(scale * 1.5))
+    r = max(1, round(scale))
+    for dx, dy in ((-r, -r), (0, -r), (r, -r), (-r, 0), (r, 0), (-r, r), (0, r), (r, r)):
+        cv2.putText(image, text, (org[0] + dx, org[1] + dy), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick,
+                    cv2.LINE_AA)
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA)

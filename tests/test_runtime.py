@@ -79,10 +79,12 @@ def test_wrong_signature_against_sidecar_manifest(tmp_path, teacher_path):
 
 
 def test_layout_mismatch_without_manifest(teacher_path):
-    # No manifest: the student layout is assumed and the teacher's outputs do not fit it.
+    # No manifest: the student layout is assumed, the teacher's outputs do not fit it, and the
+    # error says which manifest entry makes it load.
     with pytest.raises(ModelError) as e:
         PoseModel(str(teacher_path))
-    assert str(e.value).startswith(f"model '{teacher_path}' has no output of shape [1, 33, 3]; outputs: [[1, 195]")
+    assert str(e.value).startswith(f"model '{teacher_path}' looks like a MediaPipe BlazePose landmark model")
+    assert str(e.value).endswith(f'{teacher_path}.json holding {{"output_layout": "blazepose_ghum_39x5"}}')
 
 
 def test_unknown_output_layout(teacher_path):
@@ -95,7 +97,7 @@ def test_unknown_output_layout(teacher_path):
 def test_bad_thread_count(threads):
     with pytest.raises(InvalidInputError) as e:
         TFLiteModel("pose_student_int8", num_threads=threads)
-    assert str(e.value) == f"num_threads must be an int >= 1, got {threads!r}"
+    assert str(e.value) == f"num_threads must be an int in [1, 64], got {threads!r}"
 
 
 def test_interpreter_falls_back_to_tf_lite(monkeypatch):

@@ -63,7 +63,7 @@ def test_bad_boxes(box, msg):
 
 
 @pytest.mark.parametrize("kwargs,msg", [
-    ({"num_threads": 0}, "PoseOptions.num_threads must be an int >= 1, got 0"),
+    ({"num_threads": 0}, "PoseOptions.num_threads must be an int in [1, 64], got 0"),
     ({"min_pose_score": 2.0}, "PoseOptions.min_pose_score must be a number >= 0.0 and <= 1.0, got 2.0"),
     ({"acquire_passes": 9}, "PoseOptions.acquire_passes must be an int in [1, 5], got 9"),
     ({"model": 3}, "PoseOptions.model must be a bundled model name, a path or None, got 3"),

@@ -259,7 +259,7 @@ def check_fps(fps: object) -> float:
     """``fps`` as a float; InvalidInputError unless it is a number in [1, 1000]."""
     ok = isinstance(fps, Real) and not isinstance(fps, bool) and np.isfinite(float(fps)) and 1.0 <= float(fps) <= 1000.0
     if not ok:
-        shown = float(fps) if isinstance(fps, Real) and not isinstance(fps, bool) else repr(fps)
+        shown = fps if isinstance(fps, (int, float)) else float(fps) if isinstance(fps, Real) else repr(fps)
         raise InvalidInputError(f"fps must be a number in [1, 1000], got {shown}")
     return float(fps)
 

@@ -30,9 +30,9 @@ def _reason(e: BaseException) -> str:
         return "its JSON is nested too deeply"
     if isinstance(e, MemoryError):
         return "it needs more memory than there is"
-    if isinstance(e, EOFError) or (isinstance(e, (IndexError, ValueError)) and not str(e)):
-        return "it is empty or cut short"
-    return f"{type(e).__name__}: {e}"
+    if isinstance(e, EOFError) or not str(e):
+        return "it is empty or cut short" if isinstance(e, (EOFError, IndexError, ValueError)) else type(e).__name__
+    return str(e)
 
 
 def check_size(p: Path, where: str) -> None:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 SETTLE_FRAMES = 8
 #: Seconds from the buffer's start inside which a rep's reading becomes final (see ``_analyse``).
 FREEZE_S = 1.0
+ACTIVITY_NAMES = frozenset(a.value for a in Activity)
 
 
 def settled(pose: PoseResult | None) -> bool:
@@ -254,7 +255,10 @@ class ActivityTracker:
         elif reps and now_s - reps[-1].end_s < 5.0 and label not in EXERCISES:
             label = reps[-1].exercise.value  # between reps of a set
             confidence = probs.get(label, 0.0)
-        return ActivityFrame(timestamp_ms=timestamp_ms, label=Activity(label), confidence=float(confidence),
+        # A classifier of the user's own with a class posekit does not name reads as OTHER.
+        known = label in ACTIVITY_NAMES
+        return ActivityFrame(timestamp_ms=timestamp_ms, label=Activity(label) if known else Activity.OTHER,
+                             confidence=float(confidence) if known else 0.0,
                              reps=sum(r.quality is RepQuality.FULL for r in reps), new_reps=tuple(new_reps),
                              withdrawn_reps=tuple(withdrawn), new_cues=tuple(new_cues),
                              last_cue=self._cues[-1] if self._cues else None, new_falls=tuple(new_falls), fall=fall)

@@ -214,7 +214,7 @@ def test_image_size_restores_the_aspect_of_normalised_coordinates():
     assert len(ref.falls) == 1
     assert [round(f.onset_s, 2) for f in got.falls] == [round(f.onset_s, 2) for f in ref.falls]
     for bad in ((640,), (0, 480), "640x480", (640, True)):
-        with pytest.raises(InvalidInputError, match=r"image_size must be \(width, height\) with positive numbers"):
+        with pytest.raises(InvalidInputError, match=r"image_size must be \(width, height\) in pixels, each a number in \[1, 100000\]"):
             analyze_keypoints(norm, 30.0, image_size=bad)
 
 

@@ -35,9 +35,9 @@ def test_bad_exercise_and_form_options():
         analyze_keypoints(kps, 30.0, exercise="burpee")
     with pytest.raises(InvalidInputError, match=r"exercise must be one of .* or None \(classified\), got 'yoga'"):
         ActivityTracker(exercise="yoga")
-    with pytest.raises(InvalidInputError, match=r"FormOptions.squat_depth must be a positive number, got -1"):
+    with pytest.raises(InvalidInputError, match=r"FormOptions.squat_depth must be a number > 0, got -1"):
         FormOptions(squat_depth=-1)
-    with pytest.raises(InvalidInputError, match=r"FormOptions.lunge_depth must be a positive number, got nan"):
+    with pytest.raises(InvalidInputError, match=r"FormOptions.lunge_depth must be a number > 0, got nan"):
         FormOptions(lunge_depth=float("nan"))
 
 
