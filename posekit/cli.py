@@ -100,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
     activity = _activity_stage(args)
     session = Session(opts, activity=activity)
     stage_totals: dict[str, float] = {}
+
+    def timed(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        stage_totals[stage] = stage_totals.get(stage, 0.0) + (now - since) * 1e3
+        return now
+
     n = found = 0
     writer = None
     t0 = time.perf_counter()
@@ -108,25 +114,34 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", InputWarning)
         fps = src.fps or 30.0
         prog = Progress(src.frame_count, enabled=not args.quiet)
-        for frame in src:
-            if args.max_frames is not None and n >= args.max_frames:
+        frames = iter(src)
+        while args.max_frames is None or n < args.max_frames:
+            t = time.perf_counter()
+            frame = next(frames, None)
+            if frame is None:
                 break
+            t = timed("decode", t)
             r = session.process(frame.rgb, frame.timestamp_ms)
+            for k, v in r.timings_ms.items():  # pose, activity
+                stage_totals[k] = stage_totals.get(k, 0.0) + v
+            t = time.perf_counter()
             n += 1
             found += r.pose is not None
-            for k, v in r.timings_ms.items():
-                stage_totals[k] = stage_totals.get(k, 0.0) + v
             jf.write(json.dumps(r.to_dict(), default=_json_default) + "\n")
-            img = draw_pose(frame.rgb, r.pose)
-            _hud(img, r, put_text)
-            if src.is_image:
-                import cv2
+            t = timed("write", t)
+            if not args.no_video:
+                img = draw_pose(frame.rgb, r.pose)
+                _hud(img, r, put_text)
+                t = timed("draw", t)
+                if src.is_image:
+                    import cv2
 
-                cv2.imwrite(str(out / "annotated.png"), img[:, :, ::-1])
-            if writer is None:
-                h, w = img.shape[:2]
-                writer = VideoWriter(out / "annotated.mp4", fps if not src.is_image else 1.0, (w, h))
-            writer.write(img)
+                    cv2.imwrite(str(out / "annotated.png"), img[:, :, ::-1])
+                if writer is None:
+                    h, w = img.shape[:2]
+                    writer = VideoWriter(out / "annotated.mp4", fps if not src.is_image else 1.0, (w, h))
+                writer.write(img)
+                timed("encode", t)
             prog.update(n)
         prog.close()
     if writer is not None:
@@ -150,7 +165,8 @@ def run(args: argparse.Namespace) -> int:
     if n == 0:
         raise PosekitError(f"input {str(source)!r} yielded no frames")
     print(json.dumps({k: summary[k] for k in ("frames", "frames_with_pose", "processing_fps")}))
-    print(f"wrote {out / 'frames.jsonl'}, {out / 'summary.json'}, {out / 'annotated.mp4'}")
+    video = "" if args.no_video else f", {out / ('annotated.png' if src.is_image else 'annotated.mp4')}"
+    print(f"wrote {out / 'frames.jsonl'}, {out / 'summary.json'}{video}")
     return 0
 
 
@@ -254,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--mirror", action="store_true", help="mirror frames (front cameras)")
     r.add_argument("--exercise", help="the exercise, when known (default: classified)")
     r.add_argument("--max-frames", type=int)
+    r.add_argument("--no-video", action="store_true", help="analysis only: no annotated video (faster)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=run)
     a = sub.add_parser("analyze", help="activity analysis of a keypoint sequence (.npy/.npz/.json/.csv, a "

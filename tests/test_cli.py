@@ -197,3 +197,16 @@ def test_a_variable_frame_rate_video_is_timed_by_its_own_clock(tmp_path):
     assert main(["analyze", str(tmp_path / "run" / "frames.jsonl"), "--out", str(tmp_path / "again")]) == 0
     again = json.loads((tmp_path / "again" / "summary.json").read_text())
     assert len(again["falls"]) == 1 and abs(again["falls"][0]["onset_s"] - onset) <= 0.5
+
+
+def test_run_without_video_times_each_stage(tmp_path):
+    from posekit.cli import main
+
+    assert main(["run", "--out", str(tmp_path), "--quiet", "--no-video", "--max-frames", "30"]) == 0
+    assert not (tmp_path / "annotated.mp4").exists()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary["timing_ms_per_frame"]) == {"decode", "pose", "activity", "write"}
+    assert summary["frames"] == 30 and all(v >= 0 for v in summary["timing_ms_per_frame"].values())
+    assert main(["run", "--out", str(tmp_path / "v"), "--quiet", "--max-frames", "5"]) == 0
+    timing = json.loads((tmp_path / "v" / "summary.json").read_text())["timing_ms_per_frame"]
+    assert {"draw", "encode"} <= set(timing) and (tmp_path / "v" / "annotated.mp4").stat().st_size > 0
