@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,9 @@ from ..keypoints import LAYOUTS
 from .streaming import SETTLE_FRAMES
 
 
+#: Rows read to find a CSV file's header; rows converted to numbers per block.
+HEAD_ROWS = 6
+CSV_BLOCK = 4096
 #: The largest keypoint file read (a 33-joint CSV of 10 hours at 30 fps is about 700 MB).
 MAX_FILE_BYTES = 1 << 30
 #: What a damaged or odd file raises while it is parsed (all reported as InvalidInputError).
@@ -201,7 +206,8 @@ def _load(p: Path, layout: str) -> tuple[np.ndarray, np.ndarray | None]:
                     return frames, None
             return np.asarray(data, dtype=np.float64), None
         if p.suffix == ".csv":
-            return _csv_keypoints(p.read_text(encoding="utf-8-sig"), str(p), layout)
+            with p.open(encoding="utf-8-sig", newline="") as f:
+                return _csv_keypoints(f, str(p), layout)
     except InvalidInputError:
         raise
     except UNREADABLE as e:
@@ -356,23 +362,32 @@ def _number(cell: str) -> float | None:
         return None
 
 
-def _numbers(rows: list[list[str]], columns, path: str, first_line: int) -> np.ndarray:
-    """The given columns of CSV rows as a (rows, columns) float array; InvalidInputError naming the
-    line and column of a short row or a cell that is not a number."""
+def _numbers(rows: Iterable[list[str]], columns, path: str, first_line: int) -> np.ndarray:
+    """The given columns of CSV rows (read one at a time) as a (rows, columns) float array;
+    InvalidInputError naming the line and column of a short row or a cell that is not a number."""
     columns = list(columns)
-    out = np.empty((len(rows), len(columns)))
+    blocks: list[np.ndarray] = []
+    block = np.empty((CSV_BLOCK, len(columns)))
+    width = None
+    n = 0
     for i, r in enumerate(rows):
         line = first_line + i + 1
-        if len(r) <= columns[-1] or (first_line == 0 and len(r) != len(rows[0])):
+        width = len(r) if width is None else width
+        if len(r) <= columns[-1] or (first_line == 0 and len(r) != width):
             raise InvalidInputError(f"keypoints file {path!r} line {line} has {len(r)} cells; the rows before it "
-                                    f"have {len(rows[0])}")
+                                    f"have {width}")
+        if n == CSV_BLOCK:
+            blocks.append(block)
+            block, n = np.empty((CSV_BLOCK, len(columns))), 0
         for k, j in enumerate(columns):
             v = _number(r[j])
             if v is None:
                 raise InvalidInputError(f"keypoints file {path!r} line {line} column {j + 1} is {r[j]!r}, "
                                         "not a number (empty, nan or null for a missing value)")
-            out[i, k] = v
-    return out
+            block[n, k] = v
+        n += 1
+    blocks.append(block[:n])
+    return np.concatenate(blocks)
 
 
 def _column_key(name: str) -> tuple[str | int, str] | None:
@@ -412,7 +427,7 @@ TIME_COLUMNS = {"timestamp_ms": 1.0, "time_ms": 1.0, "t_ms": 1.0, "pts_ms": 1.0,
                 "timestamp_s": 1000.0, "time_s": 1000.0, "t_s": 1000.0, "seconds": 1000.0}
 
 
-def _csv_keypoints(text: str, path: str, layout: str) -> tuple[np.ndarray, np.ndarray | None]:
+def _csv_keypoints(f: io.TextIOBase, path: str, layout: str) -> tuple[np.ndarray, np.ndarray | None]:
     """(T, K, 3) (x, y, conf) from a CSV file with one row per frame, and each frame's time in ms
     when a column holds it (:data:`TIME_COLUMNS`: ``timestamp_ms``, ``time_s``, ...), else None.
 
@@ -425,18 +440,22 @@ def _csv_keypoints(text: str, path: str, layout: str) -> tuple[np.ndarray, np.nd
     layout's. DeepLabCut's three header rows (scorer, bodyparts, coords) read the same way.
     Other columns (frame, label, a time without its unit) are ignored. Without a header every
     row is K x C numbers, C in 2-5, read as an array of that shape is (see ``analyze_keypoints``).
-    Empty cells, nan and null are missing values."""
+    Empty cells, nan and null are missing values. The rows are read one at a time into numbers
+    (a file's text is never held whole)."""
     if layout not in LAYOUTS:
         raise InvalidInputError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
+    sample = f.read(4096)
+    f.seek(0)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [r for r in csv.reader(io.StringIO(text), dialect) if r]  # blank lines; a row of empty cells is a frame
+    reader = (r for r in csv.reader(f, dialect) if r)  # blank lines; a row of empty cells is a frame
+    rows = list(itertools.islice(reader, HEAD_ROWS))  # the header (if any) and the first rows of numbers
     if not rows:
         raise InvalidInputError(f"keypoints file {path!r} holds no row")
-    # Header rows: those with text where the last row has numbers (a text column, e.g. a label, is
-    # text all the way down); at most 4 (DeepLabCut: scorer, individuals, bodyparts, coords).
+    # Header rows: those with text where the last row read has numbers (a text column, e.g. a
+    # label, is text all the way down); at most 4 (DeepLabCut: scorer, individuals, bodyparts, coords).
     numeric = [_number(c) is not None for c in rows[-1]]
     n_head = 0
     while n_head < min(len(rows) - 1, 4) and any(
@@ -444,7 +463,7 @@ def _csv_keypoints(text: str, path: str, layout: str) -> tuple[np.ndarray, np.nd
         n_head += 1
     K = len(LAYOUTS[layout])
     if n_head == 0:
-        values = _numbers(rows, range(len(rows[0])), path, 0)
+        values = _numbers(itertools.chain(rows, reader), range(len(rows[0])), path, 0)
         width = values.shape[1]
         if width % K or not 2 <= width // K <= 5:
             raise InvalidInputError(
@@ -497,7 +516,7 @@ def _csv_keypoints(text: str, path: str, layout: str) -> tuple[np.ndarray, np.nd
     clock = [(j, TIME_COLUMNS[re.sub(r"[^0-9a-z]+", "_", n.strip().lower()).strip("_")]) for j, n in enumerate(names)
              if re.sub(r"[^0-9a-z]+", "_", n.strip().lower()).strip("_") in TIME_COLUMNS][:1]
     used = sorted({c for v in cols.values() for cs in v.values() for c in cs} | {j for j, _ in clock})
-    table = _numbers(rows[n_head:], used, path, n_head)
+    table = _numbers(itertools.chain(rows[n_head:], reader), used, path, n_head)
     values = np.full((len(table), width), np.nan)
     values[:, used] = table
     times = None
