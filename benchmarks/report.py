@@ -176,7 +176,9 @@ def bench_table(b: dict) -> list[str]:
                     f"{pair['fps_one_thread']} on one thread ({pair['two_thread_ratio']}x).**")
     rss = extra.get("test_peak_rss_of_a_long_run", {})
     if rss:
-        rows.append(f"**Peak RSS, fresh process, Session + activity over {rss['frames']} frames: {rss['maxrss_mb']:.0f} MB** (target <= 150 MB).")
+        growth = f"; RSS grew {rss['rss_growth_mb']} MB from frame 1,000 to the last" if "rss_growth_mb" in rss else ""
+        rows.append(f"**Peak RSS, fresh process, Session + activity over {rss['frames']} frames: {rss['maxrss_mb']:.0f} MB"
+                    f"{growth}** (target <= 150 MB).")
     imp = extra.get("test_import_time", {})
     if imp:
         rows.append(f"**`import posekit`: {imp['import_posekit_s']:.3f} s** (numpy alone {imp['import_numpy_s']:.3f} s; target <= 0.3 s).")
