@@ -194,7 +194,7 @@ def test_analyze_keypoints_never_crashes(seq, fps, with_cuts):
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.none(), st.floats(-1e4, 1e4)), min_size=1, max_size=90),
-       st.lists(st.integers(1, 200), min_size=90, max_size=90))
+       st.lists(st.integers(1, 3000), min_size=90, max_size=90))
 def test_the_streaming_tracker_never_crashes(rows, steps):
     t = posekit.ActivityTracker(every=7)
     ts = 0

@@ -67,35 +67,43 @@ def load_frames(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[int]]:
     check_size(p, f"frames file {str(p)!r}")
     rows, ts, shots = [], [], []
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open(encoding="utf-8") as f:  # a line at a time: the file is never held whole
+            for i, line in enumerate(f, 1):
+                if line.strip():
+                    _frame_record(line, i, p, rows, ts, shots)
+    except InvalidInputError:
+        raise
     except UNREADABLE as e:
         raise InvalidInputError(f"frames file {str(p)!r} could not be read: {_reason(e)}") from None
-    for i, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-            kp = rec.get("keypoints")
-            # Written as float32 (what the pose network gives): read back bit for bit.
-            row = np.full((33, 3), np.nan) if kp is None else np.asarray(kp, dtype=np.float32).astype(np.float64)
-            if row.shape != (33, 3):
-                raise ValueError(f"keypoints of shape {row.shape}, not (33, 3)")
-            age = rec.get("track_age")
-            if age is not None and int(age) < SETTLE_FRAMES:
-                row = np.full((33, 3), np.nan)
-            ts.append(float(rec["timestamp_ms"]))
-            if not np.isfinite(ts[-1]) or (len(ts) > 1 and ts[-1] <= ts[-2]):
-                raise ValueError(f"timestamp_ms {rec['timestamp_ms']!r} must be finite and later than the previous "
-                                 "frame's")
-            shots.append(int(rec.get("shot", 0)))
-        except UNREADABLE as e:
-            raise InvalidInputError(f"frames file {str(p)!r} line {i} is not a posekit frame record "
-                                    f"(timestamp_ms, keypoints [33][3] or null, shot): {_reason(e)}") from None
-        rows.append(row)
     if not rows:
         raise InvalidInputError(f"frames file {str(p)!r} holds no frame")
     cuts = (np.flatnonzero(np.diff(shots)) + 1).tolist()
     return np.stack(rows), np.asarray(ts), cuts
+
+
+def _frame_record(line: str, i: int, p: Path, rows: list, ts: list, shots: list) -> None:
+    """Append line ``i`` of a frames file to ``rows``, ``ts`` and ``shots``."""
+    try:
+        rec = json.loads(line)
+        kp = rec.get("keypoints")
+        # Written as float32 (what the pose network gives): read back bit for bit.
+        row = np.full((33, 3), np.nan) if kp is None else np.asarray(kp, dtype=np.float32).astype(np.float64)
+        if row.shape != (33, 3):
+            raise ValueError(f"keypoints of shape {row.shape}, not (33, 3)")
+        age = rec.get("track_age")
+        if age is not None and int(age) < SETTLE_FRAMES:
+            row = np.full((33, 3), np.nan)
+        t = float(rec["timestamp_ms"])
+        if not np.isfinite(t) or (ts and t <= ts[-1]):
+            raise ValueError(f"timestamp_ms {rec['timestamp_ms']!r} must be finite and later than the previous "
+                             "frame's")
+        shot = int(rec.get("shot", 0))
+    except UNREADABLE as e:
+        raise InvalidInputError(f"frames file {str(p)!r} line {i} is not a posekit frame record "
+                                f"(timestamp_ms, keypoints [33][3] or null, shot): {_reason(e)}") from None
+    rows.append(row)
+    ts.append(t)
+    shots.append(shot)
 
 
 #: Keys a landmark object's confidence may come under in JSON exports; the smallest present is used.

@@ -282,6 +282,9 @@ class ActivityTracker:
         if regular is not None:
             body, fps, nearest = regular
             cuts = sorted({int(nearest[c]) for c in cuts} - {0})
+        # Any increasing clock is accepted live; a buffer read at under 1 or over 1,000 frames a
+        # second (frames a millisecond apart, or seconds apart) is read at the nearest of the two.
+        fps = min(max(fps, 1.0), 1000.0)
         rep = analyse_shots(body, fps, cuts, rep_opts=self.rep_options, fall_opts=self.fall_options,
                             classifier=self.classifier, form_opts=self.form_options,
                             classifier_opts=self.classifier_options, cache=self._cache, t_offset_s=offset,
