@@ -7,9 +7,9 @@ import threading
 
 import numpy as np
 
+from .errors import InvalidInputError
 from .pose.model import PoseModel
 from .pose.tracker import estimate_with
-from .errors import InvalidInputError
 from .types import PoseResult
 from .validation import check_box, check_image
 

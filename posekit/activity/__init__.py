@@ -21,8 +21,7 @@ from .files import load_frames, load_keypoints
 from .offline import analyze_keypoints
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
 from .reps import count_reps
-from .results import (Activity, ActivityFrame, ActivityReport, ExerciseSegment, FallEvent, FormCue, RepEvent,
-                      RepQuality)
+from .results import Activity, ActivityFrame, ActivityReport, ExerciseSegment, FallEvent, FormCue, RepEvent, RepQuality
 from .streaming import ActivityTracker
 
 __all__ = ["Activity", "ActivityClassifier", "ActivityFrame", "ActivityReport", "ActivityTracker", "BodySequence",

@@ -17,7 +17,6 @@ from ..errors import InvalidInputError
 from ..keypoints import LAYOUTS
 from .streaming import SETTLE_FRAMES
 
-
 #: Rows read to find a CSV file's header; rows converted to numbers per block.
 HEAD_ROWS = 6
 CSV_BLOCK = 4096

@@ -15,7 +15,6 @@ from .body import AN, HEAD, HIP, KN, RATE, SH, WR, BodySequence, mid, nanmean
 from .options import FormOptions
 from .results import Activity, FormCue
 
-
 MESSAGES = {
     "squat_depth": "Squat deeper: hips down to knee level",
     "squat_torso_lean": "Keep your chest up",

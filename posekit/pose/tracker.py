@@ -11,8 +11,8 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..options import PoseOptions
-from ..types import PoseResult
 from ..threads import OneThread
+from ..types import PoseResult
 from ..validation import check_image, check_timestamp
 from .model import PoseModel
 from .motion import MotionMap, ShotCuts
