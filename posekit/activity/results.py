@@ -63,6 +63,15 @@ def _r(x: float) -> float:
     return round(float(x), 3)
 
 
+def _plain(obj: object, floats: tuple[str, ...], ints: tuple[str, ...] = ()) -> None:
+    """Store ``obj``'s number fields as Python ``float`` / ``int`` (not NumPy scalars, which the
+    readings are computed in: ``np.bool_`` from comparing them is not JSON)."""
+    for name in floats:
+        object.__setattr__(obj, name, float(getattr(obj, name)))
+    for name in ints:
+        object.__setattr__(obj, name, int(getattr(obj, name)))
+
+
 @dataclasses.dataclass(frozen=True)
 class RepEvent:
     """One repetition: it starts at rest, reaches its ``bottom`` (the far end of the movement:
@@ -74,6 +83,9 @@ class RepEvent:
     start_s: float
     bottom_s: float
     end_s: float
+
+    def __post_init__(self) -> None:
+        _plain(self, ("t_s", "start_s", "bottom_s", "end_s"))
 
     @property
     def eccentric_s(self) -> float:
@@ -106,6 +118,9 @@ class FormCue:
     threshold: float
     comparison: str
 
+    def __post_init__(self) -> None:
+        _plain(self, ("t_s", "value", "threshold"))
+
     def to_dict(self) -> dict[str, Any]:
         return {"t_s": _r(self.t_s), "exercise": self.exercise.value, "cue": self.cue, "message": self.message,
                 "value": _r(self.value), "threshold": float(self.threshold), "comparison": self.comparison}
@@ -119,6 +134,9 @@ class FallEvent:
     onset_s: float
     impact_s: float
     confidence: float
+
+    def __post_init__(self) -> None:
+        _plain(self, ("onset_s", "impact_s", "confidence"))
 
     @property
     def t_s(self) -> float:
@@ -137,6 +155,9 @@ class ExerciseSegment:
     start_s: float
     end_s: float
     reps: int
+
+    def __post_init__(self) -> None:
+        _plain(self, ("start_s", "end_s"), ("reps",))
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label.value, "start_s": _r(self.start_s), "end_s": _r(self.end_s), "reps": int(self.reps)}

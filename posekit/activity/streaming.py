@@ -264,7 +264,7 @@ class ActivityTracker:
                              last_cue=self._cues[-1] if self._cues else None, new_falls=tuple(new_falls), fall=fall)
 
     def _recent_fall(self, now_s: float) -> bool:
-        return bool(self._falls) and now_s - self._falls[-1].impact_s < 10.0
+        return bool(self._falls) and bool(now_s - self._falls[-1].impact_s < 10.0)
 
     def _analyse(self, final: bool = False
                  ) -> tuple[list[RepEvent], list[RepEvent], list[FallEvent], list[FormCue]]:
@@ -275,7 +275,7 @@ class ActivityTracker:
             block = np.stack(self._pending)
             self._body = np.concatenate([self._body, to_body13(block, "blazepose33") if self._raw_rows else block])
             self._pending = []
-        offset = ts[0] / 1000.0
+        offset = float(ts[0]) / 1000.0
         cuts = (np.flatnonzero(np.diff(self._shots)) + 1).tolist()
         body = self._body
         regular = regular_frames(body, (ts - ts[0]) / 1000.0)  # a variable frame rate, dropped frames

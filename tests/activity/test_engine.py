@@ -128,3 +128,17 @@ def test_results_are_typed_and_serialise():
     assert d["rep_events"][0]["exercise"] == "squat" and set(d) == set(REPORT_KEYS)
     assert Activity.PUSH_UP.title == "Push-up" and Activity.EXERCISE.title.startswith("Exercise")
     assert {a.value for a in Activity} == {*posekit.activity.labels.LABELS, "exercise"}
+
+
+def test_results_hold_python_numbers():
+    """Every number in a result is a Python int, float or bool (a NumPy bool is not JSON)."""
+    kps, _ = make_circuit(("squat", "fall"), 21, seconds=8.0)
+    ts = np.round(np.arange(len(kps)) * 1000.0 / 30.0).astype(np.int64)
+    tracker = ActivityTracker()
+    frames = [tracker.update(p, int(t)) for p, t in zip(_poses(kps, ts), ts)] + [tracker.flush()]
+    report = tracker.summary()
+    assert report.falls and report.rep_events
+    for obj in (*frames, *report.rep_events, *report.falls, *report.exercises, *report.form_cues):
+        for f in obj.__dataclass_fields__:
+            v = getattr(obj, f)
+            assert not isinstance(v, np.generic), (type(obj).__name__, f, type(v))
