@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.resources
 import json
 import logging
@@ -115,6 +116,24 @@ def run(args: argparse.Namespace) -> int:
         fps = src.fps or 30.0
         prog = Progress(src.frame_count, enabled=not args.quiet)
         frames = iter(src)
+        shown = None  # the frame drawn next: each is drawn when the next arrives, the last after the flush
+
+        def show(frame: Any, r: Any) -> None:
+            nonlocal writer
+            t = time.perf_counter()
+            img = draw_pose(frame.rgb, r.pose)
+            _hud(img, r, put_text)
+            t = timed("draw", t)
+            if src.is_image:
+                import cv2
+
+                cv2.imwrite(str(out / "annotated.png"), img[:, :, ::-1])
+            if writer is None:
+                h, w = img.shape[:2]
+                writer = VideoWriter(out / "annotated.mp4", fps if not src.is_image else 1.0, (w, h))
+            writer.write(img)
+            timed("encode", t)
+
         while args.max_frames is None or n < args.max_frames:
             t = time.perf_counter()
             frame = next(frames, None)
@@ -128,22 +147,19 @@ def run(args: argparse.Namespace) -> int:
             n += 1
             found += r.pose is not None
             jf.write(json.dumps(r.to_dict(), default=_json_default) + "\n")
-            t = timed("write", t)
+            timed("write", t)
             if not args.no_video:
-                img = draw_pose(frame.rgb, r.pose)
-                _hud(img, r, put_text)
-                t = timed("draw", t)
-                if src.is_image:
-                    import cv2
-
-                    cv2.imwrite(str(out / "annotated.png"), img[:, :, ::-1])
-                if writer is None:
-                    h, w = img.shape[:2]
-                    writer = VideoWriter(out / "annotated.mp4", fps if not src.is_image else 1.0, (w, h))
-                writer.write(img)
-                timed("encode", t)
+                if shown is not None:
+                    show(*shown)
+                shown = (frame, r)
             prog.update(n)
         prog.close()
+        # The stream's end: the engine reads its last frames, and the last frame shows the counts
+        # that summary.json will hold (a rep that ends in the final frames is counted on screen too).
+        last = session.flush()
+        if shown is not None:
+            frame, r = shown
+            show(frame, dataclasses.replace(r, activity=last) if last is not None else r)
     if writer is not None:
         writer.close()
     wall = time.perf_counter() - t0
@@ -159,7 +175,6 @@ def run(args: argparse.Namespace) -> int:
         "shots": session.tracker.shot + 1,  # hard cuts in the picture + 1 (each shot analysed apart)
         "warnings": notes,
     }
-    session.flush()
     summary.update(session.summary().to_dict())
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
     if n == 0:
