@@ -327,3 +327,11 @@ def test_bad_output_folders(tmp_path, capsys, out):
     assert cli(["analyze", "nothing.npy", "--out", target]) == 2
     err = capsys.readouterr().err
     assert err.count("posekit: error: --out") == 2 and "Traceback" not in err
+
+
+def test_a_live_clock_in_microseconds_is_said_once():
+    t = posekit.ActivityTracker(activity_model=False)
+    with pytest.warns(InputWarning, match=r"timestamp_ms steps a median 33333 ms.*microseconds") as caught:
+        for i in range(60):
+            t.update(_pose(i), i * 33333)
+    assert sum(issubclass(w.category, InputWarning) for w in caught) == 1

@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import warnings
 from numbers import Integral, Real
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from ..errors import InputWarning, InvalidInputError
 from ..keypoints import NUM_KEYPOINTS
 from ..runtime import bundled_model_names
 from ..threads import OneThread
@@ -172,6 +173,7 @@ class ActivityTracker:
         self._label = "other"
         self._probs: dict[str, float] | None = None
         self._flushed_at = -1
+        self._warned_clock = False
 
     def update(self, pose: PoseResult | None, timestamp_ms: int | float, shot: int | None = None) -> ActivityFrame:
         """Add one frame's pose (None: no person) and return the activity at this frame.
@@ -283,7 +285,14 @@ class ActivityTracker:
             body, fps, nearest = regular
             cuts = sorted({int(nearest[c]) for c in cuts} - {0})
         # Any increasing clock is accepted live; a buffer read at under 1 or over 1,000 frames a
-        # second (frames a millisecond apart, or seconds apart) is read at the nearest of the two.
+        # second (frames a millisecond apart, or seconds apart) is read at the nearest of the two,
+        # and said once: such a clock is most likely in another unit.
+        if not 1.0 <= fps <= 1000.0 and not self._warned_clock:
+            step = float(np.median(np.diff(ts)))
+            unit = " (microseconds?)" if 1e3 < step <= 1e6 else " (nanoseconds?)" if step > 1e6 else ""
+            warnings.warn(f"timestamp_ms steps a median {step:.6g} ms from frame to frame{unit}: the activity engine "
+                          "reads 1 to 1,000 frames a second; pass milliseconds", InputWarning, stacklevel=4)
+            self._warned_clock = True
         fps = min(max(fps, 1.0), 1000.0)
         rep = analyse_shots(body, fps, cuts, rep_opts=self.rep_options, fall_opts=self.fall_options,
                             classifier=self.classifier, form_opts=self.form_options,
