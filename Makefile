@@ -8,7 +8,7 @@ INPUT ?=
 OUT ?= out/sample
 RUNS ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/runs
 
-.PHONY: run test bench mpref eval-capture venv install-run install-dev label train-pose train-pose-own train-activity export-activity export-all clean
+.PHONY: run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity export-activity export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -30,7 +30,7 @@ test: install-dev
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 # Full benchmark + evaluation run; regenerates benchmarks/RESULTS.md (never edit it by hand).
-bench: install-dev
+bench: install-dev $(if $(wildcard $(RUNS)/falls_without_le2i),fold-models)
 	mkdir -p benchmarks/out
 	POSEKIT_SAVE_SCREENSHOTS=1 $(BIN)/python -m pytest -q benchmarks --benchmark-only --benchmark-json=benchmarks/out/bench.json
 	$(BIN)/python -m training.eval_pose --teacher --model pose_student_int8 --model pose_student_float16 --out benchmarks/out
@@ -41,9 +41,14 @@ bench: install-dev
 
 # The figures from pixels with each video seen as if filmed otherwise (mirrored, half resolution,
 # 15 fps, low light, JPEG quality 20, greyscale, portrait frame): ~10 min on 2 cores.
-eval-capture: install-dev
+eval-capture: install-dev $(if $(wildcard $(RUNS)/falls_without_le2i),fold-models)
 	mkdir -p benchmarks/out
 	$(BIN)/python -m training.eval_activity --out benchmarks/out --capture $(if $(wildcard $(RUNS)/falls_without_le2i),--fall-folds $(RUNS))
+
+# The cross-dataset fall folds in the shipped format, for eval_activity --fall-folds (a few seconds each).
+fold-models: install-dev
+	$(BIN)/python -m export.activity --run $(RUNS)/falls_without_le2i --lstm-only
+	$(BIN)/python -m export.activity --run $(RUNS)/falls_without_urfd --lstm-only
 
 # Full training pipeline (long: run in the background, see README).
 label: install-dev
@@ -75,6 +80,7 @@ train-activity: install-dev
 	$(BIN)/python -m training.train_activity --pretrain-epochs 0 --finetune-epochs 0 --lstm-epochs 150 --out $(RUNS)/activity
 	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd urfd --out $(RUNS)/falls_without_le2i
 	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd le2i --out $(RUNS)/falls_without_urfd
+	$(MAKE) fold-models
 	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd le2i,urfd --out $(RUNS)/activity_falls
 	$(BIN)/python -m training.train_activity --pretrain-epochs 8 --finetune-epochs 100 --lstm-epochs 0 \
 	    --out $(RUNS)/activity_mb_long

@@ -251,7 +251,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-onnx", action="store_true")
     ap.add_argument("--archs", default=",".join(ARCHS),
                     help="architectures to export, e.g. motionbert (the others keep their bundled files)")
+    ap.add_argument("--lstm-only", action="store_true",
+                    help="only the LSTM in its shipped format, to OUT/activity_lstm_int8.tflite (a fall fold for "
+                         "eval_activity --fall-folds); no parity report")
     args = ap.parse_args(argv)
+    if args.lstm_only:
+        print(export_lstm(args.run, (args.out or args.run / "export") / "activity_lstm_int8.tflite"))
+        return
     archs = tuple(a for a in args.archs.split(",") if a)
     if not archs or any(a not in ARCHS for a in archs):
         ap.error(f"--archs must name some of {list(ARCHS)}, got {args.archs!r}")

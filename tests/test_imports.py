@@ -74,3 +74,13 @@ def test_the_graph_is_read():  # the check above sees the package's real edges
     assert "posekit.activity.analysis" in GRAPH["posekit.activity.streaming"]
     assert "posekit.activity.results" in GRAPH["posekit.activity.form"]
     assert "posekit.activity.results" not in GRAPH["posekit.types"]  # annotations only
+
+
+def test_training_does_not_import_export():
+    """export/ builds on training/ (model definitions, data); the other way round would be a circle."""
+    root = PKG.parent / "training"
+    for p in root.rglob("*.py"):
+        tree = ast.parse(p.read_text())
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
+        assert not {m for m in names if m.split(".")[0] in ("export", "posekit_export")}, p

@@ -48,15 +48,21 @@ FOLDS = {"le2i": "urfd", "urfd": "le2i"}
 
 
 def fold_models(runs: Path) -> dict[str, Path]:
-    """Held-out set -> its fold's LSTM in the shipped format (exported on first use)."""
-    from export.activity import export_lstm
+    """Held-out set -> its fold's LSTM in the shipped format, as ``make train-activity`` exports it
+    (``python -m export.activity --run RUN --lstm-only``).
 
+    Raises:
+        SystemExit: a fold's model is missing, or older than its weights (retrained since)."""
     out = {}
     for held in FOLDS:
         run = runs / f"falls_without_{held}"
         path = run / "export" / "activity_lstm_int8.tflite"
-        if not path.exists() or path.stat().st_mtime < (run / "lstm.weights.h5").stat().st_mtime:
-            export_lstm(run, path)  # first use, or the fold was retrained since
+        weights = run / "lstm.weights.h5"
+        if not weights.exists():
+            raise SystemExit(f"no fall fold in {run}: train it with make train-activity")
+        if not path.exists() or path.stat().st_mtime < weights.stat().st_mtime:
+            raise SystemExit(f"{path} is missing or older than the fold's weights: export it with "
+                             f"python -m export.activity --run {run} --lstm-only (make fold-models)")
         out[held] = path
     return out
 
