@@ -8,6 +8,7 @@ import threading
 import numpy as np
 
 from .errors import InvalidInputError
+from .pose.detector import PersonDetector
 from .pose.model import PoseModel
 from .pose.tracker import estimate_with
 from .types import PoseResult
@@ -30,13 +31,20 @@ def _model(model: str | os.PathLike[str] | PoseModel | None) -> PoseModel:
     return models[key]
 
 
+def _detector() -> PersonDetector:
+    if not hasattr(_local, "detector"):
+        _local.detector = PersonDetector()
+    return _local.detector
+
+
 def estimate(image: np.ndarray, box: tuple[float, float, float, float] | None = None,
              model: str | os.PathLike[str] | PoseModel | None = None) -> PoseResult:
     """Estimate one person's 33 keypoints in a single RGB image.
 
     Args:
         image: (H, W, 3) uint8 RGB (views and non-contiguous arrays are fine).
-        box: (x, y, w, h) pixels around the person; None searches the whole image.
+        box: (x, y, w, h) pixels around the person; None finds the most confident person with
+            the person detector (else searches the whole image).
         model: bundled model name, ``.tflite`` path, a loaded :class:`PoseModel`, or None (default).
 
     Returns:
@@ -59,6 +67,6 @@ def estimate(image: np.ndarray, box: tuple[float, float, float, float] | None = 
     h, w = image.shape[:2]
     if box is not None:
         box = check_box(box, w, h)
-    result = estimate_with(_model(model), image, box)
+    result = estimate_with(_model(model), image, box, detector=_detector() if box is None else None)
     assert result is not None  # min_score 0 always yields the best guess
     return result

@@ -66,7 +66,15 @@ class PoseOptions:
         min_pose_score: below this pose-presence score the person is considered lost and the
             tracker re-acquires (where the picture moves, then from the whole frame). Raise it if the tracker sticks to
             background; lower it if it drops people in hard poses.
-        acquire_passes: acquisition refines its crop this many times (>= 1).
+        acquire_passes: acquisition without a detection refines its crop this many times (>= 1).
+        detector: (re)acquire the person with the BlazePose person detector
+            (:class:`~posekit.pose.detector.PersonDetector`), which gives a crop turned to the
+            body's axis (a person lying down, on all fours, upside down). Where it finds no one the
+            tracker falls back to refining crops, where the picture moves and then of the whole frame.
+            While tracking, the detector looks again every ``redetect_ms``: when it finds a
+            person away from the track and none on it, and the network confirms that person,
+            the track moves to them (a track that settled on a bed or a chair lets go).
+        redetect_ms: milliseconds between the detector's checks on a running track (0: never).
         motion_prior: (re)acquire the person where the picture has been moving before trying the
             whole frame (fixed cameras, e.g. fall monitoring, where a small person is otherwise
             easily missed for furniture; a moving camera proposes nothing: :mod:`posekit.pose.motion`).
@@ -83,6 +91,8 @@ class PoseOptions:
     num_threads: int = 1
     min_pose_score: float = 0.5
     acquire_passes: int = 3
+    detector: bool = True
+    redetect_ms: int = 1000
     motion_prior: bool = True
     cut_detection: bool = True
     smoothing: SmoothingOptions = dataclasses.field(default_factory=SmoothingOptions)
@@ -97,6 +107,10 @@ class PoseOptions:
         if not isinstance(self.acquire_passes, int) or not 1 <= self.acquire_passes <= 5:
             raise InvalidInputError(
                 f"PoseOptions.acquire_passes must be an int in [1, 5], got {self.acquire_passes!r}")
+        if not isinstance(self.detector, bool):
+            raise InvalidInputError(f"PoseOptions.detector must be a bool, got {self.detector!r}")
+        if not isinstance(self.redetect_ms, int) or isinstance(self.redetect_ms, bool) or not 0 <= self.redetect_ms <= 600_000:
+            raise InvalidInputError(f"PoseOptions.redetect_ms must be an int in [0, 600000] (0: never), got {self.redetect_ms!r}")
         if not isinstance(self.motion_prior, bool):
             raise InvalidInputError(f"PoseOptions.motion_prior must be a bool, got {self.motion_prior!r}")
         if not isinstance(self.cut_detection, bool):

@@ -21,6 +21,7 @@ TORSO_IDX = indices(TORSO)
 def load_cache(sources: tuple[str, ...] = ("lspet", "videos"), min_score: float = 0.5,
                root: Path | None = None, limit: int | None = None) -> dict[str, np.ndarray]:
     """Concatenate teacher shards into arrays; targets merge human labels (where visible) over the teacher.
+    Samples the teacher is unsure of (pose score below ``min_score``) and held-back files are left out.
 
     Returns dict with image (N, 256, 256, 3) uint8, uv (N, 33, 2) base-crop coords, vis (N, 33),
     weight (N, 33), negatives (M, 160, 160, 3) uint8.
@@ -37,6 +38,8 @@ def load_cache(sources: tuple[str, ...] = ("lspet", "videos"), min_score: float 
             if d["image"].ndim != 4:
                 continue
             keep = d["score"] >= min_score
+            if "holdout" in d and d["holdout"].shape == keep.shape:
+                keep &= ~d["holdout"]  # held back for evaluation: never trained on
             t, h = d["teacher"][keep], d["human"][keep]
             uv = t[:, :, :2].copy()
             vis = t[:, :, 2].copy()
@@ -82,7 +85,7 @@ def make_augmenter(input_size: int, heatmap_stride: int = 4, sigma: float = 1.5,
         scale = tf.exp(u(math.log(0.8), math.log(1.3)))
         # 20%: acquisition-like crops (person smaller and off-centre, as in a full-frame pass).
         far = tf.random.uniform([b]) < 0.2
-        scale = tf.where(far, tf.exp(u(math.log(1.3), math.log(2.0))), scale)
+        scale = tf.where(far, tf.exp(u(math.log(1.25), math.log(BASE_SCALE))), scale)
         shift_amp = tf.where(far, 0.25, 0.08)
         tx, ty = u(-1, 1) * shift_amp, u(-1, 1) * shift_amp
         flip = tf.random.uniform([b]) < 0.5

@@ -1,7 +1,8 @@
-"""The MediaPipe BlazePose GHUM *full* teacher, run through posekit's own PoseModel.
+"""The MediaPipe BlazePose GHUM teachers (lite, full, heavy), run through posekit's own PoseModel.
 
 Found in ``../shared/models/mediapipe`` or fetched from the mediapipe 0.10.21 wheel
-(``pip download mediapipe==0.10.21 --no-deps``) into the cache on first use.
+(``pip download mediapipe==0.10.21 --no-deps``) into the cache on first use. Heavy labels the
+training data (the most accurate); lite and full are the baselines every pose table shows.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from posekit.pose.model import PoseModel
 
 from .paths import cache_dir, shared_dir
 
-LANDMARK_MEMBER = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
+TEACHERS = ("lite", "full", "heavy")
+LANDMARK_MEMBER = "mediapipe/modules/pose_landmark/pose_landmark_{}.tflite"
 DETECTOR_MEMBER = "mediapipe/modules/pose_detection/pose_detection.tflite"
 
 TEACHER_ENTRY = {
@@ -29,12 +31,14 @@ TEACHER_ENTRY = {
 }
 
 
-def teacher_path(fetch: bool = True) -> Path:
-    """Path of ``pose_landmark_full.tflite``: shared copy, cached copy, or fetched from PyPI."""
-    shared = shared_dir() / "models" / "mediapipe" / "pose_landmark_full.tflite"
+def teacher_path(fetch: bool = True, teacher: str = "full") -> Path:
+    """Path of ``pose_landmark_<teacher>.tflite``: shared copy, cached copy, or fetched from PyPI."""
+    if teacher not in TEACHERS:
+        raise ValueError(f"teacher must be one of {TEACHERS}, got {teacher!r}")
+    shared = shared_dir() / "models" / "mediapipe" / f"pose_landmark_{teacher}.tflite"
     if shared.is_file():
         return shared
-    cached = cache_dir() / "mediapipe" / "pose_landmark_full.tflite"
+    cached = cache_dir() / "mediapipe" / f"pose_landmark_{teacher}.tflite"
     if cached.is_file() or not fetch:
         return cached
     dl = cache_dir() / "mediapipe" / "wheel"
@@ -43,10 +47,10 @@ def teacher_path(fetch: bool = True) -> Path:
                     "--only-binary=:all:", "--python-version", "3.11", "-d", str(dl)], check=True)
     wheel = next(dl.glob("mediapipe-0.10.21-*.whl"))
     with zipfile.ZipFile(wheel) as z:
-        for member in (LANDMARK_MEMBER, DETECTOR_MEMBER):
+        for member in [LANDMARK_MEMBER.format(t) for t in TEACHERS] + [DETECTOR_MEMBER]:
             (cached.parent / Path(member).name).write_bytes(z.read(member))
     return cached
 
 
-def load_teacher(num_threads: int = 1) -> PoseModel:
-    return PoseModel(teacher_path(), num_threads=num_threads, entry=TEACHER_ENTRY)
+def load_teacher(num_threads: int = 1, teacher: str = "full") -> PoseModel:
+    return PoseModel(teacher_path(teacher=teacher), num_threads=num_threads, entry=TEACHER_ENTRY)

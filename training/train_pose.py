@@ -295,6 +295,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--backbone", choices=("own", "teacher"), help="'teacher': start from the teacher's encoder-decoder weights")
     ap.add_argument("--keep-wide", type=float, help="teacher backbone: fraction of the widest expansions' channels kept")
     ap.add_argument("--thin-from", type=int, help="teacher backbone: thin the expansions at least this wide (default 864)")
+    ap.add_argument("--sources", nargs="+", help="teacher-labelled sources to train on (folders under the cache's teacher/)")
+    ap.add_argument("--neg-frac", type=float, help="fraction of each batch replaced by presence negatives")
     ap.add_argument("--tiny", action="store_true", help="tiny network (tests)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -302,7 +304,8 @@ def main(argv: list[str] | None = None) -> None:
     for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps), ("batch", args.batch), ("input_size", args.input_size),
                  ("lr", args.lr), ("init", args.init), ("quarter_turns", args.quarter_turns),
                  ("heat_prior", args.heat_prior), ("train_only", args.train_only), ("backbone", args.backbone),
-                 ("keep_wide", args.keep_wide), ("thin_from", args.thin_from)):
+                 ("keep_wide", args.keep_wide), ("thin_from", args.thin_from), ("neg_frac", args.neg_frac),
+                 ("sources", tuple(args.sources) if args.sources else None)):
         if v is not None:
             setattr(cfg, k, v)
     res = train(cfg, args.out)

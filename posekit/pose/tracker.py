@@ -14,6 +14,7 @@ from ..options import PoseOptions
 from ..threads import OneThread
 from ..types import PoseResult
 from ..validation import check_image, check_timestamp
+from .detector import PersonDetector
 from .model import PoseModel
 from .motion import MotionMap, ShotCuts
 from .roi import Roi, full_frame_roi, roi_from_box, roi_from_landmarks
@@ -49,6 +50,17 @@ def _refine(model: PoseModel, image: np.ndarray, start: Roi, passes: int
     return best
 
 
+def detect(model: PoseModel, detector: PersonDetector, image: np.ndarray, min_score: float
+           ) -> tuple[np.ndarray, np.ndarray, float, Roi] | None:
+    """The first detected person (most confident first) whose crop the pose network confirms
+    (presence >= ``min_score``), as (xy, vis, score, roi); None when there is none."""
+    for det in detector.detect(image):
+        xy, vis, score = model.predict(image, det.roi)
+        if score >= min_score:
+            return xy, vis, score, det.roi
+    return None
+
+
 def acquire(model: PoseModel, image: np.ndarray, start: Roi, passes: int, min_score: float
             ) -> tuple[np.ndarray, np.ndarray, float, Roi] | None:
     """Find the person starting from ``start`` (full frame or a user box), refining the crop.
@@ -79,9 +91,10 @@ class PoseTracker:
 
     Frame ``t`` is cropped around the landmarks of frame ``t-1`` (BlazePose tracking). When the
     pose-presence score drops below ``options.min_pose_score`` the tracker re-acquires on the
-    same frame, refining its crop over ``options.acquire_passes`` passes: first from the box where
-    the picture has been moving (``options.motion_prior``, :class:`~posekit.pose.motion.MotionMap`),
-    then from the whole frame. With the motion prior on, a track whose crop has held no motion for
+    same frame: with the person detector (``options.detector``, BlazePose's way), else by refining
+    its crop over ``options.acquire_passes`` passes, first from the box where the picture has been
+    moving (``options.motion_prior``, :class:`~posekit.pose.motion.MotionMap`), then from the
+    whole frame. With the motion prior on, a track whose crop has held no motion for
     ``STALE_MS`` while the picture moves elsewhere (the network locked onto furniture with a
     confident presence score) is replaced by a person found where the motion is. A hard cut
     between shots (``options.cut_detection``) forgets the person: the new shot is acquired afresh
@@ -104,6 +117,7 @@ class PoseTracker:
                                     "model name or path as PoseOptions(model=...)")
         self.options = options or PoseOptions()
         self.model = model or PoseModel(self.options.model, num_threads=self.options.num_threads)
+        self.detector = PersonDetector(num_threads=self.options.num_threads) if self.options.detector else None
         self._smoother = LandmarkSmoother(self.options.smoothing)
         self._motion = MotionMap() if self.options.motion_prior else None
         self._cuts = ShotCuts() if self.options.cut_detection else None
@@ -117,6 +131,7 @@ class PoseTracker:
         self._age = -1
         self._last_ms: int | None = None
         self._still_since: int | None = None
+        self._checked_ms: int | None = None
         self.shot = 0  # the current shot's index (counts up at each cut)
         self._smoother.reset()
         if self._motion is not None:
@@ -166,7 +181,13 @@ class PoseTracker:
             xy, vis, score = self.model.predict(frame, self._roi)
             if score >= self.options.min_pose_score:
                 found = (xy, vis, score, self._roi)
-                if self._stale(self._roi, ts):
+                other = self._elsewhere(frame, self._roi, ts)
+                if other is not None:
+                    log.debug("the detector found the person away from the track at %d ms: moved", ts)
+                    found = other
+                    self._age = -1
+                    self._smoother.reset()
+                elif self._stale(self._roi, ts):
                     moved = self._acquire_in_motion(frame)
                     if moved is not None and not _contains(self._roi, moved[3]):
                         log.debug("track sat still at %d ms while the picture moved elsewhere: moved", ts)
@@ -179,7 +200,7 @@ class PoseTracker:
         if found is None:
             self._age = -1
             self._still_since = None
-            found = self._acquire_in_motion(frame) or acquire(
+            found = self._detect(frame) or self._acquire_in_motion(frame) or acquire(
                 self.model, frame, full_frame_roi(w, h), self.options.acquire_passes, self.options.min_pose_score)
         t1 = time.perf_counter()
         if found is None:
@@ -204,6 +225,30 @@ class PoseTracker:
         return PoseResult(xy=sxy.astype(np.float32), conf=svis.astype(np.float32), score=score,
                           roi=roi, timestamp_ms=ts, image_size=(w, h), track_age=self._age,
                           shot=self.shot)
+
+    def _detect(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, Roi] | None:
+        if self.detector is None:
+            return None
+        return detect(self.model, self.detector, frame, self.options.min_pose_score)
+
+    def _elsewhere(self, frame: np.ndarray, roi: Roi, ts: int
+                   ) -> tuple[np.ndarray, np.ndarray, float, Roi] | None:
+        """Every ``redetect_ms`` while tracking: a detected person the network confirms (xy, vis,
+        score, roi) when no detection lies on the track; else None."""
+        if self.detector is None or self.options.redetect_ms == 0:
+            return None
+        if self._checked_ms is not None and ts - self._checked_ms < self.options.redetect_ms:
+            return None
+        self._checked_ms = ts
+        dets = self.detector.detect(frame)
+        # The track's crop is centred on its mid-hip; a detection within a body radius of it
+        # (the detector's crop is 2.5 radii) is the tracked person.
+        if not dets or any(math.hypot(d.roi.cx - roi.cx, d.roi.cy - roi.cy) < 0.4 * d.roi.size for d in dets):
+            return None
+        xy, vis, score = self.model.predict(frame, dets[0].roi)
+        if score < self.options.min_pose_score:
+            return None
+        return xy, vis, score, dets[0].roi
 
     def _acquire_in_motion(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, Roi] | None:
         box = self._motion.box() if self._motion is not None else None
@@ -252,11 +297,21 @@ def _contains(outer: Roi, inner: Roi) -> bool:
 
 
 def estimate_with(model: PoseModel, image: np.ndarray, box: tuple[float, float, float, float] | None,
-                  passes: int = 3, min_score: float = 0.0) -> PoseResult | None:
-    """One-shot pose on a single image (see :func:`posekit.estimate`)."""
+                  passes: int = 3, min_score: float = 0.0, detector: PersonDetector | None = None
+                  ) -> PoseResult | None:
+    """One-shot pose on a single image (see :func:`posekit.estimate`): from ``box``, else the
+    detector's best person (when given), else by refining crops of the whole frame."""
     h, w = image.shape[:2]
-    start = roi_from_box(box) if box is not None else full_frame_roi(w, h)
-    found = acquire(model, image, start, passes, min_score)
+    found = None
+    if box is None and detector is not None:
+        found = detect(model, detector, image, max(min_score, 0.5))
+        if found is not None:  # one more pass on the crop the landmarks give, as tracking would
+            xy, vis, score = model.predict(image, roi_from_landmarks(found[0], found[1]))
+            if score >= found[2] * 0.9:
+                found = (xy, vis, score, roi_from_landmarks(found[0], found[1]))
+    if found is None:
+        start = roi_from_box(box) if box is not None else full_frame_roi(w, h)
+        found = acquire(model, image, start, passes, min_score)
     if found is None:
         return None
     xy, vis, score, roi = found
