@@ -223,3 +223,52 @@ def test_training_config_rejects_unknown_branch_and_bad_temperature(tmp_path, fi
     with pytest.raises(InvalidInputError, match=rf"TrainConfig\.{field} must be {allowed}, got {value!r}"):
         train(TrainConfig(tiny=True, **{field: value}), tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_labelling_any_folder_with_the_detector_boxes_holdout_and_negatives(tmp_path, shared_data, teacher_path,
+                                                                             monkeypatch):
+    """A user's folder of images (one with YOLO boxes beside it) and a video, labelled as one source:
+    people found by the detector or the boxes, an empty picture kept as a presence negative, one
+    file held back by its path's hash, and the held-back file read back for evaluation."""
+    import cv2
+
+    from tests.test_tracker import frames
+    from training import label
+    from training.eval_pose import teacher_holdout, teacher_sources
+
+    monkeypatch.setenv("POSEKIT_CACHE", str(tmp_path / "cache"))
+    squat = frames(shared_data / "workouttracker" / "videos" / "squats" / "squat_11.mp4", 2)
+    root = tmp_path / "mine"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    held = next(f"person{k}.jpg" for k in range(1000) if label.is_holdout(f"images/person{k}.jpg"))
+    kept = next(f"person{k}.jpg" for k in range(1000) if not label.is_holdout(f"images/person{k}.jpg"))
+    cv2.imwrite(str(root / "images" / held), squat[0][:, :, ::-1])
+    cv2.imwrite(str(root / "images" / kept), squat[1][:, :, ::-1])
+    # A box (YOLO: class cx cy w h, normalised) that holds the person on the left half.
+    (root / "labels" / (kept[:-4] + ".txt")).write_text("0 0.5 0.5 0.6 0.95\n")
+    cv2.imwrite(str(root / "empty.png"), np.full((200, 300, 3), 90, np.uint8))
+    clip = next(f"clip{k}.mp4" for k in range(1000) if not label.is_holdout(f"clip{k}.mp4"))
+    (root / clip).write_bytes((shared_data / "workouttracker" / "videos" / "squats" / "squat_11.mp4").read_bytes())
+    label.main(["--folder", f"mine={root}", "--teacher", "full", "--every", "200"])
+    shards = sorted((tmp_path / "cache" / "teacher" / "mine").glob("shard_*.npz"))
+    assert len(shards) == 1
+    d = np.load(shards[0])
+    paths = [str(p) for p in d["path"]]
+    assert f"images/{held}" in paths and f"images/{kept}" in paths and clip in paths
+    assert "empty.png" not in paths and len(d["negatives"]) >= 1
+    assert [bool(h) for h in d["holdout"]] == [p == f"images/{held}" for p in paths]
+    assert (d["score"] >= 0.5).all() and d["image"].shape[1:] == (256, 256, 3)
+    # Held-back files never train; they come back, with heavy's (here full's) keypoints, to evaluate on.
+    from training.pose_data import load_cache
+
+    assert len(load_cache(("mine",))["image"]) == len(paths) - 1
+    assert teacher_sources() == ["mine"]
+    back = teacher_holdout("mine")
+    assert len(back) == 1 and back[0][1].shape == squat[0].shape
+    # Resumable: a second run labels nothing.
+    before = shards[0].stat().st_mtime
+    label.main(["--folder", f"mine={root}", "--teacher", "full"])
+    assert shards[0].stat().st_mtime == before
+    with pytest.raises(SystemExit):
+        label.main(["--folder", "mine"])  # no PATH
