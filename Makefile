@@ -8,7 +8,7 @@ INPUT ?=
 OUT ?= out/sample
 RUNS ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/runs
 
-.PHONY: run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity export-activity export-all clean
+.PHONY: tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity export-activity export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -37,7 +37,20 @@ bench: install-dev $(if $(wildcard $(RUNS)/falls_without_le2i),fold-models)
 	$(BIN)/python -m training.eval_activity --out benchmarks/out --teacher-pose $(if $(wildcard $(RUNS)/falls_without_le2i),--fall-folds $(RUNS))
 	$(MAKE) eval-capture
 	-$(MAKE) mpref
+	-$(MAKE) tflite28-check
 	$(BIN)/python benchmarks/report.py
+
+# The shipped models under python-for-android's interpreter (tflite-runtime 2.8.0, Python 3.9):
+# each loads and matches LiteRT on real inputs, or the report says how it differs (~1 min).
+PY39 ?= $(or $(wildcard $(HOME)/.pyenv/versions/3.9*/bin/python3.9),python3.9)
+VENV39 ?= .venv-tflite28
+tflite28-check: install-dev
+	@test -x $(VENV39)/bin/python || { $(firstword $(PY39)) -m venv $(VENV39) && $(VENV39)/bin/pip install -q tflite-runtime==2.8.0 'numpy<2'; }
+	mkdir -p benchmarks/out
+	$(BIN)/python benchmarks/tflite_compat.py prepare --out benchmarks/out/compat_inputs.npz
+	$(BIN)/python benchmarks/tflite_compat.py run --inputs benchmarks/out/compat_inputs.npz --out benchmarks/out/compat_litert.npz
+	$(VENV39)/bin/python benchmarks/tflite_compat.py run --inputs benchmarks/out/compat_inputs.npz --out benchmarks/out/compat_tflite28.npz
+	$(BIN)/python benchmarks/tflite_compat.py compare benchmarks/out/compat_litert.npz benchmarks/out/compat_tflite28.npz --out benchmarks/out/tflite28.json
 
 # The figures from pixels with each video seen as if filmed otherwise (mirrored, half resolution,
 # 15 fps, low light, JPEG quality 20, greyscale, portrait frame): ~10 min on 2 cores.
