@@ -17,8 +17,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import InputWarning, InvalidInputError, PosekitError
+from .pipeline import Behind, StageClock, read_ahead
 
 log = logging.getLogger("posekit")
+#: Frames decoded ahead of the pipeline, and frames waiting to be drawn and encoded behind it.
+QUEUE_DEPTH = 8
 
 
 def sample_clip() -> Path:
@@ -34,7 +37,7 @@ class Progress:
     def __init__(self, total: int, enabled: bool = True) -> None:
         self.total, self.enabled, self.t0, self._last = total, enabled, time.perf_counter(), 0.0
 
-    def update(self, n: int) -> None:
+    def update(self, n: int, stages_ms: dict[str, float] | None = None) -> None:
         now = time.perf_counter()
         if not self.enabled or (now - self._last < 0.5 and n != self.total):
             return
@@ -45,6 +48,8 @@ class Progress:
             msg = f"\r[{'#' * done}{'.' * (30 - done)}] {n}/{self.total} frames {fps:5.1f} fps"
         else:
             msg = f"\r{n} frames {fps:5.1f} fps"
+        if stages_ms:  # busy ms per frame of each stage (decode, draw and encode overlap the rest)
+            msg += "  ms/frame " + " ".join(f"{k} {v:.1f}" for k, v in stages_ms.items())
         sys.stderr.write(msg)
         sys.stderr.flush()
 
@@ -100,13 +105,7 @@ def run(args: argparse.Namespace) -> int:
                        smoothing=SmoothingOptions(enabled=not args.no_smoothing), cut_detection=args.camera is None)
     activity = _activity_stage(args)
     session = Session(opts, activity=activity)
-    stage_totals: dict[str, float] = {}
-
-    def timed(stage: str, since: float) -> float:
-        now = time.perf_counter()
-        stage_totals[stage] = stage_totals.get(stage, 0.0) + (now - since) * 1e3
-        return now
-
+    clock = StageClock()
     n = found = 0
     writer = None
     t0 = time.perf_counter()
@@ -115,15 +114,15 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", InputWarning)
         fps = src.fps or 30.0
         prog = Progress(src.frame_count, enabled=not args.quiet)
-        frames = iter(src)
-        shown = None  # the frame drawn next: each is drawn when the next arrives, the last after the flush
 
-        def show(frame: Any, r: Any) -> None:
+        def show(item: tuple[Any, Any]) -> None:
+            """Draw and encode one frame (in the drawing thread, behind the pipeline)."""
             nonlocal writer
+            frame, r = item
             t = time.perf_counter()
             img = draw_pose(frame.rgb, r.pose)
             _hud(img, r, put_text)
-            t = timed("draw", t)
+            t = clock.since("draw", t)
             if src.is_image:
                 import cv2
 
@@ -132,34 +131,44 @@ def run(args: argparse.Namespace) -> int:
                 h, w = img.shape[:2]
                 writer = VideoWriter(out / "annotated.mp4", fps if not src.is_image else 1.0, (w, h))
             writer.write(img)
-            timed("encode", t)
+            clock.since("encode", t)
 
-        while args.max_frames is None or n < args.max_frames:
-            t = time.perf_counter()
-            frame = next(frames, None)
-            if frame is None:
-                break
-            t = timed("decode", t)
-            r = session.process(frame.rgb, frame.timestamp_ms)
-            for k, v in r.timings_ms.items():  # pose, activity
-                stage_totals[k] = stage_totals.get(k, 0.0) + v
-            t = time.perf_counter()
-            n += 1
-            found += r.pose is not None
-            jf.write(json.dumps(r.to_dict(), default=_json_default) + "\n")
-            timed("write", t)
-            if not args.no_video:
+        # Decoding runs ahead in a thread, drawing and encoding behind in another; the pipeline
+        # (pose, activity) and frames.jsonl stay in this one, in frame order.
+        behind = None if args.no_video else Behind(show, depth=QUEUE_DEPTH)
+        shown = None  # the frame drawn next: each is drawn when the next arrives, the last after the flush
+        frames = read_ahead(src, depth=QUEUE_DEPTH, clock=clock)
+        try:
+            for frame in frames:
+                if args.max_frames is not None and n >= args.max_frames:
+                    break
+                r = session.process(frame.rgb, frame.timestamp_ms)
+                for k, v in r.timings_ms.items():  # pose, activity
+                    clock.add(k, v)
+                t = time.perf_counter()
+                n += 1
+                found += r.pose is not None
+                jf.write(json.dumps(r.to_dict(), default=_json_default) + "\n")
+                clock.since("write", t)
+                if behind is not None:
+                    if shown is not None:
+                        behind.put(shown)
+                    shown = (frame, r)
+                prog.update(n, clock.per_frame(n))
+            frames.close()
+            prog.close()
+            # The stream's end: the engine reads its last frames, and the last frame shows the counts
+            # that summary.json will hold (a rep that ends in the final frames is counted on screen too).
+            last = session.flush()
+            if behind is not None:
                 if shown is not None:
-                    show(*shown)
-                shown = (frame, r)
-            prog.update(n)
-        prog.close()
-        # The stream's end: the engine reads its last frames, and the last frame shows the counts
-        # that summary.json will hold (a rep that ends in the final frames is counted on screen too).
-        last = session.flush()
-        if shown is not None:
-            frame, r = shown
-            show(frame, dataclasses.replace(r, activity=last) if last is not None else r)
+                    frame, r = shown
+                    behind.put((frame, dataclasses.replace(r, activity=last) if last is not None else r))
+                behind.close()
+        except BaseException:
+            if behind is not None:
+                behind.abort()
+            raise
     if writer is not None:
         writer.close()
     wall = time.perf_counter() - t0
@@ -170,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         "input": str(source), "frames": n, "frames_with_pose": found, "fps": fps,
         "duration_s": round(n / fps, 3) if fps else 0.0,
         "processing_fps": round(n / wall, 2) if wall else 0.0,
-        "timing_ms_per_frame": {k: round(v / max(n, 1), 3) for k, v in stage_totals.items()},
+        "timing_ms_per_frame": clock.per_frame(n),
         "model": session.tracker.model.name,
         "shots": session.tracker.shot + 1,  # hard cuts in the picture + 1 (each shot analysed apart)
         "warnings": notes,
