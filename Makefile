@@ -8,7 +8,7 @@ INPUT ?=
 OUT ?= out/sample
 RUNS ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/runs
 
-.PHONY: tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity export-activity export-all clean
+.PHONY: android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity export-activity export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -39,6 +39,10 @@ bench: install-dev $(if $(wildcard $(RUNS)/falls_without_le2i),fold-models)
 	-$(MAKE) mpref
 	-$(MAKE) tflite28-check
 	$(BIN)/python benchmarks/report.py
+
+# The folder buildozer packages for Android (app, posekit, models, main.py, buildozer.spec).
+android-stage: install-dev
+	$(BIN)/python -m app.stage --out build/android
 
 # The shipped models under python-for-android's interpreter (tflite-runtime 2.8.0, Python 3.9):
 # each loads and matches LiteRT on real inputs, or the report says how it differs (~1 min).

@@ -42,7 +42,8 @@ class WorkerResult:
 
 
 class Worker(threading.Thread):
-    """Reads frames itself (Kivy's OpenCV camera provider breaks on OpenCV 5), runs a posekit
+    """Reads frames itself (a file or a desktop camera through OpenCV, a phone's camera through
+    Kivy's Android provider: :mod:`app.camera`; Kivy's OpenCV camera provider breaks on OpenCV 5), runs a posekit
     Session, and hands each result to ``on_result`` (called on this thread; the app forwards it
     to the UI with ``Clock.schedule_once``).
 
@@ -84,10 +85,9 @@ class Worker(threading.Thread):
         import cv2
 
         if isinstance(self.source, int):
-            cap = cv2.VideoCapture(self.source)
-            if not cap.isOpened():
-                raise RuntimeError(f"camera {self.source} could not be opened (is a camera connected?)")
-            return cap, 0.0
+            from .camera import open_camera
+
+            return open_camera(self.source), 0.0
         path = Path(self.source)
         if not path.is_file():
             raise RuntimeError(f"video {str(path)!r} does not exist")

@@ -111,7 +111,30 @@ def test_buildozer_spec_can_package_the_models():
     assert {"tflite", "json", "kv", "py"} <= exts
     reqs = app["requirements"].split(",")
     assert "tflite-runtime" in reqs and "numpy" in reqs and any(r.startswith("kivy") for r in reqs)
+    assert {"pyjnius", "android"} <= set(reqs)  # the camera provider and the permission request
     assert app["android.permissions"].strip() == "CAMERA"
+
+
+def test_android_stage_holds_what_the_phone_runs(tmp_path):
+    """The staged folder (what buildozer packages) has main.py at its root, the app and posekit as
+    packages with every model the manifest names, and its main.py imports the staged copies."""
+    import json
+    import subprocess
+    import sys
+
+    from app.stage import stage
+
+    out = stage(tmp_path / "android")
+    assert (out / "main.py").is_file() and (out / "buildozer.spec").is_file()
+    manifest = json.loads((out / "posekit" / "models" / "manifest.json").read_text())
+    for entry in manifest["models"].values():
+        assert (out / "posekit" / "models" / entry["file"]).is_file()
+    assert (out / "posekit" / "data" / "sample.mp4").is_file() and not list(out.rglob("__pycache__"))
+    code = ("import runpy, sys; sys.argv = ['main.py']; import app.main, posekit; "
+            "print(app.main.__file__); print(posekit.__file__)")
+    res = subprocess.run([sys.executable, "-c", code], cwd=out, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert all(line.startswith(str(out)) for line in res.stdout.split())
 
 
 def test_chosen_exercise_counts_and_shows_a_form_cue(tmp_path):
