@@ -113,6 +113,29 @@ def manifest_classifier_table() -> list[str]:
     return rows
 
 
+#: MediaPipe's published CPU speed of BlazePose GHUM full on a Pixel 3 (TFLite with XNNPACK):
+#: ~18 FPS, from the BlazePose GHUM model card,
+#: https://developers.google.cn/static/ml-kit/images/vision/pose-detection/pose_model_card.pdf
+PIXEL3_FULL_FPS = 18.0
+
+
+def phone_estimate(ev: dict) -> list[str]:
+    """Phone FPS of each model, estimated as MediaPipe full's published Pixel 3 CPU rate scaled by
+    the invoke latency ratio measured here (one thread, same run). An estimate, not a measurement:
+    ARM kernels do not scale like x86's (int8 especially)."""
+    ms = ev.get("invoke_ms", {})
+    full = ms.get("mediapipe_full")
+    if not full:
+        return []
+    rows = ["### Phone estimate", "", f"MediaPipe full runs ~{PIXEL3_FULL_FPS:.0f} FPS on a Pixel 3's CPU (XNNPACK) by "
+            "its model card ([BlazePose GHUM model card](https://developers.google.cn/static/ml-kit/images/vision/"
+            "pose-detection/pose_model_card.pdf)); scaled by each model's invoke time relative to full's here:", "",
+            "| model | invoke ms here | / full | estimated Pixel 3 CPU FPS (network only) |", "|---|---|---|---|"]
+    for name, t in ms.items():
+        rows.append(f"| {name} | {t:.1f} | {t / full:.2f} | ~{PIXEL3_FULL_FPS * full / t:.0f} |")
+    return rows + ["", "An estimate from x86 ratios, not a phone measurement: ARM's int8 and float16 kernels differ.", ""]
+
+
 def bench_table(b: dict) -> list[str]:
     rows = ["| benchmark | median ms | mean ms | rounds |", "|---|---|---|---|"]
     by = {}
@@ -285,20 +308,30 @@ def main() -> None:
     if b:
         lines += ["## Latency (pytest-benchmark, LiteRT, one thread)", "", *bench_table(b), ""]
     ev = load("pose_eval.json")
-    if ev:
+    if ev and "sets" in ev:
+        from training.eval_pose import curves_plot, sets_markdown
+
+        lines += ["## Pose accuracy, per set", "", "Command: `python -m training.eval_pose --teacher --model ...` "
+                  "(every model on the same images and starts, one run; MediaPipe lite and full as rows, heavy too "
+                  "where humans labelled the set and as the reference where heavy labelled it).", "", sets_markdown(ev)]
+        curves_plot(ev, HERE / "pck_curve.png")
+        lines += ["![PCK curves per set](pck_curve.png)", ""]
+        lines += phone_estimate(ev)
+    elif ev:
         from training.eval_pose import markdown
 
         lines += ["## Pose accuracy", "", "Command: `python -m training.eval_pose --teacher --model ...` (same images, "
                   "same procedure for every model: start from the box around the human-labelled joints, refine the crop "
                   "from the model's own landmarks).", "", markdown(ev)]
-        rows = ["| model | PCK@0.1 | PCK@0.2 | PCK@0.3 | PCK@0.5 | PCK@0.2 vs teacher | ms/image |", "|---|---|---|---|---|---|---|"]
-        for n, m in ev["models"].items():
-            c = m["curve"]
-            rows.append(f"| {n} | {c['0.10']:.3f} | {c['0.20']:.3f} | {c['0.30']:.3f} | {c['0.50']:.3f} | "
-                        f"{m.get('pck@0.2_vs_teacher', float('nan')):.3f} | {m['ms_per_image']:.1f} |")
-        lines += rows + [""]
         if pck_plot(ev, HERE / "pck_curve.png"):
             lines += ["![PCK curve](pck_curve.png)", ""]
+    compat = load("tflite28.json")
+    if compat:
+        from tflite_compat import markdown as cmd
+
+        lines += ["## The models under python-for-android's interpreter", "",
+                  "Command: `make tflite28-check` (tflite-runtime 2.8.0 on Python 3.9 against LiteRT, the same real "
+                  "inputs: tracking crops, detector frames and activity windows of the sample clip).", "", cmd(compat), ""]
     par = load("parity_pose_student.json")
     lines += ["## Export parity (pose student)", "", "Command: `python -m export.pose --run RUN --report benchmarks/out`.", ""]
     if par:
