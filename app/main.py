@@ -70,13 +70,18 @@ def build_app(args: argparse.Namespace):
     from posekit.activity.labels import EXERCISES
     from posekit.runtime import bundled_model_names, default_model_name
 
+    from .sets import caption, rest_text, set_view
+    from .speech import Speaker
     from .worker import Worker
+
+    titles = {Activity(e).title: e for e in EXERCISES}  # what the picker shows -> exercise id
 
     # PosekitApp loads posekit.kv from this folder by Kivy's naming convention.
     class RootView(BoxLayout):
         running = BooleanProperty(False)
         fall_visible = BooleanProperty(False)
-        exercise_choices = ListProperty(["auto", *EXERCISES])
+        exercise_choices = ListProperty(["Automatic", *titles])
+        speech_available = BooleanProperty(False)
         model_choices = ListProperty(bundled_model_names("pose"))
         default_model = StringProperty(args.model or default_model_name("pose"))
         initial_source = StringProperty(source_label(args.source))
@@ -91,6 +96,9 @@ def build_app(args: argparse.Namespace):
             self._texture = None
             self._pending = None
             self._last_frame = None
+            self._t0_ms = None  # the stream's first timestamp (set times count from it)
+            self.speaker = Speaker()
+            self.speech_available = self.speaker.available
 
         # Controls -------------------------------------------------------------------------
         def toggle(self):
@@ -102,6 +110,7 @@ def build_app(args: argparse.Namespace):
             self.worker = Worker(self.source, self._from_worker, self._error_from_worker, model=self.ids.model.text,
                                  smoothing=self.ids.smoothing.state == "down", mirror=args.mirror,
                                  realtime=not args.no_realtime, exercise=self._picked_exercise())
+            self._t0_ms = None
             self.worker.start()
             self.running = True
 
@@ -116,14 +125,15 @@ def build_app(args: argparse.Namespace):
             was = self.running
             self.stop()
             self.ids.reps.text = "0"
-            self.ids.cue.text = "form: -"
+            self.ids.cue.text = ""
+            self.ids.sets.text = ""
+            self.ids.rest.text = ""
             self.dismiss_fall()
             if was:
                 self.start()
 
         def _picked_exercise(self):
-            pick = self.ids.exercise_pick.text
-            return None if pick == "auto" else pick
+            return titles.get(self.ids.exercise_pick.text)  # None: Automatic
 
         def on_exercise_pick(self, text):
             # The rep counter and form rules follow the chosen exercise from the next analysis.
@@ -191,12 +201,19 @@ def build_app(args: argparse.Namespace):
             self._last_frame = r
             act = r.activity
             summary = r.summary
-            pick = self.ids.exercise_pick.text
             label = act.label.value if act is not None else "-"
-            shown = Activity(pick).title if pick != "auto" else act.label.title if act is not None else "-"
-            self.ids.exercise.text = f"exercise: {shown}"
-            # The count on screen is the engine's: a withdrawn rep leaves it too.
-            self.ids.reps.text = str(summary.reps_total)
+            if act is not None and self._t0_ms is None:
+                self._t0_ms = act.timestamp_ms
+            now_s = (act.timestamp_ms - self._t0_ms) / 1000.0 if act is not None else 0.0
+            # The counts on screen are the engine's: a withdrawn rep leaves them too.
+            view = set_view(summary, act, now_s)
+            pick = self.ids.exercise_pick.text
+            self.ids.exercise.text = pick if pick in titles and not view.sets else view.exercise
+            self.ids.reps.text = str(view.reps)
+            self.ids.set_caption.text = caption(view)
+            self.ids.rest.text = rest_text(view)
+            self.ids.sets.text = "\n".join(view.sets[-5:])
+            self.state.update(set_reps=view.reps, set_lines=list(view.sets), rest=self.ids.rest.text)
             # Count from the summary: a result carrying a new fall may have been superseded by a
             # newer frame before the UI drew it.
             n_falls = len(summary.falls)
@@ -206,8 +223,10 @@ def build_app(args: argparse.Namespace):
                 self.state["falls"] = n_falls
             cues = summary.form_cues
             if cues:
-                self.ids.cue.text = f"form: {cues[-1].message}"
+                self.ids.cue.text = cues[-1].message
                 self.state["cues"] = [x.cue for x in cues]
+                if self.ids.speak.state == "down" and act is not None and act.new_cues:
+                    self.speaker.say(cues[-1].message)
             t = r.timings_ms
             self.ids.stats.text = (f"{r.fps:.0f} fps  pose {t.get('pose', 0):.1f} ms  activity "
                                    f"{t.get('activity', 0):.2f} ms  dropped {r.dropped}")
@@ -225,7 +244,7 @@ def build_app(args: argparse.Namespace):
         def build(self):
             self.root_view = RootView(self)
             if args.exercise != "auto":
-                self.root_view.ids.exercise_pick.text = args.exercise
+                self.root_view.ids.exercise_pick.text = Activity(args.exercise).title
             if args.autostart:
                 Clock.schedule_once(lambda dt: self.root_view.start(), 0.2)
             if args.exit_after:
@@ -266,6 +285,8 @@ def build_app(args: argparse.Namespace):
             rv.state["source_shown"] = rv.ids.source.text
             rv.state["message"] = rv.ids.message.text
             rv.state["reps_label"] = rv.ids.reps.text
+            rv.state["set_caption"] = rv.ids.set_caption.text
+            rv.state["captions"] = [w.text for w in rv.walk() if type(w).__name__ == "Caption"]
             rv.state["fall_banner_visible"] = rv.fall_visible
             rv.state["cue_label"] = rv.ids.cue.text
             rv.state["exercise_label"] = rv.ids.exercise.text
@@ -288,7 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--screenshot")
     ap.add_argument("--state")
     ap.add_argument("--no-realtime", action="store_true")
-    ap.add_argument("--exercise", default="auto", help="auto | an exercise (fixes the rep counter and form rules)")
+    from posekit.activity.labels import EXERCISES
+
+    ap.add_argument("--exercise", default="auto", choices=["auto", *EXERCISES],
+                    help="auto | an exercise (fixes the rep counter and form rules)")
     ap.add_argument("--model", help="bundled pose model to start with (default: the manifest's default)")
     ap.add_argument("--size", default=None, help="window size WxH (e.g. 1000x600, 480x800 for portrait)")
     args = ap.parse_args(argv)

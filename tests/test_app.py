@@ -39,7 +39,12 @@ def test_sample_clip_counts_reps_raises_fall_banner_and_draws_skeleton(tmp_path)
     truth = json.loads(sample_clip().with_suffix(".json").read_text())
     state, shot = run_app(tmp_path, "sample", "--no-realtime")
     assert state["message"] == ""
-    assert abs(state["reps"] - truth["squat_reps"]) <= 1 and state["reps_label"] == str(state["reps"])
+    assert abs(state["reps"] - truth["squat_reps"]) <= 1
+    # One set of squats, then the fall: the big number is that set's count, the list names it.
+    assert state["reps_label"] == str(state["reps"]) == str(state["set_reps"])
+    assert state["set_lines"] == [f"1. Squat  {state['reps']} reps"]
+    assert state["set_caption"] == f"reps, last set  ·  total {state['reps']}"
+    assert state["captions"] == ["Video source", "Exercise", "Pose model", "Options"]
     assert state["fall_banner_visible"] and state["falls"] == 1
     assert state["worker_frames"] == truth["frames"]
     # The screenshot is a real rendering, not a blank window.
@@ -147,7 +152,7 @@ def test_chosen_exercise_counts_and_shows_a_form_cue(tmp_path):
     truth = form_clip(clip)
     state, _ = run_app(tmp_path, clip, "--no-realtime", "--exercise", "squat")
     assert state["message"] == ""
-    assert state["exercise_label"] == "exercise: Squat"
+    assert state["exercise_label"] == "Squat"
     # The deep reps count; the three shallow ones (0.11 of standing hip height lost, measured
     # through the app's default model, against the depth cue's 0.33) are partial reps, reported and
     # not counted, as the counter's rules say (the earlier student read every squat at about the
@@ -155,4 +160,4 @@ def test_chosen_exercise_counts_and_shows_a_form_cue(tmp_path):
     assert state["reps"] == len(truth["deep_bottoms"])
     assert "squat_depth" in state.get("cues", [])
     # The cue in words, without the raw measurement.
-    assert state["cue_label"].startswith("form: Squat deeper") and not any(c.isdigit() for c in state["cue_label"])
+    assert state["cue_label"].startswith("Squat deeper") and not any(c.isdigit() for c in state["cue_label"])
