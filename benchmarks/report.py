@@ -197,6 +197,14 @@ def bench_table(b: dict) -> list[str]:
     if pair:
         rows.append(f"**Two threads, a PoseTracker each, 720p: {pair['fps_two_threads']} FPS together against "
                     f"{pair['fps_one_thread']} on one thread ({pair['two_thread_ratio']}x).**")
+    run = extra.get("test_run_against_session_on_720p", {})
+    if run:
+        ok = lambda k: "met" if run.get(f"{k}_meets_target") else "**not met**"
+        rows.append(f"**720p WorkoutTracker clip, wall clock: Session {run['session_fps']} FPS (target 250: {ok('session')}), "
+                    f"`posekit run --no-video` {run['run_no_video_fps']} (target 150: {ok('run_no_video')}), "
+                    f"`posekit run` with the annotated video {run['run_with_video_fps']} (target 100: {ok('run_with_video')}).** "
+                    "Busy ms per frame by stage with the video (decode, draw and encode run in their own threads): "
+                    + ", ".join(f"{k} {v}" for k, v in run.get("stages_ms_with_video", {}).items()) + ".")
     rss = extra.get("test_peak_rss_of_a_long_run", {})
     if rss:
         growth = f"; RSS grew {rss['rss_growth_mb']} MB from frame 1,000 to the last" if "rss_growth_mb" in rss else ""
