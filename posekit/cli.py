@@ -120,17 +120,20 @@ def run(args: argparse.Namespace) -> int:
             nonlocal writer
             frame, r = item
             t = time.perf_counter()
-            img = draw_pose(frame.rgb, r.pose)
-            _hud(img, r, put_text)
+            # The decoded BGR frame itself (the pipeline is done with it): drawn on in place and
+            # encoded as it is, no copy of the frame (a mirrored one is copied once).
+            bgr = np.ascontiguousarray(frame.rgb[:, :, ::-1])
+            draw_pose(bgr, r.pose, bgr=True, in_place=True)
+            _hud(bgr, r, lambda img, text, org, colour=(255, 255, 255): put_text(img, text, org, colour=colour[::-1]))
             t = clock.since("draw", t)
             if src.is_image:
                 import cv2
 
-                cv2.imwrite(str(out / "annotated.png"), img[:, :, ::-1])
+                cv2.imwrite(str(out / "annotated.png"), bgr)
             if writer is None:
-                h, w = img.shape[:2]
+                h, w = bgr.shape[:2]
                 writer = VideoWriter(out / "annotated.mp4", fps if not src.is_image else 1.0, (w, h))
-            writer.write(img)
+            writer.write_bgr(bgr)
             clock.since("encode", t)
 
         # Decoding runs ahead in a thread, drawing and encoding behind in another; the pipeline

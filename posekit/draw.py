@@ -27,12 +27,22 @@ def _colour(kp: Keypoint) -> tuple[int, int, int]:
 
 
 def draw_pose(image: np.ndarray, pose: PoseResult | None, min_conf: float = 0.3,
-              thickness: int | None = None) -> np.ndarray:
-    """Return a copy of an RGB ``image`` with the skeleton drawn; joints shaded by confidence."""
+              thickness: int | None = None, *, bgr: bool = False, in_place: bool = False) -> np.ndarray:
+    """Return a copy of an RGB ``image`` with the skeleton drawn; joints shaded by confidence.
+
+    ``bgr``: the image is BGR (colours swapped to match). ``in_place``: draw on ``image`` itself
+    (it must be C-contiguous) instead of a copy: ``posekit run`` draws on the decoded BGR frame and
+    hands it to the encoder, with no copy of the frame at all."""
     cv2 = _cv2()
-    out = np.ascontiguousarray(image).copy()
+    if in_place:
+        if not image.flags.c_contiguous:
+            raise ValueError("draw_pose(in_place=True) needs a C-contiguous image")
+        out = image
+    else:
+        out = np.array(image, order="C", copy=True)  # one copy, contiguous whatever the view
     if pose is None:
         return out
+    order = (lambda c: c[::-1]) if bgr else (lambda c: c)
     h, w = out.shape[:2]
     t = thickness or max(1, round(min(h, w) / 200))
     xy = pose.xy
@@ -40,12 +50,12 @@ def draw_pose(image: np.ndarray, pose: PoseResult | None, min_conf: float = 0.3,
         if pose.conf[a] >= min_conf and pose.conf[b] >= min_conf:
             pa = tuple(int(round(v)) for v in xy[a])
             pb = tuple(int(round(v)) for v in xy[b])
-            cv2.line(out, pa, pb, _colour(b), t, cv2.LINE_AA)
+            cv2.line(out, pa, pb, order(_colour(b)), t, cv2.LINE_AA)
     for kp in Keypoint:
         c = float(pose.conf[kp])
         if c < min_conf:
             continue
-        col = tuple(int(v * (0.35 + 0.65 * c)) for v in _colour(kp))
+        col = tuple(int(v * (0.35 + 0.65 * c)) for v in order(_colour(kp)))
         cv2.circle(out, tuple(int(round(v)) for v in xy[kp]), t + 2, col, -1, cv2.LINE_AA)
     return out
 

@@ -148,5 +148,9 @@ class VideoWriter:
     def write(self, rgb: np.ndarray) -> None:
         self._w.write(np.ascontiguousarray(rgb[:, :, ::-1]))
 
+    def write_bgr(self, bgr: np.ndarray) -> None:
+        """A BGR frame as it is (no conversion)."""
+        self._w.write(bgr)
+
     def close(self) -> None:
         self._w.release()
