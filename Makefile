@@ -68,14 +68,22 @@ fold-models: install-dev
 	$(BIN)/python -m export.activity --run $(RUNS)/falls_without_urfd --lstm-only
 
 # Full training pipeline (long: run in the background, see README).
+# Teacher labels (MediaPipe heavy) of every image source in docs/training.md (extracted under
+# $(DATA)) and of the exercise videos: ~50 min on 2 cores; resumable.
+DATA ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/data
+SHARED_DATA ?= ../shared/data
+POSE_SOURCES := fallaction yoga ccp sports har workouttracker
 label: install-dev
-	$(BIN)/python -m training.label --sources lspet videos --every 3
+	$(BIN)/python -m training.label --workers 2 --folder "fallaction=$(DATA)/fallaction/datasets/Fall Action Dataset" \
+	    --folder yoga=$(DATA)/yoga/data --folder ccp=$(DATA)/ccp/photos --folder "sports=$(DATA)/sports/Machine Learning" \
+	    --folder har=$(DATA)/har
+	$(BIN)/python -m training.label --workers 2 --every 5 --folder workouttracker=$(SHARED_DATA)/workouttracker/videos
 # Pose (shipped): the teacher's encoder-decoder rebuilt from its .tflite at 160x160, its 864- and
-# 528-channel expansions thinned to half (int8 file < 1.5 MB), fine-tuned 12 epochs under the
-# student's heads (22-50 min on 2 cores).
+# 528-channel expansions thinned to half, fine-tuned under the student's heads on heavy's labels of
+# every source, 12% of each batch presence negatives.
 train-pose: install-dev
 	$(BIN)/python -m training.train_pose --backbone teacher --keep-wide 0.5 --thin-from 528 --input-size 160 --heat-prior 4 \
-	    --epochs 12 --steps 250 --lr 4e-4 --out $(RUNS)/pose
+	    --epochs 10 --steps 250 --lr 4e-4 --neg-frac 0.12 --sources $(POSE_SOURCES) --out $(RUNS)/pose
 # The earlier student, from scratch: 18 epochs, then 10 at a lower, warmed-up peak rate from the
 # best weights, then 20 more with quarter-turned crops, then the heat prior (no training steps: the
 # regression maps read the heatmap logits at temperature 16, chosen on the validation split).

@@ -191,4 +191,6 @@ def test_installed_runtime_size(benchmark):
 
     benchmark.pedantic(measure, rounds=1, iterations=1)
     benchmark.extra_info.update({f"{k}_kb": round(v / 1024) for k, v in res.items()})
-    assert res["models"] <= 6 * 1024 * 1024
+    # The pose networks and activity models (3.8 MB) and MediaPipe's person detector as published
+    # (float32, 2.9 MB).
+    assert res["models"] <= 8 * 1024 * 1024
