@@ -218,9 +218,16 @@ def build_app(args: argparse.Namespace):
             # newer frame before the UI drew it.
             n_falls = len(summary.falls)
             if n_falls > self.state["falls"]:
+                self.ids.fall_banner.text = "FALL DETECTED\n[size=14sp]tap to dismiss[/size]"
                 self.fall_visible = True
                 self.state["fall_banner"] = True
                 self.state["falls"] = n_falls
+            n_down = len(summary.still_down)
+            if n_down > self.state.get("still_down", 0):  # the follow-up: not up again since the fall
+                down = summary.still_down[-1]
+                self.ids.fall_banner.text = f"STILL DOWN {down.down_s:.0f} s\n[size=14sp]tap to dismiss[/size]"
+                self.fall_visible = True
+                self.state["still_down"] = n_down
             cues = summary.form_cues
             if cues:
                 self.ids.cue.text = cues[-1].message

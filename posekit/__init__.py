@@ -7,8 +7,8 @@ Example:
 """
 
 from .activity import (Activity, ActivityFrame, ActivityReport, ActivityTracker, ExerciseSegment, FallEvent,
-                       FallOptions, FormCue, FormOptions, RepEvent, RepOptions, RepQuality, analyze_keypoints,
-                       load_frames, load_keypoints)
+                       FallOptions, FormCue, FormOptions, RepEvent, RepOptions, RepQuality, StillDownEvent,
+                       analyze_keypoints, load_frames, load_keypoints)
 from .api import estimate
 from .errors import (ConcurrentUseError, InputWarning, InvalidInputError, MissingDependencyError, ModelError,
                      PosekitError)
@@ -26,7 +26,7 @@ __all__ = [
     "estimate", "Session", "PoseTracker", "PoseModel", "PoseOptions", "SmoothingOptions", "PoseResult",
     "FrameResult", "Roi", "Keypoint",
     "analyze_keypoints", "load_keypoints", "load_frames", "ActivityTracker", "Activity", "ActivityFrame",
-    "ActivityReport", "ExerciseSegment", "RepEvent", "RepQuality", "FormCue", "FallEvent", "RepOptions",
+    "ActivityReport", "ExerciseSegment", "RepEvent", "RepQuality", "FormCue", "FallEvent", "StillDownEvent", "RepOptions",
     "FallOptions", "FormOptions",
     "PosekitError", "InvalidInputError", "ModelError", "ConcurrentUseError", "MissingDependencyError", "InputWarning", "__version__",
 ]

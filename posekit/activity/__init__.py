@@ -21,10 +21,11 @@ from .files import load_frames, load_keypoints
 from .offline import analyze_keypoints
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
 from .reps import count_reps
-from .results import Activity, ActivityFrame, ActivityReport, ExerciseSegment, FallEvent, FormCue, RepEvent, RepQuality
+from .results import (Activity, ActivityFrame, ActivityReport, ExerciseSegment, FallEvent, FormCue, RepEvent, RepQuality,
+                      StillDownEvent)
 from .streaming import ActivityTracker
 
 __all__ = ["Activity", "ActivityClassifier", "ActivityFrame", "ActivityReport", "ActivityTracker", "BodySequence",
            "ClassifierOptions", "ExerciseSegment", "FallEvent", "FallOptions", "FormCue", "FormOptions", "RepEvent",
            "RepOptions", "RepQuality", "analyze_keypoints", "count_reps", "detect_falls", "load_frames",
-           "load_keypoints", "normalise", "to_body13"]
+           "load_keypoints", "normalise", "StillDownEvent", "to_body13"]

@@ -89,6 +89,10 @@ class FallOptions:
         overrule_confidence: 0-1; how sure (mean smoothed probability over ``confirm_s`` after
             the impact) the exercise classifier must be of a floor exercise or of lying down on
             purpose to overrule a fall; higher overrules less.
+        still_down_s: seconds after a fall's impact at which a person not yet back up is
+            reported still down (:class:`~posekit.StillDownEvent`, what a carer needs to know);
+            0 turns the follow-up off. Back up means upright (torso within ``upright_tilt``)
+            for ``UP_AGAIN_S``.
     """
 
     sensitivity: float = dataclasses.field(default=0.5, metadata=_range(0.0, 1.0))
@@ -99,6 +103,7 @@ class FallOptions:
     min_descent: float = dataclasses.field(default=0.45, metadata=_range(0.0))
     confirm_s: float = dataclasses.field(default=1.5, metadata=_range(0.0, 10.0, lo_open=True))
     overrule_confidence: float = dataclasses.field(default=0.8, metadata=_range(0.0, 1.0))
+    still_down_s: float = dataclasses.field(default=10.0, metadata=_range(0.0, 3600.0))
 
     def __post_init__(self) -> None:
         _validate(self)

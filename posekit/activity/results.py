@@ -148,6 +148,24 @@ class FallEvent:
 
 
 @dataclasses.dataclass(frozen=True)
+class StillDownEvent:
+    """A fall's follow-up: at ``t_s`` the person had not got up since the fall's impact
+    (``impact_s``), ``down_s`` seconds (``FallOptions.still_down_s``)."""
+
+    t_s: float
+    onset_s: float
+    impact_s: float
+    down_s: float
+
+    def __post_init__(self) -> None:
+        _plain(self, ("t_s", "onset_s", "impact_s", "down_s"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t_s": _r(self.t_s), "onset_s": _r(self.onset_s), "impact_s": _r(self.impact_s),
+                "down_s": _r(self.down_s)}
+
+
+@dataclasses.dataclass(frozen=True)
 class ExerciseSegment:
     """A set: a run of one exercise's reps (or a plank held), with its counted reps."""
 
@@ -183,6 +201,8 @@ class ActivityFrame:
         last_cue: the latest cue so far (what a HUD keeps on screen), or None.
         new_falls: falls confirmed at this frame.
         fall: a fall within the last 10 s.
+        new_still_down: a fallen person reported still down at this frame
+            (``FallOptions.still_down_s`` after the impact, not up again since).
     """
 
     timestamp_ms: float
@@ -195,6 +215,7 @@ class ActivityFrame:
     last_cue: FormCue | None = None
     new_falls: tuple[FallEvent, ...] = ()
     fall: bool = False
+    new_still_down: tuple[StillDownEvent, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label.value, "confidence": _r(self.confidence), "reps": int(self.reps),
@@ -202,7 +223,8 @@ class ActivityFrame:
                 "withdrawn_reps": [r.to_dict() for r in self.withdrawn_reps],
                 "new_cues": [c.to_dict() for c in self.new_cues],
                 "last_cue": self.last_cue.to_dict() if self.last_cue is not None else None,
-                "new_falls": [f.to_dict() for f in self.new_falls], "fall": bool(self.fall)}
+                "new_falls": [f.to_dict() for f in self.new_falls], "fall": bool(self.fall),
+                "new_still_down": [d.to_dict() for d in self.new_still_down]}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,6 +239,7 @@ class ActivityReport:
         rep_events: every rep, full and partial, with its timing.
         form_cues: every form cue.
         falls: every fall.
+        still_down: every fall after which the person stayed down ``FallOptions.still_down_s``.
         frame_labels: (T,) :class:`Activity` per input frame (what ``ActivityFrame.label`` said
             at that frame); empty for a live stream's summary (a camera has no end to keep them to).
     """
@@ -226,10 +249,12 @@ class ActivityReport:
     rep_events: tuple[RepEvent, ...] = ()
     form_cues: tuple[FormCue, ...] = ()
     falls: tuple[FallEvent, ...] = ()
+    still_down: tuple[StillDownEvent, ...] = ()
     frame_labels: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=object), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (without ``frame_labels``)."""
         return {"exercises": [e.to_dict() for e in self.exercises], "reps_total": int(self.reps_total),
                 "rep_events": [r.to_dict() for r in self.rep_events],
-                "form_cues": [c.to_dict() for c in self.form_cues], "falls": [f.to_dict() for f in self.falls]}
+                "form_cues": [c.to_dict() for c in self.form_cues], "falls": [f.to_dict() for f in self.falls],
+                "still_down": [d.to_dict() for d in self.still_down]}

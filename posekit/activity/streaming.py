@@ -17,15 +17,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import InputWarning, InvalidInputError
-from ..keypoints import NUM_KEYPOINTS
+from ..keypoints import NUM_KEYPOINTS, Keypoint
 from ..runtime import bundled_model_names
 from ..threads import OneThread
 from .analysis import analyse_shots
-from .body import regular_frames, to_body13
+from .body import HIP, SH, regular_frames, to_body13
 from .classifier import MODEL_RATE, ActivityClassifier
 from .labels import EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
-from .results import Activity, ActivityFrame, ActivityReport, ExerciseSegment, FallEvent, FormCue, RepEvent, RepQuality
+from .results import (Activity, ActivityFrame, ActivityReport, ExerciseSegment, FallEvent, FormCue, RepEvent,
+                      RepQuality, StillDownEvent)
 
 if TYPE_CHECKING:
     from ..types import PoseResult
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 #: A new track's first poses come from the acquisition crop and swing into place over a few frames
 #: (a person on the floor first looks upright, then "tips over"): the activity layer skips them.
 SETTLE_FRAMES = 8
+#: After a fall, seconds upright that count as up again (no "still down" follow-up then).
+UP_AGAIN_S = 1.0
 #: Seconds from the buffer's start inside which a rep's reading becomes final (see ``_analyse``).
 FREEZE_S = 1.0
 ACTIVITY_NAMES = frozenset(a.value for a in Activity)
@@ -174,6 +177,9 @@ class ActivityTracker:
         self._probs: dict[str, float] | None = None
         self._flushed_at = -1
         self._warned_clock = False
+        self._still_down: list[StillDownEvent] = []
+        self._down: FallEvent | None = None  # the fall whose person has not been seen up again yet
+        self._up_since: float | None = None  # seconds: upright since then (after ``_down``'s impact)
 
     def update(self, pose: PoseResult | None, timestamp_ms: int | float, shot: int | None = None) -> ActivityFrame:
         """Add one frame's pose (None: no person) and return the activity at this frame.
@@ -220,7 +226,29 @@ class ActivityTracker:
         events: tuple[list, list, list, list] = ([], [], [], [])
         if self._n % self.every == 0 and len(self._ts) >= 15:
             events = self._analyse()
-        return self._result(timestamp_ms, rel, *events)
+        return self._result(timestamp_ms, rel, *events, still_down=self._follow_up(row, rel / 1000.0))
+
+    def _follow_up(self, row: np.ndarray, now_s: float) -> list[StillDownEvent]:
+        """After a fall: the person up again (upright for ``UP_AGAIN_S``) ends the watch; still
+        down ``FallOptions.still_down_s`` after the impact is reported once. A frame without the
+        person (out of view, hidden) neither ends nor extends it."""
+        down = self._down
+        if down is None:
+            return []
+        tilt = torso_tilt(row)
+        if tilt is not None and tilt < self.fall_options.upright_tilt and now_s > down.impact_s:
+            self._up_since = now_s if self._up_since is None else self._up_since
+            if now_s - self._up_since >= UP_AGAIN_S:
+                self._down = self._up_since = None
+                return []
+        elif tilt is not None:
+            self._up_since = None
+        if now_s - down.impact_s >= self.fall_options.still_down_s:
+            self._down = None
+            ev = StillDownEvent(now_s, down.onset_s, down.impact_s, now_s - down.impact_s)
+            self._still_down.append(ev)
+            return [ev]
+        return []
 
     def flush(self) -> ActivityFrame:
         """End of stream: read the frames that arrived since the last reading (up to
@@ -245,7 +273,8 @@ class ActivityTracker:
         return self._result(self._t0 + self._last_t, self._last_t, *events)
 
     def _result(self, timestamp_ms: int | float, rel_ms: float, new_reps: list[RepEvent], withdrawn: list[RepEvent],
-                new_falls: list[FallEvent], new_cues: list[FormCue]) -> ActivityFrame:
+                new_falls: list[FallEvent], new_cues: list[FormCue], still_down: list[StillDownEvent] = ()
+                ) -> ActivityFrame:
         label = self._label
         probs = self._probs or {}
         confidence = probs.get(label, 0.0)
@@ -263,7 +292,8 @@ class ActivityTracker:
                              confidence=float(confidence) if known else 0.0,
                              reps=sum(r.quality is RepQuality.FULL for r in reps), new_reps=tuple(new_reps),
                              withdrawn_reps=tuple(withdrawn), new_cues=tuple(new_cues),
-                             last_cue=self._cues[-1] if self._cues else None, new_falls=tuple(new_falls), fall=fall)
+                             last_cue=self._cues[-1] if self._cues else None, new_falls=tuple(new_falls), fall=fall,
+                             new_still_down=tuple(still_down))
 
     def _recent_fall(self, now_s: float) -> bool:
         return bool(self._falls) and bool(now_s - self._falls[-1].impact_s < 10.0)
@@ -359,6 +389,8 @@ class ActivityTracker:
                 new_falls.append(ev)
                 self._last_fall = on
         self._falls.extend(new_falls)
+        if new_falls and self.fall_options.still_down_s > 0:
+            self._down, self._up_since = new_falls[-1], None  # watch for the person getting up
         # Trim the buffer to the window.
         keep = ts >= ts[-1] - self.window_s * 1000.0
         if not keep.all():
@@ -405,7 +437,21 @@ class ActivityTracker:
                 sets.append(ExerciseSegment(r.exercise, r.start_s, r.end_s, int(r.quality is RepQuality.FULL)))
         segments = sorted(sets + self._holds, key=lambda s: s.start_s)
         return ActivityReport(exercises=tuple(segments), reps_total=sum(s.reps for s in sets),
-                              rep_events=tuple(reps), form_cues=tuple(self._cues), falls=tuple(self._falls))
+                              rep_events=tuple(reps), form_cues=tuple(self._cues), falls=tuple(self._falls),
+                              still_down=tuple(self._still_down))
+
+
+def torso_tilt(row: np.ndarray) -> float | None:
+    """Degrees of the mid-hip -> mid-shoulder axis from upright in one frame's keypoints (a
+    BlazePose-33 or BODY13 row, the layouts the engine buffers), or None without both."""
+    if len(row) == NUM_KEYPOINTS:
+        sh, hip = row[[Keypoint.LEFT_SHOULDER, Keypoint.RIGHT_SHOULDER], :2], row[[Keypoint.LEFT_HIP, Keypoint.RIGHT_HIP], :2]
+    else:
+        sh, hip = row[SH, :2], row[HIP, :2]
+    up = np.nanmean(sh, 0) - np.nanmean(hip, 0) if np.isfinite(sh).any() and np.isfinite(hip).any() else None
+    if up is None or not np.isfinite(up).all() or not up.any():
+        return None
+    return float(np.degrees(np.arctan2(abs(up[0]), -up[1])))
 
 
 def check_exercise(exercise: object) -> str | None:

@@ -16,7 +16,7 @@ from posekit.video import FrameSource
 from training.synth.dataset import make_circuit
 
 #: The keys of summary.json that the activity engine writes.
-REPORT_KEYS = ("exercises", "reps_total", "rep_events", "form_cues", "falls")
+REPORT_KEYS = ("exercises", "reps_total", "rep_events", "form_cues", "falls", "still_down")
 
 
 def _report(summary: dict) -> dict:

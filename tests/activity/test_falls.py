@@ -181,3 +181,36 @@ def test_falls_in_min_max_normalised_keypoints_need_only_the_bodys_shape():
     sat = [boxed(make_sequence("sitting_down", 300 + s, seconds=8.0)[1]["noisy"]) for s in range(10)]
     assert sum(len(detect_falls(q, fall_prob=_probs_around(q, 0.0, 99.0))) > 0 for q in sat) >= 3
     assert all(detect_falls(q, fall_prob=_probs_around(q, 0.0, 99.0), positions=False) == [] for q in sat)
+
+
+def test_a_fallen_person_still_down_is_reported_once_and_one_who_gets_up_is_not():
+    """The carer's follow-up: still down ``still_down_s`` after the impact (one event, live as
+    offline); back up on the feet within that time, none; 0 turns it off."""
+    from posekit import ActivityTracker, StillDownEvent
+    from posekit.activity.streaming import UP_AGAIN_S
+
+    m, arr = make_sequence("fall", 201, seconds=20.0)
+    impact = m.fall_impact / 30.0
+    rep = analyze_keypoints(arr["noisy"], 30.0)
+    assert len(rep.falls) == 1 and len(rep.still_down) == 1
+    ev = rep.still_down[0]
+    assert isinstance(ev, StillDownEvent) and ev.down_s == pytest.approx(10.0, abs=0.05)
+    assert abs(ev.impact_s - impact) < 0.5 and ev.onset_s == rep.falls[0].onset_s
+    assert rep.to_dict()["still_down"] == [ev.to_dict()]
+    # Live, frame by frame: the event arrives on one frame, 10 s after the impact.
+    from tests.activity.test_engine import _poses
+
+    t = ActivityTracker()
+    kps = arr["noisy"].astype(np.float32).astype(np.float64)
+    ts = np.round(np.arange(len(kps)) * 1000.0 / 30.0).astype(np.int64)
+    got = [d for p, ms in zip(_poses(kps, ts), ts) for d in t.update(p, int(ms), shot=0).new_still_down]
+    assert len(got) == 1 and got[0].down_s == pytest.approx(10.0, abs=0.05)
+    assert abs(got[0].impact_s - ev.impact_s) < 0.1
+    # Up again 3 s after the impact (a standing person from another sequence): no follow-up.
+    standing = make_sequence("standing", 5, seconds=6.0)[1]["noisy"]
+    up = np.concatenate([arr["noisy"][:int(m.fall_impact) + 90], standing])
+    assert UP_AGAIN_S < 6.0
+    rep = analyze_keypoints(up, 30.0)
+    assert len(rep.falls) == 1 and rep.still_down == ()
+    assert analyze_keypoints(arr["noisy"], 30.0, fall_options=FallOptions(still_down_s=0)).still_down == ()
+    assert len(analyze_keypoints(arr["noisy"], 30.0, fall_options=FallOptions(still_down_s=5)).still_down) == 1
