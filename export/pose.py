@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,12 @@ def load_run(run: Path, weights: str = "best"):
         w = run / "last.weights.h5"
     model.load_weights(w)
     return inference_model(model), cfg
+
+
+def _training_cache(cfg: dict[str, Any]) -> dict:
+    from training.pose_data import load_cache
+
+    return load_cache(tuple(cfg.get("sources") or ("lspet",)))
 
 
 def calibration_crops(size: int, n: int = CALIB_N, data: dict | None = None) -> np.ndarray:
@@ -96,7 +101,7 @@ def export(run: Path, out: Path, formats: tuple[str, ...] = ("float32", "float16
     model, cfg = load_run(run)
     s = cfg["input_size"]
     out.mkdir(parents=True, exist_ok=True)
-    calib = calibration_crops(s, data=data)
+    calib = calibration_crops(s, data=data or _training_cache(cfg))
     rep_fn = lambda: ([c[None]] for c in calib)
     blobs: dict[str, bytes] = {}
     for q in formats:
@@ -154,16 +159,36 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
             input_size=s, keypoint_layout="blazepose33", quantisation=q,
             calibration=(f"{CALIB_N} tracking-ROI crops, seed 0, from the teacher-labelled training cache"
                          if q == "int8" else None),
-            training={"data": "LSPET images 1-5000 (human limb labels + MediaPipe BlazePose GHUM full teacher), "
-                              "WorkoutTracker + URFD fall-01 frames (teacher labels)"
-                              + ("; starts from the teacher's own encoder-decoder weights (pose_landmark_full.tflite, "
-                                 f"Apache-2.0), expansions >= {cfg.get('thin_from', 864)} channels thinned to {cfg.get('keep_wide')}"
-                                 if cfg.get("backbone") == "teacher" else ""),
+            training={"data": training_data(cfg),
                       "config": cfg, "epochs_logged": _epochs_trained(run / "log.csv"), "commit": tfl.git_commit(),
                       "lineage": lineage(run), "command": "make train-pose (see Makefile)"},
             metrics={**metrics, "eval_split": "LSPET 5001-6000 (held back), human labels, 12 limb joints"},
         )
         tfl.update_manifest(MODELS_DIR, name, entry, default_for="pose" if default else None)
+
+
+#: What each teacher-labelled source is (``training.label``; docs/training.md says where each comes from).
+SOURCES = {
+    "lspet": "LSPET images 1-5000 (human limb labels over the teacher's)",
+    "har": "Human Action Recognition web photos, 15 everyday actions (umareddy123/Human_activity_recognition)",
+    "fallaction": "Fall Action Dataset frames: falling, lying, sitting, standing (laifiilhem/fall-detection-yolov5-tensorrt-jetson)",
+    "ccp": "Clothing Co-Parsing full-body street photos (bearpaw/clothing-co-parsing)",
+    "yoga": "yoga photos, 5 poses (siddharth4572/Yoga-pose-detection)",
+    "sports": "sports photos (HoldenLauer/Sports_Image_Classification)",
+    "workouttracker": "WorkoutTracker exercise video frames, every 5th",
+}
+
+
+def training_data(cfg: dict[str, Any]) -> str:
+    """The manifest's ``training.data``: each source and who labelled it."""
+    sources = cfg.get("sources") or ["lspet", "videos"]
+    teacher = "MediaPipe BlazePose GHUM heavy" if sources != ["lspet", "videos"] else "MediaPipe BlazePose GHUM full"
+    text = f"teacher labels ({teacher}, 1 file in 20 held back per source) of: " + "; ".join(
+        SOURCES.get(s, s) for s in sources)
+    if cfg.get("backbone") == "teacher":
+        text += ("; starts from the teacher's own encoder-decoder weights (pose_landmark_full.tflite, Apache-2.0), "
+                 f"expansions >= {cfg.get('thin_from', 864)} channels thinned to {cfg.get('keep_wide')}")
+    return text
 
 
 def _epochs_trained(log_csv: Path) -> int | None:

@@ -17,7 +17,7 @@ people, are kept as presence negatives.
 Resumable: each source is written in shards of ``SHARD`` files; existing shards are skipped.
 ``source.json`` beside them names the folder, so the held-back files can be found again.
 
-    python -m training.label --sources lspet videos --workers 2
+    python -m training.label --sources lspet
     python -m training.label --folder har=~/.cache/posekit/data/har --folder yoga=/data/yoga --workers 2
 """
 
@@ -313,7 +313,6 @@ def label_lspet(teacher, limit: int | None) -> None:
     writer = ShardWriter("lspet")
     joints = lspet_joints()
     ids = list(LSPET_TRAIN)[:limit]
-    rng = np.random.default_rng(0)
     for s0 in range(0, len(ids), SHARD):
         si = s0 // SHARD
         if writer.done(si):
@@ -329,63 +328,10 @@ def label_lspet(teacher, limit: int | None) -> None:
         log.info("lspet shard %d: %d/%d kept, %.1fs", si, len(rows), len(ids[s0:s0 + SHARD]), time.time() - t0)
 
 
-def video_sources() -> list[tuple[str, Path, bool]]:
-    d = data_dir()
-    vids = [(p.stem, p, False) for p in sorted((d / "workouttracker" / "videos").glob("*/*.mp4"))]
-    vids.append(("urfd-fall-01", d / "urfd" / "fall-01-cam0.mp4", True))
-    return vids
-
-
-def label_videos(teacher, every: int, limit: int | None) -> None:
-    import cv2
-
-    writer = ShardWriter("videos")
-    rng = np.random.default_rng(1)
-    rows, negs, si, sid = [], [], 0, 0
-    vids = video_sources()[:limit]
-    if writer.done(0) and all(writer.done(i) for i in range(len(list(writer.dir.glob("shard_*.npz"))))):
-        log.info("videos already labelled in %s", writer.dir)
-        return
-    t0 = time.time()
-    for vi, (name, path, rgb_right_half) in enumerate(vids):
-        cap = cv2.VideoCapture(str(path))
-        roi, fi = None, 0
-        while True:
-            ok = cap.grab()
-            if not ok:
-                break
-            if fi % every == 0:
-                _, frame = cap.retrieve()
-                img = frame[:, frame.shape[1] // 2:, ::-1] if rgb_right_half else frame[:, :, ::-1]
-                img = np.ascontiguousarray(img)
-                h, w = img.shape[:2]
-                row = make_row(teacher, img, roi or full_frame_roi(w, h), vi * 100000 + fi, None)
-                if row is not None:
-                    rows.append(row)
-                    r = row["roi"]
-                    roi = Roi(float(r[0]), float(r[1]), float(r[2]) / BASE_SCALE, float(r[3]))
-                    xy = Roi(*[float(v) for v in r]).to_image(row["teacher"][:, :2])
-                else:
-                    roi, xy = None, None
-                if rng.random() < 0.5:
-                    bg = random_background(img, xy, rng)
-                    if bg is not None:
-                        negs.append(bg)
-                if len(rows) == SHARD:
-                    writer.write(si, rows, negs)
-                    log.info("videos shard %d written (%s), %.0fs", si, name, time.time() - t0)
-                    rows, negs, si = [], [], si + 1
-            fi += 1
-        cap.release()
-    if rows:
-        writer.write(si, rows, negs)
-    log.info("videos: %d shards, %.0fs", si + 1, time.time() - t0)
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sources", nargs="*", default=[], choices=["lspet", "videos"],
-                    help="built-in sources: LSPET's training images (human joints), our exercise and fall videos")
+    ap.add_argument("--sources", nargs="*", default=[], choices=["lspet"],
+                    help="built-in sources: LSPET's training images (with their human joint labels)")
     ap.add_argument("--folder", action="append", default=[], metavar="NAME=PATH",
                     help="label every image and video under PATH as source NAME (repeatable)")
     ap.add_argument("--teacher", default="heavy", choices=TEACHERS, help="BlazePose GHUM model to label with")
@@ -404,10 +350,7 @@ def main(argv: list[str] | None = None) -> None:
         ap.error("nothing to label: give --sources and/or --folder")
     if args.sources:
         teacher = load_teacher(teacher=args.teacher)
-        if "lspet" in args.sources:
-            label_lspet(teacher, args.limit)
-        if "videos" in args.sources:
-            label_videos(teacher, args.every, args.limit)
+        label_lspet(teacher, args.limit)
     for name, path in folders:
         label_folder(name, path, args.teacher, max(1, args.workers), args.every, args.limit)
 

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 TORSO_IDX = indices(TORSO)
 
 
-def load_cache(sources: tuple[str, ...] = ("lspet", "videos"), min_score: float = 0.5,
+def load_cache(sources: tuple[str, ...] = ("lspet",), min_score: float = 0.5,
                root: Path | None = None, limit: int | None = None) -> dict[str, np.ndarray]:
     """Concatenate teacher shards into arrays; targets merge human labels (where visible) over the teacher.
     Samples the teacher is unsure of (pose score below ``min_score``) and held-back files are left out.

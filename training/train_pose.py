@@ -45,7 +45,7 @@ class TrainConfig:
     thin_from: int = 864  # StudentConfig.thin_from: expansions at least this wide are thinned
     tiny: bool = False
     seed: int = 0
-    sources: tuple[str, ...] = ("lspet", "videos")
+    sources: tuple[str, ...] = ("fallaction", "yoga", "ccp", "sports", "har", "workouttracker")  # make label
     init: str | None = None  # weights to start from (a second, lower-rate stage); ignored when resuming
 
     def check(self) -> None:

@@ -226,7 +226,6 @@ def lunge(rng, shape, fps, seconds) -> Motion:
     # Arms hang. Given the squats' arm styles too, the classifier called frontal squats lunges
     # (tried: docs/evidence); Penn Action has no lunges to anchor the class.
     rest = _both(sh_flex=0.05)
-    side = {"l": 0}
     def frame(a, d, t):
         return place_on_floor(_fk(shape, a), FEET, 0.0)
     n = int(seconds * fps)
