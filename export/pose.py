@@ -191,6 +191,26 @@ def training_data(cfg: dict[str, Any]) -> str:
     return text
 
 
+def per_set_metrics(eval_json: Path, prefix: str) -> None:
+    """Each installed build's PCK@0.2 / @0.5 per set and invoke latency from an eval_pose run."""
+    ev = json.loads(eval_json.read_text())
+    manifest_path = MODELS_DIR / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for q in ("float16", "int8"):
+        name = f"{prefix}_{q}"
+        per_set = {s: {"pck@0.2": round(v["models"][name]["curve"]["0.20"], 4),
+                       "pck@0.5": round(v["models"][name]["curve"]["0.50"], 4), "reference": v["reference"],
+                       "images": v["n_images"]}
+                   for s, v in ev.get("sets", {}).items() if name in v["models"]}
+        if per_set:
+            entry = manifest["models"][f"pose_student_{q}"]
+            entry["metrics"]["per_set"] = per_set
+            entry["metrics"]["invoke_ms_vs_mediapipe_full"] = round(
+                ev["invoke_ms"][name] / ev["invoke_ms"]["mediapipe_full"], 3) if "mediapipe_full" in ev["invoke_ms"] else None
+            entry["metrics"]["per_set_command"] = "python -m training.eval_pose --teacher --model ... (same run)"
+    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
 def _epochs_trained(log_csv: Path) -> int | None:
     """Epochs with training steps in a run's log (a stage with ``--epochs 0`` logs one row, no steps)."""
     import csv
@@ -235,11 +255,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pck-limit", type=int, default=None)
     ap.add_argument("--install", action="store_true")
     ap.add_argument("--no-onnx", action="store_true")
+    ap.add_argument("--eval", type=Path, metavar="POSE_EVAL_JSON",
+                    help="with --install: put each build's PCK per set from this `training.eval_pose` run into its "
+                         "manifest entry (the builds named NAME_float16 / NAME_int8 there, see --eval-name)")
+    ap.add_argument("--eval-name", default="new", help="the prefix the builds have in --eval (default: new)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     out = args.out or args.run / "export"
     rep = export(args.run, out, pck_limit=args.pck_limit, install=args.install, report_dir=args.report,
                  with_onnx=not args.no_onnx)
+    if args.install and args.eval:
+        per_set_metrics(args.eval, args.eval_name)
     from .parity import markdown
 
     print(markdown(rep))
