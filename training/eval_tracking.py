@@ -137,9 +137,11 @@ def score(xy: np.ndarray, found: np.ndarray, ref: np.ndarray, ref_found: np.ndar
     return out
 
 
-def evaluate(limit_frames: int = 300, clip_names: list[str] | None = None, only: list[str] | None = None
-             ) -> dict[str, Any]:
+def evaluate(limit_frames: int = 300, clip_names: list[str] | None = None, only: list[str] | None = None,
+             extra: dict[str, str] | None = None) -> dict[str, Any]:
     models = {name: (PoseModel(name), True) for name in ("pose_student_float16", "pose_student_int8")}
+    for name, path in (extra or {}).items():
+        models[name] = (PoseModel(path), True)
     models["pose_student_float16 (no detector)"] = (PoseModel("pose_student_float16"), False)
     for t in ("lite", "full"):
         models[f"mediapipe_{t}"] = (PoseModel(teacher_path(teacher=t), entry=TEACHER_ENTRY), True)
@@ -192,11 +194,13 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit-frames", type=int, default=300)
     ap.add_argument("--clip", action="append", help="only these clips (names as in the table)")
-    ap.add_argument("--model", action="append", help="only these models (names as in the table)")
+    ap.add_argument("--model", action="append", default=[], help="NAME=PATH: another pose model to compare (repeatable)")
+    ap.add_argument("--only", action="append", help="only these models (names as in the table)")
     ap.add_argument("--out", type=Path, default=Path("eval"))
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    res = evaluate(args.limit_frames, args.clip, args.model)
+    extra = dict(spec.split("=", 1) for spec in args.model)
+    res = evaluate(args.limit_frames, args.clip, args.only, extra)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "tracking_eval.json").write_text(json.dumps(res, indent=2))
     (args.out / "tracking_eval.md").write_text(markdown(res))
