@@ -8,7 +8,7 @@ INPUT ?=
 OUT ?= out/sample
 RUNS ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/runs
 
-.PHONY: android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity export-activity export-all clean
+.PHONY: arm64-check android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity export-activity export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -38,7 +38,13 @@ bench: install-dev $(if $(wildcard $(RUNS)/falls_without_le2i),fold-models)
 	$(MAKE) eval-capture
 	-$(MAKE) mpref
 	-$(MAKE) tflite28-check
+	-$(MAKE) arm64-check
 	$(BIN)/python benchmarks/report.py
+
+# The runtime on aarch64 under qemu-user (Debian's qemu-user-static and debootstrap): the runtime's
+# tests and every shipped model against LiteRT on this machine (~3 min; benchmarks/arm64_check.sh).
+arm64-check: install-dev
+	benchmarks/arm64_check.sh $(BIN)/python benchmarks/out
 
 # The folder buildozer packages for Android (app, posekit, models, main.py, buildozer.spec).
 android-stage: install-dev

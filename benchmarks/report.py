@@ -333,6 +333,14 @@ def main() -> None:
                   "from the model's own landmarks).", "", markdown(ev)]
         if pck_plot(ev, HERE / "pck_curve.png"):
             lines += ["![PCK curve](pck_curve.png)", ""]
+    arm = load("arm64.json")
+    if arm:
+        from tflite_compat import markdown as amd
+
+        lines += ["## The models on aarch64", "",
+                  "Command: `make arm64-check` (LiteRT's aarch64 wheel in a Debian arm64 root under qemu-user, a "
+                  "Cortex-A76; the runtime's tests run there too), the same real inputs as on this machine.", "",
+                  amd(arm), ""]
     compat = load("tflite28.json")
     if compat:
         from tflite_compat import markdown as cmd

@@ -32,4 +32,4 @@ def test_compare_finds_each_models_difference_and_load_failure(tmp_path):
     assert abs(res["models"]["activity_lstm_int8"]["max_abs_diff"] - 0.5) < 1e-6
     assert "max_abs_diff" not in res["models"]["pose_detection"]
     md = tflite_compat.markdown(res)
-    assert "does not load: op X" in md and "(OVER 0.02)" in md
+    assert "does not load: op X" in md and "relative 5.0e-01 (OVER 0.02)" in md
