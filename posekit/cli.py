@@ -140,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
         # (pose, activity) and frames.jsonl stay in this one, in frame order.
         behind = None if args.no_video else Behind(show, depth=QUEUE_DEPTH)
         shown = None  # the frame drawn next: each is drawn when the next arrives, the last after the flush
-        frames = read_ahead(src, depth=QUEUE_DEPTH, clock=clock)
+        # A camera's frames are not queued (each would be older when its turn came): one ahead.
+        frames = read_ahead(src, depth=QUEUE_DEPTH if args.camera is None else 1, clock=clock)
         try:
             for frame in frames:
                 if args.max_frames is not None and n >= args.max_frames:
