@@ -111,6 +111,7 @@ def build_app(args: argparse.Namespace):
                                  smoothing=self.ids.smoothing.state == "down", mirror=args.mirror,
                                  realtime=not args.no_realtime, exercise=self._picked_exercise())
             self._t0_ms = None
+            self.state.update(falls=0, still_down=0)  # a new run's engine counts from zero
             self.worker.start()
             self.running = True
 
