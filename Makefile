@@ -8,7 +8,7 @@ INPUT ?=
 OUT ?= out/sample
 RUNS ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/runs
 
-.PHONY: arm64-check android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity export-activity export-all clean
+.PHONY: arm64-check android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity train-phase eval-reps export-activity export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -115,6 +115,14 @@ train-activity: install-dev
 	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd le2i,urfd --out $(RUNS)/activity_falls
 	$(BIN)/python -m training.train_activity --pretrain-epochs 8 --finetune-epochs 100 --lstm-epochs 0 \
 	    --out $(RUNS)/activity_mb_long
+# The rep phase model (RepCount-pose salient frames, about 1 min) and the counting figures per
+# source (RepCount-pose held-back videos, long synthetic sets, cs231n-pushfit if fetched).
+train-phase: install-dev
+	$(BIN)/python -m training.train_phase --out $(RUNS)/phase
+	$(BIN)/python -m export.phase --run $(RUNS)/phase --install
+eval-reps: install-dev
+	$(BIN)/python -m training.eval_reps --out benchmarks/out --repcount --long $(if $(wildcard $(RUNS)/../data/pushfit),--pushfit)
+
 export-activity: install-dev
 	$(BIN)/python -m export.activity --run $(RUNS)/activity_falls --archs lstm --report benchmarks/out --install
 	$(BIN)/python -m export.activity --run $(RUNS)/activity_mb_long --archs motionbert --report benchmarks/out --install

@@ -13,13 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from .body import RATE, BodySequence, normalise
+from .body import RATE, BodySequence, moving_average, nanmean, normalise
 from .classifier import ActivityClassifier, frame_labels, smooth_decisions
 from .falls import ON_PURPOSE_AFTER, detect_falls, during_floor_exercise, horizontal_signal
 from .form import plank_cues, rep_cues
-from .labels import EXERCISES, LABEL_ID, LABELS, REP_EXERCISES
+from .labels import EXERCISES, LABEL_ID, LABELS, PHASE_ONLY_EXERCISES, REP_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
-from .reps import Cycle, count_cycles, count_reps, exercise_signal
+from .phase import PHASE_EXERCISES, PhaseModel, exercise_probs, frame_features, phase_signal
+from .reps import Cycle, count_cycles, count_reps, exercise_signal, quantiles
 from .results import Activity, ExerciseSegment, FallEvent, FormCue, RepEvent, RepQuality
 
 #: Label of a segment of repeated movement when no exercise classifier is bundled.
@@ -174,17 +175,103 @@ def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n
     return merged, splits
 
 
+#: The phase model's start-phase probability is smoothed over this long before it is counted, and
+#: must move by at least this much (its 5th to 95th percentile) to count at all. Both chosen on
+#: training folds of RepCount-pose (``training.eval_reps``), never on its held-back videos.
+PHASE_SMOOTH_S = 0.4
+PHASE_MIN_RANGE = 0.1
+#: Frames either side of a rep's bottom whose poses name the exercise.
+BOTTOM_FRAMES = 2
+
+
+def phase_rep_signal(seq: BodySequence, model: PhaseModel, exercise: str) -> np.ndarray:
+    """(T,) the phase model's probability that ``seq`` is at the start of a rep of ``exercise``
+    (:func:`~posekit.activity.phase.phase_signal`), smoothed: a rep signal larger at rest."""
+    return moving_average(phase_signal(model.probs(seq), exercise), max(1, int(PHASE_SMOOTH_S * RATE)))
+
+
+def phase_cycles(seq: BodySequence, model: PhaseModel, exercise: str, opts: RepOptions) -> list[Cycle]:
+    """Reps of ``exercise`` in ``seq``, found on the phase model's learned signal and sized on the
+    body's own movement.
+
+    The learned signal reads each frame's pose as a whole, so it holds where single joints jump
+    (other people's videos: RepCount-pose held-back MAE 0.19 against 0.27 without it). Being a
+    probability it saturates: a shallow rep reads like a deep one, a quarter-depth one like none.
+    So each rep is sized by the exercise's own body signal (:func:`~posekit.activity.reps.exercise_signal`):
+    its range over the rep, and a rep under ``opts.partial_ratio`` of a deep rep's (the 75th
+    percentile: a set may hold more shallow reps than deep ones) is partial, reported and not
+    counted. That signal's partial reps outside the learned reps are kept too."""
+    learned = partial(phase_rep_signal, model=model, exercise=exercise)
+    # A probability can sit flat at its lowest from the first frame: a "rep" whose bottom is its
+    # start is only a way up.
+    cycles = [c for c in count_cycles(seq, learned, dataclasses.replace(opts, min_range=PHASE_MIN_RANGE), rest_high=True)
+              if c.bottom > c.start]
+    body = partial(exercise_signal, exercise=exercise, smooth_s=opts.smooth_s, min_snr=opts.min_snr)
+    g = body(seq)
+    if not cycles or g is None or not np.isfinite(g).any() or np.ptp(g[np.isfinite(g)]) == 0:
+        return cycles
+    depth = []
+    for c in cycles:
+        seg = g[c.start:c.end + 1]
+        depth.append(float(np.nanmax(seg) - np.nanmin(seg)) if np.isfinite(seg).any() else 0.0)
+    deep = float(np.percentile(depth, 75))
+    sized = [dataclasses.replace(c, amplitude=d, partial=d < opts.partial_ratio * deep) for c, d in zip(cycles, depth)]
+    ex_opts = dataclasses.replace(opts, min_range=EXERCISE_MIN_RANGE)
+    extra = [c for c in count_cycles(seq, body, ex_opts, rest_high=True)
+             if c.partial and not any(o.start <= c.bottom <= o.end for o in sized)]
+    return sorted(sized + extra, key=lambda c: c.start)
+
+
+def phase_name(model: PhaseModel, seq: BodySequence, name: str, cycles: list[Cycle]) -> str:
+    """The name of a span of reps, from the classifier's ``name`` and the phase model's reading of
+    the poses at the reps' bottoms (the middle of a rep tells exercises apart; its start, often
+    standing, does not): the most likely of the model's exercises and "other" over those frames.
+
+    Two models that both know an exercise must not contradict each other, and a name comes from one
+    model alone only where the other has no class for it:
+
+    * a span the classifier left unnamed (:data:`GENERIC_EXERCISE`) takes the phase model's exercise;
+    * a classifier exercise the phase model also knows stands if the phase model reads it or
+      none of its exercises there, and is dropped to :data:`GENERIC_EXERCISE` (counted, no cues) if
+      it reads another one;
+    * any other classifier exercise (jumping jacks, planks) stands, unless the phase model reads
+      an exercise the classifier has no class for (:data:`~posekit.activity.labels.PHASE_ONLY_EXERCISES`:
+      front raises were called jumping jacks).
+
+    On RepCount-pose training fold 1 (``training.train_phase --dev-fold 1``) this took wrong names
+    from 0.18 of the videos to 0.07 (right names 0.71 to 0.66) against trusting each model's own
+    classes."""
+    full = [c for c in cycles if not c.partial]
+    if name == "plank" or not full:
+        return name
+    T = len(seq.t)
+    idx = sorted({i for c in full for i in range(max(0, c.bottom - BOTTOM_FRAMES), min(T, c.bottom + BOTTOM_FRAMES + 1))})
+    share = nanmean(exercise_probs(model.predict(frame_features(seq.xy[idx], seq.mask[idx]))), axis=0)
+    if not np.isfinite(share).all():
+        return name
+    top = int(np.argmax(share))
+    found = PHASE_EXERCISES[top] if top < len(PHASE_EXERCISES) else None
+    if name == GENERIC_EXERCISE:
+        return found or name
+    if name in PHASE_EXERCISES:
+        return name
+    return found if found in PHASE_ONLY_EXERCISES else name
+
+
 def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: RepOptions = RepOptions(),
                      fall_opts: FallOptions = FallOptions(), classifier: ActivityClassifier | None = None,
                      form_opts: FormOptions = FormOptions(), classifier_opts: ClassifierOptions = ClassifierOptions(),
                      cache: dict[int, np.ndarray] | None = None, t_offset_s: float = 0.0,
-                     exercise: str | None = None, cues_after_s: float = -1.0, positions: bool = True) -> Reading:
+                     exercise: str | None = None, cues_after_s: float = -1.0, positions: bool = True,
+                     phase_model: PhaseModel | None = None) -> Reading:
     """One reading of a normalised body sequence (a buffer of the streaming engine, or one shot of it).
 
     ``exercise`` fixes the exercise instead of classifying it; ``cache``/``t_offset_s`` let the
     streaming tracker reuse window probabilities across overlapping buffers, and ``cues_after_s``
     skips form cues for reps whose bottom it has already judged. ``positions``: as for
-    :func:`~posekit.activity.falls.detect_falls` (False for keypoints min-max normalised per frame)."""
+    :func:`~posekit.activity.falls.detect_falls` (False for keypoints min-max normalised per frame).
+    ``phase_model``: names the spans it knows (:func:`phase_name`) and counts their reps on its
+    learned phase signal (:func:`phase_rep_signal`)."""
     n = len(seq.t)
     labels = None
     fall_prob = None
@@ -202,7 +289,8 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         falls = [f for f in falls
                  if not during_floor_exercise(labels, f.onset_s, f.impact_s, on_purpose_p, fall_opts)]
     if exercise is not None:
-        labels = np.full(n, LABEL_ID[exercise])
+        # An exercise the classifier has no class for: every span of reps is that exercise.
+        labels = np.full(n, LABEL_ID[exercise]) if exercise in LABEL_ID else None
     # Reps are not counted across a fall, and the time on the floor after it must not dominate the
     # movement signal: those frames are blanked for counting.
     rep_seq = seq
@@ -229,6 +317,11 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     ex_opts = dataclasses.replace(rep_opts, min_range=EXERCISE_MIN_RANGE)
     prev_end = 0
     spans, splits = _exercise_spans(generic, labels, n, cycles)
+    if exercise is not None and exercise not in LABEL_ID:
+        spans = [(exercise, a, b) for _, a, b in spans]
+    elif phase_model is not None and exercise is None:
+        spans = [(phase_name(phase_model, rep_seq, name, [c for c in cycles if a <= c.bottom < b]), a, b)
+                 for name, a, b in spans]
     for name, a, b in spans:
         if name == "plank":
             cues += plank_cues(rep_seq, a, b, form_opts)
@@ -240,8 +333,12 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         hi = b if b in splits else min(n, b + pad)
         prev_end = hi
         if name in REP_EXERCISES:
-            signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s, min_snr=rep_opts.min_snr)
-            own = [c.shifted(lo) for c in count_cycles(rep_seq.frames(lo, hi), signal, ex_opts, rest_high=True)]
+            own = phase_cycles(rep_seq.frames(lo, hi), phase_model, name, rep_opts) \
+                if phase_model is not None and name in PHASE_EXERCISES else []
+            if not sum(not c.partial for c in own):  # the body parts that define the exercise
+                signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s, min_snr=rep_opts.min_snr)
+                own = count_cycles(rep_seq.frames(lo, hi), signal, ex_opts, rest_high=True)
+            own = [c.shifted(lo) for c in own]
             # The exercise's own signal wins unless it sees nothing where the generic one counted.
             if sum(not c.partial for c in own) or not span_cycles:
                 span_cycles = own

@@ -7,9 +7,15 @@ LABELS: tuple[str, ...] = (
     "standing", "walking", "running", "sitting_lying", "fall", "other",
 )
 LABEL_ID = {n: i for i, n in enumerate(LABELS)}
+#: Exercises the sequence classifier names (its first eight labels).
 EXERCISES: tuple[str, ...] = LABELS[:8]
+#: Exercises only the rep phase model (:mod:`posekit.activity.phase`) knows: named from the poses
+#: at the bottom of the reps.
+PHASE_ONLY_EXERCISES: tuple[str, ...] = ("front_raise", "rope_pushdown")
+#: Every exercise posekit names.
+ALL_EXERCISES: tuple[str, ...] = EXERCISES + PHASE_ONLY_EXERCISES
 #: Exercises counted in repetitions (plank is held, not repeated).
-REP_EXERCISES: tuple[str, ...] = tuple(e for e in EXERCISES if e != "plank")
+REP_EXERCISES: tuple[str, ...] = tuple(e for e in ALL_EXERCISES if e != "plank")
 #: Exercises done on the floor: a "fall" while one is under way is the exercise itself (a push-up
 #: seen head-on swings the torso through vertical), not a fall from standing.
 FLOOR_EXERCISES: tuple[str, ...] = ("push_up", "sit_up", "bench_press", "plank")

@@ -12,6 +12,7 @@ from .body import check_fps, check_timestamps
 from .classifier import ActivityClassifier, bundled_classifier
 from .inputs import check_cuts, read_body13
 from .options import FallOptions, FormOptions, RepOptions
+from .phase import PhaseModel
 from .results import ActivityReport
 from .streaming import ActivityTracker, check_exercise
 
@@ -22,7 +23,8 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float | None, *, layout: str =
                       activity_model: str | os.PathLike[str] | None = None, classify: bool = True,
                       exercise: str | None = None, image_size: tuple[float, float] | None = None,
                       cuts: list[int] | tuple[int, ...] | np.ndarray | None = None,
-                      timestamps_ms: list[float] | np.ndarray | None = None) -> ActivityReport:
+                      timestamps_ms: list[float] | np.ndarray | None = None,
+                      phase_model: str | os.PathLike[str] | PhaseModel | bool | None = None) -> ActivityReport:
     """Sets, repetitions, form cues and falls in a keypoint sequence from any pose estimator.
 
     The sequence goes through the same engine as a live stream (:class:`ActivityTracker`, frame
@@ -50,6 +52,8 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float | None, *, layout: str =
             spans a cut.
         timestamps_ms: each frame's time, for video whose frame rate varies (phones record so in
             low light) or that dropped frames: the frames are read on their own times.
+        phase_model: the rep phase model, as for :class:`~posekit.ActivityTracker` (None: the
+            bundled one, unless ``classify`` is False; False: none).
 
     Returns:
         The report; ``frame_labels`` holds the label shown at each given frame.
@@ -82,7 +86,8 @@ def analyze_keypoints(keypoints: np.ndarray, fps: float | None, *, layout: str =
     if classify:
         model = activity_model if activity_model is not None else (bundled_classifier() or False)
     engine = ActivityTracker(rep_options=rep_options, fall_options=fall_options, form_options=form_options,
-                             activity_model=model, exercise=exercise)
+                             activity_model=model, exercise=exercise,
+                             phase_model=False if not classify and phase_model is None else phase_model)
     engine._raw_rows = False  # BODY13 rows, read above
     engine._positions = positions
     labels = np.empty(n, dtype=object)

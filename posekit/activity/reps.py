@@ -339,9 +339,18 @@ def _sig_jack(seq: BodySequence) -> np.ndarray:  # arms down and feet together a
     return arms - feet
 
 
+def _sig_raise(seq: BodySequence) -> np.ndarray:  # arms hang at rest: wrists far below the shoulders
+    return mid(seq.xy, WR)[:, 1] - mid(seq.xy, SH)[:, 1]
+
+
+def _sig_pushdown(seq: BodySequence) -> np.ndarray:  # hands held up at the chest at rest
+    return mid(seq.xy, SH)[:, 1] - mid(seq.xy, WR)[:, 1]
+
+
 REP_SIGNALS: dict[str, Callable[[BodySequence], np.ndarray]] = {
     "squat": _sig_squat, "lunge": _sig_squat, "push_up": _sig_push, "bench_press": _sig_bench,
-    "pull_up": _sig_pull, "sit_up": _sig_situp, "jumping_jack": _sig_jack,
+    "pull_up": _sig_pull, "sit_up": _sig_situp, "jumping_jack": _sig_jack, "front_raise": _sig_raise,
+    "rope_pushdown": _sig_pushdown,
 }
 #: Body parts whose trajectories define each exercise (the movement signal's principal component
 #: is taken over these and the global hip height only, so swinging arms do not count squats).
@@ -349,7 +358,8 @@ REP_PARTS: dict[str, tuple[str, ...]] = {
     "squat": ("head", "shoulders", "hips", "knees", "ankles"), "lunge": ("head", "shoulders", "hips", "knees", "ankles"),
     "push_up": ("head", "shoulders", "elbows", "wrists", "hips"), "bench_press": ("shoulders", "elbows", "wrists"),
     "pull_up": ("head", "shoulders", "elbows", "wrists", "hips"), "sit_up": ("head", "shoulders", "elbows", "hips", "knees"),
-    "jumping_jack": ("elbows", "wrists", "knees", "ankles"),
+    "jumping_jack": ("elbows", "wrists", "knees", "ankles"), "front_raise": ("shoulders", "elbows", "wrists"),
+    "rope_pushdown": ("shoulders", "elbows", "wrists"),
 }
 
 

@@ -27,6 +27,8 @@ class Activity(str, enum.Enum):
     PULL_UP = "pull_up"
     BENCH_PRESS = "bench_press"
     PLANK = "plank"
+    FRONT_RAISE = "front_raise"
+    ROPE_PUSHDOWN = "rope_pushdown"
     STANDING = "standing"
     WALKING = "walking"
     RUNNING = "running"

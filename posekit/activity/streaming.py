@@ -23,7 +23,8 @@ from ..threads import OneThread
 from .analysis import analyse_shots
 from .body import HIP, SH, regular_frames, to_body13
 from .classifier import MODEL_RATE, ActivityClassifier
-from .labels import EXERCISES
+from .phase import MODEL_NAME as PHASE_MODEL, PhaseModel
+from .labels import ALL_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
 from .results import (Activity, ActivityFrame, ActivityReport, ExerciseSegment, FallEvent, FormCue, RepEvent,
                       RepQuality, StillDownEvent)
@@ -107,6 +108,11 @@ class ActivityTracker:
             :class:`~posekit.activity.classifier.ActivityClassifier`; None = the bundled default
             (if any); False = no classifier (generic exercise segments, no form cues).
         exercise: fix the exercise (e.g. chosen in an app) instead of classifying it.
+        phase_model: the rep phase model (:mod:`posekit.activity.phase`) that names and counts
+            the exercises it knows: bundled name, .tflite path or loaded
+            :class:`~posekit.activity.phase.PhaseModel`; None = the bundled one (if any, and if
+            ``activity_model`` is not False); False = none (each exercise counted on the movement
+            of its body parts alone).
 
     Raises:
         InvalidInputError: an argument outside what is allowed.
@@ -116,7 +122,8 @@ class ActivityTracker:
                  fall_options: FallOptions | None = None, form_options: FormOptions | None = None,
                  classifier_options: ClassifierOptions | None = None,
                  activity_model: str | os.PathLike[str] | ActivityClassifier | bool | None = None,
-                 exercise: str | None = None) -> None:
+                 exercise: str | None = None,
+                 phase_model: str | os.PathLike[str] | PhaseModel | bool | None = None) -> None:
         if isinstance(window_s, bool) or not isinstance(window_s, Real) or not 2.0 <= float(window_s) <= 600.0:
             raise InvalidInputError(f"window_s must be a number of seconds in [2, 600], got {window_s!r}")
         if isinstance(every, bool) or not isinstance(every, Integral) or not 1 <= int(every) <= 1000:
@@ -141,6 +148,19 @@ class ActivityTracker:
                 raise InvalidInputError("activity_model must be a bundled model name, a .tflite path, an "
                                         f"ActivityClassifier, None or False, got {activity_model!r}")
             self.classifier = ActivityClassifier(None if activity_model in (None, True) else activity_model)
+        # The rep phase model names and counts the exercises it knows; by default, with the
+        # classifier off (generic sets), it is off too.
+        self.phase_model: PhaseModel | None = None
+        if isinstance(phase_model, PhaseModel):
+            self.phase_model = phase_model
+        elif isinstance(phase_model, (str, os.PathLike)):
+            self.phase_model = PhaseModel(phase_model)
+        elif phase_model is None:
+            if activity_model is not False and PHASE_MODEL in bundled_model_names():
+                self.phase_model = PhaseModel()
+        elif phase_model is not False:
+            raise InvalidInputError("phase_model must be a bundled model name, a .tflite path, a PhaseModel, None or "
+                                    f"False, got {phase_model!r}")
         # How rows come in: (33, 3) BlazePose rows from :meth:`update`, converted to BODY13 in
         # blocks; :func:`~posekit.analyze_keypoints` feeds BODY13 rows it has read itself.
         self._raw_rows = True
@@ -283,7 +303,7 @@ class ActivityTracker:
         fall = self._recent_fall(now_s)
         if fall:
             label, confidence = "fall", self._falls[-1].confidence
-        elif reps and now_s - reps[-1].end_s < 5.0 and label not in EXERCISES:
+        elif reps and now_s - reps[-1].end_s < 5.0 and label not in ALL_EXERCISES:
             label = reps[-1].exercise.value  # between reps of a set
             confidence = probs.get(label, 0.0)
         # A classifier of the user's own with a class posekit does not name reads as OTHER.
@@ -325,7 +345,7 @@ class ActivityTracker:
             self._warned_clock = True
         fps = min(max(fps, 1.0), 1000.0)
         rep = analyse_shots(body, fps, cuts, rep_opts=self.rep_options, fall_opts=self.fall_options,
-                            classifier=self.classifier, form_opts=self.form_options,
+                            classifier=self.classifier, phase_model=self.phase_model, form_opts=self.form_options,
                             classifier_opts=self.classifier_options, cache=self._cache, t_offset_s=offset,
                             exercise=self.exercise, positions=self._positions,
                             cues_after_s=max(self._last_cue_t, self._last_rep_bottom) - offset + 0.1)
@@ -462,6 +482,6 @@ def check_exercise(exercise: object) -> str | None:
     if exercise is None:
         return None
     value = exercise.value if isinstance(exercise, Activity) else exercise
-    if value not in EXERCISES:
-        raise InvalidInputError(f"exercise must be one of {list(EXERCISES)} or None (classified), got {exercise!r}")
+    if value not in ALL_EXERCISES:
+        raise InvalidInputError(f"exercise must be one of {list(ALL_EXERCISES)} or None (classified), got {exercise!r}")
     return str(value)

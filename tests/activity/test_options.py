@@ -30,7 +30,7 @@ def test_bad_exercise_and_form_options():
     from posekit.activity.options import FormOptions
 
     kps = make_sequence("squat", 5, seconds=4.0)[1]["noisy"]
-    msg = r"exercise must be one of \['squat', .*'plank'\] or None \(classified\), got 'burpee'"
+    msg = r"exercise must be one of \['squat', .*'rope_pushdown'\] or None \(classified\), got 'burpee'"
     with pytest.raises(InvalidInputError, match=msg):
         analyze_keypoints(kps, 30.0, exercise="burpee")
     with pytest.raises(InvalidInputError, match=r"exercise must be one of .* or None \(classified\), got 'yoga'"):

@@ -140,7 +140,7 @@ def _exercise(name: str, rng, shape, fps, seconds, rest: Angles, bottom: Angles,
                     b[k] = b.get(k, 0.0) + v
         a = blend(rest, b, float(depth[t]))
         kps[t] = frame_fn(a, float(depth[t]), t)
-    labels = np.full(n, LABEL_ID[name])
+    labels = np.full(n, LABEL_ID.get(name, LABEL_ID["other"]))  # an exercise with no class: other
     return Motion(name, fps, kps, labels, reps, faults=tuple(sorted({f for r in reps for f in r.faults})), shape=shape)
 
 
@@ -270,6 +270,23 @@ def jumping_jack(rng, shape, fps, seconds) -> Motion:
         k = place_on_floor(_fk(shape, a), FEET, 0.0)
         return k + np.array([0.0, hop * math.sin(math.pi * d), 0.0])
     return _exercise("jumping_jack", rng, shape, fps, seconds, rest, bottom, (0.8, 1.4), frame)
+
+
+def bicep_curl(rng, shape, fps, seconds) -> Motion:
+    """Standing curls: an exercise none of posekit's models has a class for (its counter must count
+    it all the same)."""
+    rest = _both(sh_flex=0.05, elbow=0.15)
+    bottom = _both(sh_flex=0.25, elbow=2.3)
+    return _exercise("bicep_curl", rng, shape, fps, seconds, rest, bottom, (1.6, 2.8),
+                     lambda a, d, t: place_on_floor(_fk(shape, a), FEET, 0.0))
+
+
+def lateral_raise(rng, shape, fps, seconds) -> Motion:
+    """Standing lateral raises (arms out to the sides): no class of posekit's either."""
+    rest = _both(sh_abd=0.1, elbow=0.2)
+    bottom = _both(sh_abd=1.5, elbow=0.3)
+    return _exercise("lateral_raise", rng, shape, fps, seconds, rest, bottom, (1.8, 3.0),
+                     lambda a, d, t: place_on_floor(_fk(shape, a), FEET, 0.0))
 
 
 def pull_up(rng, shape, fps, seconds) -> Motion:
@@ -517,7 +534,7 @@ GENERATORS: dict[str, Callable[..., Motion]] = {
     "squat": squat, "push_up": push_up, "lunge": lunge, "sit_up": sit_up, "jumping_jack": jumping_jack,
     "pull_up": pull_up, "bench_press": bench_press, "plank": plank, "standing": standing, "walking": walking,
     "running": running, "sitting_down": sitting_down, "lying_down": lying_down, "picking_up": picking_up,
-    "other": other, "fall": fall,
+    "other": other, "fall": fall, "bicep_curl": bicep_curl, "lateral_raise": lateral_raise,
 }
 
 

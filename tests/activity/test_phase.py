@@ -1,0 +1,121 @@
+"""The rep phase model: the bundled int8 file through LiteRT, on held-back RepCount-pose videos
+(other people, filmed by others, poses from MediaPipe) and through the engine."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import posekit
+from posekit.activity import analyze_keypoints
+from posekit.activity.phase import (BATCH, FEATURES, OUTPUTS, PHASE_EXERCISES, PhaseModel, exercise_probs,
+                                    frame_features, phase_signal)
+from posekit.errors import InputWarning, InvalidInputError, ModelError
+from posekit.runtime import read_manifest
+
+
+@pytest.fixture(scope="module")
+def model():
+    return PhaseModel()
+
+
+@pytest.fixture(scope="module")
+def held_back(shared_data):
+    from training.repcount import load_videos
+
+    return [v for v in load_videos() if v.held_back]
+
+
+def test_the_bundled_model_is_in_the_manifest_with_its_labels_and_held_back_metrics(model):
+    entry = read_manifest()["models"]["rep_phase_int8"]
+    assert entry["task"] == "rep_phase" and entry["quantisation"] == "int8"
+    assert entry["labels"][:2] == ["bench_press:start", "bench_press:middle"] and entry["labels"][-1] == "other"
+    assert len(entry["labels"]) == OUTPUTS and entry["size_bytes"] < 100_000
+    assert entry["metrics"]["held_back_salient_frames"]["frames"] > 500
+
+
+def test_features_zero_unseen_joints_and_flag_them():
+    xy = np.arange(2 * 13 * 2, dtype=float).reshape(2, 13, 2)
+    mask = np.ones((2, 13), bool)
+    mask[1, 4] = False
+    xy[0, 7] = np.nan  # NaN with the mask set is unseen too
+    f = frame_features(xy, mask)
+    assert f.shape == (2, FEATURES) and f.dtype == np.float32
+    assert f[1, 8:10].tolist() == [0, 0] and f[1, 26 + 4] == 0 and f[0, 26 + 7] == 0 and f[0, 14:16].tolist() == [0, 0]
+    assert f[0, 26:].sum() == 12 and f[1, :2].tolist() == [26, 27]
+
+
+def test_any_number_of_frames_gives_probabilities(model):
+    for n in (1, BATCH - 1, BATCH, BATCH + 1, 3 * BATCH + 5):
+        p = model.predict(np.random.default_rng(n).normal(0, 0.5, (n, FEATURES)).astype(np.float32))
+        assert p.shape == (n, OUTPUTS)
+        np.testing.assert_allclose(p.sum(1), 1.0, atol=0.02)  # int8 output steps
+    assert exercise_probs(p).shape == (len(p), len(PHASE_EXERCISES) + 1)
+
+
+def test_another_model_is_refused():
+    with pytest.raises(ModelError, match="input must be"):
+        PhaseModel("activity_motionbert_float16")
+
+
+def test_held_back_videos_phase_and_exercise_per_frame(model, held_back):
+    """Start poses read as starts and middle poses as middles (given the exercise), and the
+    exercise of single frames (of nine classes) well above chance: videos never trained on."""
+    from training.train_phase import body_of
+
+    right_phase, right_ex, n = 0, 0, 0
+    for v in held_back:
+        for phase, poses in ((0, v.starts), (1, v.middles)):
+            for k in poses:
+                b = body_of(k)
+                p = model.probs(b)
+                s = phase_signal(p, v.exercise)[0]
+                right_phase += (s >= 0.5) == (phase == 0)
+                right_ex += int(np.argmax(exercise_probs(p)[0])) == PHASE_EXERCISES.index(v.exercise)
+                n += 1
+    assert n > 500
+    assert right_phase / n > 0.8  # 0.88 at 1c1e2b0
+    assert right_ex / n > 0.55  # 0.67
+
+
+def test_held_back_front_raises_are_named_and_counted(held_back):
+    """Front raises have no class in the sequence classifier (it called them jumping jacks): the
+    phase model names them, and counts them."""
+    from training.repcount import FPS, rebuilt_sequence
+
+    raises = [v for v in held_back if v.exercise == "front_raise"]
+    assert len(raises) >= 10
+    named, err, err_without = 0, [], []
+    for v in raises:
+        seq = rebuilt_sequence(v)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InputWarning)
+            rep = analyze_keypoints(seq, FPS)
+            without = analyze_keypoints(seq, FPS, phase_model=False)
+        named += any(s.label.value == "front_raise" for s in rep.exercises)
+        assert not any(s.label.value == "front_raise" for s in without.exercises)
+        err.append(abs(rep.reps_total - len(v.reps)) / len(v.reps))
+        err_without.append(abs(without.reps_total - len(v.reps)) / len(v.reps))
+    assert named >= len(raises) // 2
+    assert np.mean(err) < np.mean(err_without)
+
+
+def test_a_given_exercise_the_classifier_has_no_class_for_is_counted_as_that(held_back):
+    from training.repcount import FPS, rebuilt_sequence
+
+    raises = [v for v in held_back if v.exercise == "front_raise"]
+    err = []
+    for v in raises:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InputWarning)
+            rep = analyze_keypoints(rebuilt_sequence(v), FPS, exercise="front_raise")
+        assert {s.label for s in rep.exercises} <= {posekit.Activity.FRONT_RAISE}
+        err.append(abs(rep.reps_total - len(v.reps)) / len(v.reps))
+    assert np.mean(err) < 0.3  # 0.16 at 1c1e2b0
+    assert posekit.Activity.FRONT_RAISE.title == "Front raise"
+
+
+@pytest.mark.parametrize("value", [3, "no_such_model", object()])
+def test_bad_phase_models_are_named(value):
+    with pytest.raises((InvalidInputError, ModelError), match="phase_model|no_such_model"):
+        posekit.ActivityTracker(phase_model=value)
