@@ -19,8 +19,8 @@ from .falls import ON_PURPOSE_AFTER, detect_falls, during_floor_exercise, horizo
 from .form import plank_cues, rep_cues
 from .labels import EXERCISES, LABEL_ID, LABELS, PHASE_ONLY_EXERCISES, REP_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
-from .phase import PHASE_EXERCISES, PhaseModel, exercise_probs, frame_features, phase_signal
-from .reps import Cycle, count_cycles, count_reps, exercise_signal, quantiles
+from .phase import PHASE_EXERCISES, PhaseModel, exercise_probs, phase_signal
+from .reps import Cycle, count_cycles, count_reps, exercise_signal
 from .results import Activity, ExerciseSegment, FallEvent, FormCue, RepEvent, RepQuality
 
 #: Label of a segment of repeated movement when no exercise classifier is bundled.
@@ -184,13 +184,34 @@ PHASE_MIN_RANGE = 0.1
 BOTTOM_FRAMES = 2
 
 
-def phase_rep_signal(seq: BodySequence, model: PhaseModel, exercise: str) -> np.ndarray:
-    """(T,) the phase model's probability that ``seq`` is at the start of a rep of ``exercise``
-    (:func:`~posekit.activity.phase.phase_signal`), smoothed: a rep signal larger at rest."""
-    return moving_average(phase_signal(model.probs(seq), exercise), max(1, int(PHASE_SMOOTH_S * RATE)))
+class PhaseFrames:
+    """The phase model's probabilities for every frame of one sequence, computed once when first
+    needed: a reading names and counts several spans of it, each looked at again on stretches of
+    its own (:func:`~posekit.activity.reps.count_cycles`)."""
+
+    def __init__(self, model: PhaseModel, seq: BodySequence) -> None:
+        self.model, self.seq, self._probs = model, seq, None
+
+    @property
+    def probs(self) -> np.ndarray:
+        if self._probs is None:
+            self._probs = self.model.probs(self.seq)
+        return self._probs
+
+    def of(self, part: BodySequence) -> np.ndarray:
+        """The probabilities of ``part``, a stretch of the sequence (``seq.frames(a, b)``, found by its times)."""
+        a = int(round((part.t[0] - self.seq.t[0]) * RATE)) if len(part.t) else 0
+        return self.probs[a:a + len(part.t)]
 
 
-def phase_cycles(seq: BodySequence, model: PhaseModel, exercise: str, opts: RepOptions) -> list[Cycle]:
+def phase_rep_signal(seq: BodySequence, frames: PhaseFrames, exercise: str) -> np.ndarray:
+    """(T,) the phase model's probability that ``seq`` (a stretch of ``frames``' sequence) is at
+    the start of a rep of ``exercise`` (:func:`~posekit.activity.phase.phase_signal`), smoothed: a
+    rep signal larger at rest."""
+    return moving_average(phase_signal(frames.of(seq), exercise), max(1, int(PHASE_SMOOTH_S * RATE)))
+
+
+def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: RepOptions) -> list[Cycle]:
     """Reps of ``exercise`` in ``seq``, found on the phase model's learned signal and sized on the
     body's own movement.
 
@@ -201,7 +222,7 @@ def phase_cycles(seq: BodySequence, model: PhaseModel, exercise: str, opts: RepO
     its range over the rep, and a rep under ``opts.partial_ratio`` of a deep rep's (the 75th
     percentile: a set may hold more shallow reps than deep ones) is partial, reported and not
     counted. That signal's partial reps outside the learned reps are kept too."""
-    learned = partial(phase_rep_signal, model=model, exercise=exercise)
+    learned = partial(phase_rep_signal, frames=frames, exercise=exercise)
     # A probability can sit flat at its lowest from the first frame: a "rep" whose bottom is its
     # start is only a way up.
     cycles = [c for c in count_cycles(seq, learned, dataclasses.replace(opts, min_range=PHASE_MIN_RANGE), rest_high=True)
@@ -222,7 +243,7 @@ def phase_cycles(seq: BodySequence, model: PhaseModel, exercise: str, opts: RepO
     return sorted(sized + extra, key=lambda c: c.start)
 
 
-def phase_name(model: PhaseModel, seq: BodySequence, name: str, cycles: list[Cycle]) -> str:
+def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
     """The name of a span of reps, from the classifier's ``name`` and the phase model's reading of
     the poses at the reps' bottoms (the middle of a rep tells exercises apart; its start, often
     standing, does not): the most likely of the model's exercises and "other" over those frames.
@@ -244,9 +265,9 @@ def phase_name(model: PhaseModel, seq: BodySequence, name: str, cycles: list[Cyc
     full = [c for c in cycles if not c.partial]
     if name == "plank" or not full:
         return name
-    T = len(seq.t)
+    T = len(frames.seq.t)
     idx = sorted({i for c in full for i in range(max(0, c.bottom - BOTTOM_FRAMES), min(T, c.bottom + BOTTOM_FRAMES + 1))})
-    share = nanmean(exercise_probs(model.predict(frame_features(seq.xy[idx], seq.mask[idx]))), axis=0)
+    share = nanmean(exercise_probs(frames.probs[idx]), axis=0)
     if not np.isfinite(share).all():
         return name
     top = int(np.argmax(share))
@@ -317,10 +338,11 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     ex_opts = dataclasses.replace(rep_opts, min_range=EXERCISE_MIN_RANGE)
     prev_end = 0
     spans, splits = _exercise_spans(generic, labels, n, cycles)
+    phase_frames = PhaseFrames(phase_model, rep_seq) if phase_model is not None else None
     if exercise is not None and exercise not in LABEL_ID:
         spans = [(exercise, a, b) for _, a, b in spans]
-    elif phase_model is not None and exercise is None:
-        spans = [(phase_name(phase_model, rep_seq, name, [c for c in cycles if a <= c.bottom < b]), a, b)
+    elif phase_frames is not None and exercise is None:
+        spans = [(phase_name(phase_frames, name, [c for c in cycles if a <= c.bottom < b]), a, b)
                  for name, a, b in spans]
     for name, a, b in spans:
         if name == "plank":
@@ -333,8 +355,8 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         hi = b if b in splits else min(n, b + pad)
         prev_end = hi
         if name in REP_EXERCISES:
-            own = phase_cycles(rep_seq.frames(lo, hi), phase_model, name, rep_opts) \
-                if phase_model is not None and name in PHASE_EXERCISES else []
+            own = phase_cycles(rep_seq.frames(lo, hi), phase_frames, name, rep_opts) \
+                if phase_frames is not None and name in PHASE_EXERCISES else []
             if not sum(not c.partial for c in own):  # the body parts that define the exercise
                 signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s, min_snr=rep_opts.min_snr)
                 own = count_cycles(rep_seq.frames(lo, hi), signal, ex_opts, rest_high=True)
