@@ -20,7 +20,7 @@ from .form import plank_cues, rep_cues
 from .labels import EXERCISES, LABEL_ID, LABELS, PHASE_ONLY_EXERCISES, REP_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
 from .phase import PHASE_EXERCISES, PhaseModel, exercise_probs, phase_signal
-from .reps import Cycle, count_cycles, count_reps, exercise_signal
+from .reps import Cycle, count_cycles, count_reps, exercise_signal, jitter, quantiles
 from .results import Activity, ExerciseSegment, FallEvent, FormCue, RepEvent, RepQuality
 
 #: Label of a segment of repeated movement when no exercise classifier is bundled.
@@ -204,11 +204,21 @@ class PhaseFrames:
         return self.probs[a:a + len(part.t)]
 
 
-def phase_rep_signal(seq: BodySequence, frames: PhaseFrames, exercise: str) -> np.ndarray:
+def phase_rep_signal(seq: BodySequence, frames: PhaseFrames, exercise: str,
+                     min_snr: float = RepOptions.min_snr) -> np.ndarray:
     """(T,) the phase model's probability that ``seq`` (a stretch of ``frames``' sequence) is at
     the start of a rep of ``exercise`` (:func:`~posekit.activity.phase.phase_signal`), smoothed: a
-    rep signal larger at rest."""
-    return moving_average(phase_signal(frames.of(seq), exercise), max(1, int(PHASE_SMOOTH_S * RATE)))
+    rep signal larger at rest. Flat (zeros) where it does not stand out from its own frame-to-frame
+    jitter by ``min_snr``, as the body signals (:func:`~posekit.activity.reps.movement_signal`): a
+    model unsure of the phase flickers about the middle, and that flicker is no rep."""
+    raw = phase_signal(frames.of(seq), exercise)
+    smooth = moving_average(raw, max(1, int(PHASE_SMOOTH_S * RATE)))
+    ok = np.isfinite(raw) & np.isfinite(smooth)
+    if min_snr > 0 and ok.sum() >= 3:
+        lo, hi = quantiles(smooth[ok], (5, 95))
+        if hi - lo < min_snr * jitter((raw - smooth)[ok]):
+            return np.zeros(len(smooth))
+    return smooth
 
 
 def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: RepOptions) -> list[Cycle]:
@@ -222,7 +232,7 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     its range over the rep, and a rep under ``opts.partial_ratio`` of a deep rep's (the 75th
     percentile: a set may hold more shallow reps than deep ones) is partial, reported and not
     counted. That signal's partial reps outside the learned reps are kept too."""
-    learned = partial(phase_rep_signal, frames=frames, exercise=exercise)
+    learned = partial(phase_rep_signal, frames=frames, exercise=exercise, min_snr=opts.min_snr)
     # A probability can sit flat at its lowest from the first frame: a "rep" whose bottom is its
     # start is only a way up.
     cycles = [c for c in count_cycles(seq, learned, dataclasses.replace(opts, min_range=PHASE_MIN_RANGE), rest_high=True)
@@ -246,22 +256,19 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
 def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
     """The name of a span of reps, from the classifier's ``name`` and the phase model's reading of
     the poses at the reps' bottoms (the middle of a rep tells exercises apart; its start, often
-    standing, does not): the most likely of the model's exercises and "other" over those frames.
+    standing, does not): the model's most likely class over those frames, if it holds at least
+    half their probability.
 
-    Two models that both know an exercise must not contradict each other, and a name comes from one
-    model alone only where the other has no class for it:
-
-    * a span the classifier left unnamed (:data:`GENERIC_EXERCISE`) takes the phase model's exercise;
-    * a classifier exercise the phase model also knows stands if the phase model reads it or
-      none of its exercises there, and is dropped to :data:`GENERIC_EXERCISE` (counted, no cues) if
-      it reads another one;
-    * any other classifier exercise (jumping jacks, planks) stands, unless the phase model reads
-      an exercise the classifier has no class for (:data:`~posekit.activity.labels.PHASE_ONLY_EXERCISES`:
-      front raises were called jumping jacks).
-
-    On RepCount-pose training fold 1 (``training.train_phase --dev-fold 1``) this took wrong names
-    from 0.18 of the videos to 0.07 (right names 0.71 to 0.66) against trusting each model's own
-    classes."""
+    * A span the classifier left unnamed (:data:`GENERIC_EXERCISE`) takes that exercise.
+    * A classifier exercise the phase model also knows keeps the classifier's name: vetoing it
+      where the model read another exercise took wrong names on RepCount-pose training fold 1
+      from 0.20 of the videos to 0.07, but dropped the names of synthetic squats seen from the
+      front with the arms held forward (read as front raises) and of head-on push-ups.
+    * Any other classifier name (jumping jacks, plank) gives way to an exercise the classifier has
+      no class for (:data:`~posekit.activity.labels.PHASE_ONLY_EXERCISES`: front raises were
+      called jumping jacks).
+    * A reading under half (the model unsure, or reading "other") changes nothing: curls and
+      lateral raises, which no model knows, were named front raises without that."""
     full = [c for c in cycles if not c.partial]
     if name == "plank" or not full:
         return name
@@ -272,8 +279,10 @@ def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
         return name
     top = int(np.argmax(share))
     found = PHASE_EXERCISES[top] if top < len(PHASE_EXERCISES) else None
+    if found is None or share[top] < 0.5:  # none of its exercises, or none that most of it reads
+        return name
     if name == GENERIC_EXERCISE:
-        return found or name
+        return found
     if name in PHASE_EXERCISES:
         return name
     return found if found in PHASE_ONLY_EXERCISES else name
