@@ -8,7 +8,7 @@ INPUT ?=
 OUT ?= out/sample
 RUNS ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/runs
 
-.PHONY: arm64-check android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity train-phase eval-reps export-activity export-all clean
+.PHONY: arm64-check android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity train-phase eval-reps eval-falls export-activity export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -122,6 +122,9 @@ train-phase: install-dev
 	$(BIN)/python -m export.phase --run $(RUNS)/phase --install
 eval-reps: install-dev
 	$(BIN)/python -m training.eval_reps --out benchmarks/out --repcount --long $(if $(wildcard $(RUNS)/../data/pushfit),--pushfit)
+# Falls per source: found, false alarms per hour of daily activity and of exercise video, live alert delay.
+eval-falls: install-dev $(if $(wildcard $(RUNS)/falls_without_le2i),fold-models)
+	$(BIN)/python -m training.eval_falls --out benchmarks/out $(if $(wildcard $(RUNS)/falls_without_le2i),--fall-folds $(RUNS))
 
 export-activity: install-dev
 	$(BIN)/python -m export.activity --run $(RUNS)/activity_falls --archs lstm --report benchmarks/out --install

@@ -282,6 +282,19 @@ def run_video(path: Path, right_half: bool = False, max_frames: int | None = Non
     return np.stack(rows), fps, cuts
 
 
+def video_keypoints(path: Path, cache: Path | None = None, **kw: Any) -> tuple[np.ndarray, float, list[int]]:
+    """:func:`run_video`, kept in ``cache`` (an .npz) when given: a video read once is not read again
+    (delete the file after changing the pose model or the tracker)."""
+    if cache is not None and cache.exists():
+        z = np.load(cache)
+        return z["kps"], float(z["fps"]), z["cuts"].tolist()
+    kps, fps, cuts = run_video(path, **kw)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, kps=kps, fps=fps, cuts=np.asarray(cuts, dtype=int))
+    return kps, fps, cuts
+
+
 def _mirrored(img: np.ndarray, i: int) -> np.ndarray:
     return np.ascontiguousarray(img[:, ::-1])
 
@@ -536,13 +549,14 @@ def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None, cuts: lis
     frame by frame, flushed at the end (as ``posekit run`` does). Its ``summary()`` plus how many
     ``new_reps`` (``sent_reps``) and ``withdrawn_reps`` events the stream sent, and each sent rep's
     delay (``rep_delays_s``: stream time when it was sent minus the rep's end; at the flush, the
-    last frame's time), and the live count after each frame (``live_counts``)."""
+    last frame's time), each fall alert's delay after its impact (``fall_delays_s``, likewise),
+    and the live count after each frame (``live_counts``)."""
     from posekit import ActivityTracker
     from posekit.pose.roi import Roi
     from posekit.types import PoseResult
 
     tracker = tracker or ActivityTracker()
-    withdrawn, delays, counts = 0, [], []
+    withdrawn, delays, counts, fall_delays = 0, [], [], []
     shots = np.searchsorted(np.asarray(cuts, dtype=int), np.arange(len(kps)), side="right")
     for i, row in enumerate(kps):
         ts = int(round(i * 1000.0 / fps))
@@ -552,12 +566,14 @@ def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None, cuts: lis
         out = tracker.update(pose, ts, shot=int(shots[i]))
         withdrawn += len(out.withdrawn_reps)
         delays += [ts / 1000.0 - r.end_s for r in out.new_reps]
+        fall_delays += [ts / 1000.0 - f.impact_s for f in out.new_falls]
         counts.append(out.reps)
     out = tracker.flush()
     end = (len(kps) - 1) / fps
     delays += [end - r.end_s for r in out.new_reps]
+    fall_delays += [end - f.impact_s for f in out.new_falls]
     return {**tracker.summary().to_dict(), "sent_reps": len(delays), "withdrawn_reps": withdrawn + len(out.withdrawn_reps),
-            "rep_delays_s": delays, "live_counts": counts}
+            "rep_delays_s": delays, "live_counts": counts, "fall_delays_s": fall_delays}
 
 
 def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, float]]:

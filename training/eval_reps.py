@@ -158,16 +158,9 @@ def pushfit_keypoints(source: str, name: str, wrong: bool, video: Path) -> tuple
             if len(pts) == 33:
                 kps[i] = [[p["x"] * w, p["y"] * h, p.get("visibility", 1.0)] for p in pts]
         return kps, fps, []
-    cached = cache_dir() / "pushfit" / "posekit" / f"{name}.npz"
-    if cached.exists():
-        z = np.load(cached)
-        return z["kps"], float(z["fps"]), z["cuts"].tolist()
-    from .eval_activity import run_video
+    from .eval_activity import video_keypoints
 
-    kps, fps, cuts = run_video(video)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cached, kps=kps, fps=fps, cuts=np.asarray(cuts, dtype=int))
-    return kps, fps, cuts
+    return video_keypoints(video, cache_dir() / "pushfit" / "posekit" / f"{name}.npz")
 
 
 def eval_pushfit(source: str = "posekit", limit: int | None = None) -> dict[str, Any]:

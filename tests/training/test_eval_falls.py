@@ -1,0 +1,35 @@
+"""training.eval_falls on slices: falls found with the live alert's delay, false alarms per hour."""
+
+import numpy as np
+
+from training.eval_falls import _exercise_clips, eval_md4fd, eval_synthetic, eval_urfd
+from training.synth.dataset import make_sequence
+
+
+def test_synthetic_falls_are_found_live_and_their_alert_delay_measured():
+    out = eval_synthetic(2)
+    assert out["falls"] == 2 and out["found"] == 2
+    assert 0 <= out["alert_delay_median_s"] <= out["alert_delay_max_s"] < 3.0
+    assert out["daily_hours"] > 0 and out["alarms_per_hour"] >= 0
+
+
+def test_exercise_clips_count_every_fall_as_a_false_alarm_per_hour():
+    _, squat = make_sequence("squat", 3, seconds=6.0)
+    m, fall = make_sequence("fall", 5000, seconds=8.0)
+    out = _exercise_clips([("squat", squat["noisy"], 30.0, []), ("fall", fall["noisy"], 30.0, [])])
+    assert out["clips"] == 2 and out["clips_with_a_fall"] == ["fall"] and out["alarms"] == 1
+    np.testing.assert_allclose(out["alarms_per_hour"], 1 / (14.0 / 3600.0), rtol=0.02)
+
+
+def test_urfd_fall_from_pixels_is_alerted_after_its_impact(shared_data):
+    out = eval_urfd()
+    assert out["found"] == 1 and out["extra_alarms"] == 0
+    assert 0 <= out["alert_delay_median_s"] < 3.0
+
+
+def test_md4fd_runs_and_hours_per_set(shared_data):
+    out = eval_md4fd(None)
+    assert set(out) == {"le2i", "urfd"}
+    for r in out.values():
+        assert 0 < r["found"] <= r["falls"] and r["daily_runs"] > 0 and r["daily_hours"] > 0
+        assert 0 <= r["window_recall"] <= 1 and r["alarms_per_hour"] >= 0

@@ -1,0 +1,168 @@
+"""Falls per source, in one run: falls found, false alarms per hour of daily activity and of
+exercise video, and how long after the impact the live alert comes.
+
+* URFD fall-01 (pixels, its RGB half): found within 1 s of the labelled onset; live alert delay.
+* MD4FD windows (MediaPipe landmarks, 3 s at 30 fps), each set read with the classifier fold that
+  never saw it (``--fall-folds``; else the bundled classifier, which saw both): fall runs found
+  (a run: one recording's overlapping windows), and daily-activity runs with an alarm per hour of
+  their length.
+* Synthetic (``--synthetic N``: N falls, N x 8 s of each daily activity): falls found within 1 s
+  of onset, alarms per hour, live alert delay.
+* Exercise video, every clip a negative: WorkoutTracker's clips with rep markers (pixels) and
+  cs231n-pushfit's 261 push-up clips (pixels, and the MediaPipe landmarks the set ships; fetched
+  into ``<cache>/data/pushfit``): clips with a fall, alarms per hour.
+
+Pixels are read once by posekit's tracker and kept under ``<cache>/keypoints`` (delete them after
+changing the pose model).
+
+    python -m training.eval_falls --out eval/ --fall-folds ~/.cache/posekit/runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posekit.activity import analyze_keypoints
+from posekit.errors import InputWarning, InvalidInputError
+
+from .activity_data import MD4FD_IMAGE_SIZE, md4fd_windows
+from .eval_activity import (MD4FD_STRIDE, URFD_ONSET_FRAME, fold_models, md4fd_runs, stream_keypoints,
+                            video_keypoints)
+from .paths import cache_dir, data_dir
+
+log = logging.getLogger("posekit.eval_falls")
+#: A daily activity of the synthetic set, and its seconds per sequence.
+DAILY = ("standing", "walking", "running", "sitting_down", "lying_down", "picking_up", "other")
+SYNTH_S = 8.0
+
+
+def _per_hour(alarms: int, seconds: float) -> float:
+    return alarms / (seconds / 3600.0) if seconds > 0 else float("nan")
+
+
+def _delays(delays: list[float]) -> dict[str, float | None]:
+    return {"alert_delay_median_s": float(np.median(delays)) if delays else None,
+            "alert_delay_max_s": float(np.max(delays)) if delays else None}
+
+
+def eval_urfd() -> dict[str, Any]:
+    kps, fps, cuts = video_keypoints(data_dir() / "urfd" / "fall-01-cam0.mp4",
+                                     cache_dir() / "keypoints" / "urfd" / "fall-01-cam0-rgb.npz", right_half=True)
+    live = stream_keypoints(kps, fps, cuts=cuts)
+    onset = URFD_ONSET_FRAME / fps
+    found = any(abs(f["onset_s"] - onset) <= 1.0 for f in live["falls"])
+    return {"falls": 1, "found": int(found), "extra_alarms": max(0, len(live["falls"]) - int(found)),
+            **_delays(live["fall_delays_s"])}
+
+
+def eval_md4fd(folds: dict[str, Path] | None) -> dict[str, Any]:
+    out = {}
+    for name, items in md4fd_windows().items():
+        model = str(folds[name]) if folds else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InputWarning)
+            pred = np.array([len(analyze_keypoints(b, 30.0, layout="body13", activity_model=model,
+                                                   image_size=MD4FD_IMAGE_SIZE[name]).falls) > 0 for b, _ in items])
+        fall = np.array([lab == 1 for _, lab in items])
+        runs = md4fd_runs(items)
+        fall_runs, adl_runs = np.unique(runs[fall]), np.unique(runs[~fall])
+        seconds = sum((np.sum((runs == r) & ~fall) - 1) * MD4FD_STRIDE / 30.0 + 3.0 for r in adl_runs)
+        alarming = int(sum(pred[(runs == r) & ~fall].any() for r in adl_runs))
+        out[name] = {"classifier": Path(model).parent.parent.name if model else "bundled (saw this set)",
+                     "falls": int(len(fall_runs)), "found": int(sum(pred[(runs == r) & fall].any() for r in fall_runs)),
+                     "daily_runs": int(len(adl_runs)), "daily_runs_alarming": alarming,
+                     "daily_hours": round(seconds / 3600.0, 3), "alarms_per_hour": _per_hour(alarming, seconds),
+                     "window_recall": float(pred[fall].mean()), "window_specificity": float((~pred[~fall]).mean())}
+    return out
+
+
+def eval_synthetic(n: int, seed: int = 8100) -> dict[str, Any]:
+    from .synth.dataset import make_sequence
+
+    found, delays = 0, []
+    for i in range(n):
+        m, arr = make_sequence("fall", seed + i, seconds=SYNTH_S)
+        live = stream_keypoints(arr["noisy"], 30.0)
+        ok = [f for f in live["falls"] if abs(f["onset_s"] - m.fall_onset / 30.0) <= 1.0]
+        found += bool(ok)
+        delays += live["fall_delays_s"][:1] if ok else []
+    alarms = 0
+    for k, kind in enumerate(DAILY):
+        for i in range(n):
+            _, arr = make_sequence(kind, seed + 1000 * (k + 1) + i, seconds=SYNTH_S)
+            alarms += len(stream_keypoints(arr["noisy"], 30.0)["falls"])
+    seconds = n * len(DAILY) * SYNTH_S
+    return {"falls": n, "found": found, "daily_hours": round(seconds / 3600.0, 3), "alarms": alarms,
+            "alarms_per_hour": _per_hour(alarms, seconds), **_delays(delays)}
+
+
+def _exercise_clips(clips: list[tuple[str, np.ndarray, float, list[int]]]) -> dict[str, Any]:
+    """Clips of exercise (every fall a false alarm): (name, keypoints, fps, cuts) each."""
+    alarms, with_fall, seconds = 0, [], 0.0
+    for name, kps, fps, cuts in clips:
+        seconds += len(kps) / fps
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", InputWarning)
+                n = len(analyze_keypoints(kps, fps, cuts=cuts).falls)
+        except InvalidInputError:  # nobody found in the clip
+            n = 0
+        alarms += n
+        if n:
+            with_fall.append(name)
+    return {"clips": len(clips), "hours": round(seconds / 3600.0, 3), "alarms": alarms,
+            "alarms_per_hour": _per_hour(alarms, seconds), "clips_with_a_fall": with_fall}
+
+
+def eval_workouttracker(limit: int | None = None) -> dict[str, Any]:
+    root = data_dir() / "workouttracker"
+    rows = [r for r in csv.DictReader((root / "index.csv").open()) if int(r["rep_markers"]) > 0][:limit]
+    clips = []
+    for r in rows:
+        cache = cache_dir() / "keypoints" / "workouttracker" / (r["video"].replace("/", "__") + ".npz")
+        clips.append((r["video"], *video_keypoints(root / r["video"], cache)))
+    return _exercise_clips(clips)
+
+
+def eval_pushfit(source: str, limit: int | None = None) -> dict[str, Any]:
+    from .eval_reps import pushfit_clips, pushfit_keypoints
+
+    return _exercise_clips([(name, *pushfit_keypoints(source, name, wrong, video))
+                            for name, wrong, video in pushfit_clips()[:limit]])
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=Path("eval"))
+    ap.add_argument("--fall-folds", type=Path, help="runs directory holding falls_without_le2i / falls_without_urfd")
+    ap.add_argument("--synthetic", type=int, default=20, metavar="N", help="synthetic falls, and sequences per daily activity")
+    ap.add_argument("--limit", type=int, help="first N clips of each exercise set (a quick look)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.synthetic < 1:
+        ap.error(f"--synthetic takes a number of sequences >= 1, got {args.synthetic}")
+    folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
+    res: dict[str, Any] = {"urfd_fall_01_pixels": eval_urfd(), "md4fd": eval_md4fd(folds),
+                           "synthetic": eval_synthetic(args.synthetic),
+                           "workouttracker_pixels": eval_workouttracker(args.limit)}
+    pushfit = cache_dir() / "data" / "pushfit"
+    if pushfit.is_dir():
+        res["pushfit_pixels"] = eval_pushfit("posekit", args.limit)
+        res["pushfit_mediapipe"] = eval_pushfit("mediapipe", args.limit)
+    else:
+        log.warning("%s not found: the push-up clips are left out (docs/training.md says how to fetch them)", pushfit)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "falls_eval.json").write_text(json.dumps(res, indent=2))
+    print(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    main()
