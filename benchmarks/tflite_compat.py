@@ -6,8 +6,8 @@ through whichever interpreter the Python running it has (``tflite_runtime`` firs
 ``ai_edge_litert``) on real inputs and saves the outputs; it needs only NumPy and that
 interpreter, and runs on Python 3.9 (the tflite-runtime 2.8.0 wheels' newest). The inputs come
 from ``prepare`` (posekit itself, on the bundled sample clip): the tracking crops of 4 frames for
-the pose networks, the letterboxed frames for the detector, and the activity models' token
-windows of the clip's keypoints. ``compare`` sets two runs side by side: per model, whether it
+the pose networks, the letterboxed frames for the detector, the activity models' token
+windows of the clip's keypoints, and the rep phase model's frames of them. ``compare`` sets two runs side by side: per model, whether it
 loaded and the largest output difference.
 
     make tflite28-check     # a Python 3.9 venv with tflite-runtime 2.8.0, then the steps below
@@ -57,6 +57,7 @@ def prepare(out: Path, frames: int = 4) -> None:
     from posekit.activity.body import normalise
     from posekit.activity.classifier import WINDOW, sequence_tokens, windows
     from posekit.activity.inputs import input_body13
+    from posekit.activity.phase import BATCH, frame_features
     from posekit.pose.detector import INPUT_SIZE
     from posekit.pose.roi import crop, full_frame_roi
     from posekit.video import FrameSource
@@ -81,15 +82,20 @@ def prepare(out: Path, frames: int = 4) -> None:
     arrays["detector"] = np.stack(dets).astype(np.float32)
     arrays["activity"] = win[np.linspace(0, len(win) - 1, min(frames, len(win))).astype(int)].astype(np.float32)
     assert arrays["activity"].shape[1] == WINDOW
+    feats = frame_features(seq.xy, seq.mask)
+    n = min(frames, len(feats) // BATCH)
+    arrays["phase"] = feats[:n * BATCH].reshape(n, BATCH, -1)
     np.savez(out, **arrays)
 
 
 def model_input(name: str, shape: list[int], inputs) -> np.ndarray:
-    """The prepared inputs (N, ...) a model of ``shape`` (1, ...) takes."""
+    """The prepared inputs (N, ...) a model of ``shape`` takes, one of them per invoke."""
     if name.startswith("pose_detection"):
         return inputs["detector"]
     if name.startswith("pose"):
         return inputs[f"pose{shape[1]}"]
+    if name.startswith("rep_phase"):
+        return inputs["phase"]
     return inputs["activity"]
 
 
@@ -106,7 +112,7 @@ def run(out: Path, inputs_path: Path) -> dict:
             xs = model_input(name, list(d["shape"]), inputs)
             outs: dict[int, list] = {}
             for x in xs:
-                it.set_tensor(d["index"], x[None].astype(d["dtype"]))
+                it.set_tensor(d["index"], x.reshape(d["shape"]).astype(d["dtype"]))
                 it.invoke()
                 for k, o in enumerate(it.get_output_details()):
                     outs.setdefault(k, []).append(it.get_tensor(o["index"]))

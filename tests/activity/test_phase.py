@@ -119,3 +119,19 @@ def test_a_given_exercise_the_classifier_has_no_class_for_is_counted_as_that(hel
 def test_bad_phase_models_are_named(value):
     with pytest.raises((InvalidInputError, ModelError), match="phase_model|no_such_model"):
         posekit.ActivityTracker(phase_model=value)
+
+
+def test_the_phase_model_is_left_out_where_the_interpreter_reads_it_wrong(monkeypatch):
+    """tflite-runtime 2.8 and 2.9 (python-for-android builds 2.8) read the int8 phase model up to
+    0.74 away from LiteRT; 2.10 matches exactly (make tflite28-check): under such an interpreter the
+    engine counts without it, as it did before it."""
+    import posekit.runtime
+    from posekit.runtime import runs_correctly
+
+    entry = read_manifest()["models"]["rep_phase_int8"]
+    assert not runs_correctly(entry, ("tflite_runtime", (2, 9, 1)))
+    assert runs_correctly(entry, ("tflite_runtime", (2, 10, 0))) and runs_correctly(entry, ("ai_edge_litert", (2, 3, 0)))
+    assert posekit.ActivityTracker().phase_model is not None
+    monkeypatch.setattr(posekit.runtime, "interpreter_version", lambda: ("tflite_runtime", (2, 8, 0)))
+    assert posekit.ActivityTracker().phase_model is None
+    assert posekit.ActivityTracker(phase_model="rep_phase_int8").phase_model is not None  # asked for by name
