@@ -177,7 +177,8 @@ def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n
 
 #: The phase model's start-phase probability is smoothed over this long before it is counted, and
 #: must move by at least this much (its 5th to 95th percentile) to count at all. Both chosen on
-#: training folds of RepCount-pose (``training.eval_reps``), never on its held-back videos.
+#: training folds of RepCount-pose (``training.train_phase --dev-fold``; docs/evidence/reps.md),
+#: never on its held-back videos.
 PHASE_SMOOTH_S = 0.4
 PHASE_MIN_RANGE = 0.1
 #: Frames either side of a rep's bottom whose poses name the exercise.
@@ -226,7 +227,7 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     body's own movement.
 
     The learned signal reads each frame's pose as a whole, so it holds where single joints jump
-    (other people's videos: RepCount-pose held-back MAE 0.19 against 0.27 without it). Being a
+    (other people's videos: RepCount-pose held-back MAE 0.22 against 0.27 without it). Being a
     probability it saturates: a shallow rep reads like a deep one, a quarter-depth one like none.
     So each rep is sized by the exercise's own body signal (:func:`~posekit.activity.reps.exercise_signal`):
     its range over the rep, and a rep under ``opts.partial_ratio`` of a deep rep's (the 75th

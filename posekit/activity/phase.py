@@ -14,13 +14,12 @@ reads (:func:`phase_signal`).
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelError
-from ..runtime import TFLiteModel, bundled_model_names
+from ..runtime import TFLiteModel
 from ..threads import OneThread
 from .body import BodySequence
 
@@ -87,15 +86,3 @@ def phase_signal(probs: np.ndarray, exercise: str) -> np.ndarray:
     c = 2 * PHASE_EXERCISES.index(exercise)
     with np.errstate(invalid="ignore", divide="ignore"):
         return probs[:, c] / (probs[:, c] + probs[:, c + 1])
-
-
-_local = threading.local()
-
-
-def bundled_phase_model() -> PhaseModel | None:
-    """The bundled phase model, one instance per thread, or None when none is bundled."""
-    if MODEL_NAME not in bundled_model_names():
-        return None
-    if not hasattr(_local, "model"):
-        _local.model = PhaseModel()
-    return _local.model

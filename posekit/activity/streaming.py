@@ -23,9 +23,10 @@ from ..threads import OneThread
 from .analysis import analyse_shots
 from .body import HIP, SH, regular_frames, to_body13
 from .classifier import MODEL_RATE, ActivityClassifier
-from .phase import MODEL_NAME as PHASE_MODEL, PhaseModel
 from .labels import ALL_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
+from .phase import MODEL_NAME as PHASE_MODEL
+from .phase import PhaseModel
 from .results import (Activity, ActivityFrame, ActivityReport, ExerciseSegment, FallEvent, FormCue, RepEvent,
                       RepQuality, StillDownEvent)
 
