@@ -19,7 +19,8 @@ from training.synth.dataset import make_sequence
 def test_pixels_and_normalised_coordinates_agree():
     """With the image size, normalised coordinates read as the pixels do. Without it the body is
     squeezed sideways (by 0.75 here), which the rep phase model, reading the body's proportions,
-    sees: warned, and at most a rep apart (4 and 3 of 5 at 1c1e2b0; 3 and 3 without the phase model)."""
+    sees: warned, and at most a rep apart (3 and 3 of 5 at db8165a; 4 and 3 before the phase
+    signal's jitter check)."""
     m, arr = make_sequence("squat", 101, seconds=15.0)
     px = arr["noisy"]
     norm = px.copy()

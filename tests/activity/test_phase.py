@@ -74,7 +74,7 @@ def test_held_back_videos_phase_and_exercise_per_frame(model, held_back):
                 right_ex += int(np.argmax(exercise_probs(p)[0])) == PHASE_EXERCISES.index(v.exercise)
                 n += 1
     assert n > 500
-    assert right_phase / n > 0.8  # 0.88 at 1c1e2b0
+    assert right_phase / n > 0.8  # 0.88 (the shipped model, trained at ceea4b0)
     assert right_ex / n > 0.55  # 0.67
 
 
@@ -111,7 +111,7 @@ def test_a_given_exercise_the_classifier_has_no_class_for_is_counted_as_that(hel
             rep = analyze_keypoints(rebuilt_sequence(v), FPS, exercise="front_raise")
         assert {s.label for s in rep.exercises} <= {posekit.Activity.FRONT_RAISE}
         err.append(abs(rep.reps_total - len(v.reps)) / len(v.reps))
-    assert np.mean(err) < 0.3  # 0.16 at 1c1e2b0
+    assert np.mean(err) < 0.3  # 0.14 at db8165a
     assert posekit.Activity.FRONT_RAISE.title == "Front raise"
 
 
