@@ -98,6 +98,16 @@ def run_counts(pred: np.ndarray, fall: np.ndarray, runs: np.ndarray) -> dict[str
             "adl_runs_alarming": int(sum(pred[(runs == r) & ~fall].any() for r in adl_runs))}
 
 
+def window_alarms(name: str, items: list[tuple[np.ndarray, int]], model: str | None = None,
+                  opts: FallOptions = FallOptions(), classify: bool = True, transform: Any = None) -> np.ndarray:
+    """(N,) bool: whether ``analyze_keypoints`` raises a fall in each of MD4FD set ``name``'s windows."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)  # expected for the transformed runs
+        return np.array([len(analyze_keypoints(transform(b) if transform else b, 30.0, layout="body13",
+                                               fall_options=opts, classify=classify, activity_model=model,
+                                               image_size=MD4FD_IMAGE_SIZE[name]).falls) > 0 for b, _ in items])
+
+
 def eval_fall_windows(opts: FallOptions = FallOptions(), classify: bool = True,
                       models: dict[str, Path] | None = None, transform: Any = None) -> dict[str, Any]:
     """MD4FD windows through the same analysis as any keypoint sequence (classifier + motion rules;
@@ -109,12 +119,7 @@ def eval_fall_windows(opts: FallOptions = FallOptions(), classify: bool = True,
     res = {}
     for name, items in md4fd_windows().items():
         model = str(models[name]) if models else None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", InputWarning)  # expected for the transformed runs
-            pred = np.array([len(analyze_keypoints(transform(b) if transform else b, 30.0, layout="body13",
-                                                   fall_options=opts, classify=classify, activity_model=model,
-                                                   image_size=MD4FD_IMAGE_SIZE[name]).falls) > 0
-                             for b, _ in items])
+        pred = window_alarms(name, items, model, opts, classify, transform)
         y = np.array([lab for _, lab in items]) == 1
         res[name] = {"windows": int(len(y)), "falls": int(y.sum()),
                      "recall": float(pred[y].mean()) if y.any() else None,
@@ -406,7 +411,7 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
                 boxed = analyze_keypoints(minmax_per_frame(kps), fps)
                 rel = analyze_keypoints(centred_per_frame(to_body13(kps)), fps, layout="body13")
                 # Normalised by the video's size, as MediaPipe's landmarks are, and read without it.
-                unsized = analyze_keypoints(kps / np.array([*_video_size(root / r["video"]), 1.0]), fps, cuts=cuts)
+                unsized = analyze_keypoints(kps / np.array([*video_info(root / r["video"])[1], 1.0]), fps, cuts=cuts)
             boxed_pred, boxed_falls = boxed.reps_total, len(boxed.falls)
             rel_pred, rel_falls = rel.reps_total, len(rel.falls)
             unsized_pred, unsized_falls = unsized.reps_total, len(unsized.falls)
@@ -460,13 +465,14 @@ def eval_workouttracker(limit: int | None = None, teacher_pose: bool = False, po
     return {**out, "per_clip": per}
 
 
-def _video_size(path: Path) -> tuple[float, float]:
-    """(width, height) of a video file."""
+def video_info(path: Path) -> tuple[float, tuple[float, float]]:
+    """(fps, (width, height)) of a video file, from its header."""
     import cv2
 
     cap = cv2.VideoCapture(str(path))
     try:
-        return float(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), float(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        return float(cap.get(cv2.CAP_PROP_FPS)), (float(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                                                 float(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
     finally:
         cap.release()
 

@@ -33,9 +33,9 @@ import numpy as np
 from posekit.activity import analyze_keypoints
 from posekit.errors import InputWarning, InvalidInputError
 
-from .activity_data import MD4FD_IMAGE_SIZE, md4fd_windows
+from .activity_data import md4fd_windows
 from .eval_activity import (MD4FD_STRIDE, URFD_ONSET_FRAME, fold_models, md4fd_runs, stream_keypoints,
-                            video_keypoints)
+                            video_keypoints, window_alarms)
 from .paths import cache_dir, data_dir
 
 log = logging.getLogger("posekit.eval_falls")
@@ -67,10 +67,7 @@ def eval_md4fd(folds: dict[str, Path] | None) -> dict[str, Any]:
     out = {}
     for name, items in md4fd_windows().items():
         model = str(folds[name]) if folds else None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", InputWarning)
-            pred = np.array([len(analyze_keypoints(b, 30.0, layout="body13", activity_model=model,
-                                                   image_size=MD4FD_IMAGE_SIZE[name]).falls) > 0 for b, _ in items])
+        pred = window_alarms(name, items, model)
         fall = np.array([lab == 1 for _, lab in items])
         runs = md4fd_runs(items)
         fall_runs, adl_runs = np.unique(runs[fall]), np.unique(runs[~fall])

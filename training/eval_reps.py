@@ -133,23 +133,14 @@ def pushfit_clips() -> list[tuple[str, bool, Path]]:
             for p in sorted((root / label).glob("*.mp4"), key=lambda p: p.stem)]
 
 
-def _video_meta(path: Path) -> tuple[float, tuple[float, float]]:
-    """(fps, (width, height)) of a video file."""
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
-    try:
-        return float(cap.get(cv2.CAP_PROP_FPS)), (cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    finally:
-        cap.release()
-
-
 def pushfit_keypoints(source: str, name: str, wrong: bool, video: Path) -> tuple[np.ndarray, float, list[int]]:
     """One clip's (T, 33, 3) keypoints, fps and cuts: ``source`` 'posekit' (pixels through the
     bundled tracker, cached under ``<cache>/pushfit/posekit``) or 'mediapipe' (the landmarks the set
     ships, normalised by the image, made pixels here)."""
     if source == "mediapipe":
-        fps, (w, h) = _video_meta(video)
+        from .eval_activity import video_info
+
+        fps, (w, h) = video_info(video)
         frames = json.loads((pushfit_root() / "json" / "mediapipe" / ("wrong" if wrong else "correct")
                              / f"{name}.json").read_text())
         kps = np.full((len(frames), 33, 3), np.nan)
