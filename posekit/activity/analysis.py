@@ -249,7 +249,8 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     deep = float(np.percentile(depth, 75))
     sized = [dataclasses.replace(c, amplitude=d, partial=d < opts.partial_ratio * deep) for c, d in zip(cycles, depth)]
     ex_opts = dataclasses.replace(opts, min_range=EXERCISE_MIN_RANGE)
-    extra = [c for c in count_cycles(seq, body, ex_opts, rest_high=True)
+    body_once = lambda q: g if q is seq else body(q)  # noqa: E731 - the whole stretch's signal, already computed
+    extra = [c for c in count_cycles(seq, body_once, ex_opts, rest_high=True)
              if c.partial and not any(o.start <= c.bottom <= o.end for o in sized)]
     return sorted(sized + extra, key=lambda c: c.start)
 
