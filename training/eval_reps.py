@@ -15,6 +15,7 @@
   one a false alarm).
 
     python -m training.eval_reps --out eval/ --repcount --long --pushfit
+    python -m training.eval_reps --out eval/fold1 --repcount --dev-fold 1 --phase-model RUN/rep_phase_int8.tflite
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from posekit.activity.labels import LABEL_ID
 from posekit.errors import InputWarning, InvalidInputError
 
 from .paths import cache_dir
-from .repcount import FPS, load_videos, rebuilt_sequence
+from .repcount import FPS, fold, load_videos, rebuilt_sequence
 
 log = logging.getLogger("posekit.eval_reps")
 
@@ -60,15 +61,22 @@ def _named(report) -> str | None:
     return max(report.exercises, key=lambda s: s.end_s - s.start_s).label.value if report.exercises else None
 
 
-def eval_repcount(limit: int | None = None, seed: int = 0) -> dict[str, Any]:
-    """Counts on RepCount-pose's held-back training videos (see the module docstring)."""
+def eval_repcount(limit: int | None = None, seed: int = 0, dev_fold: int | None = None,
+                  phase_model: str | Path | None = None) -> dict[str, Any]:
+    """Counts on RepCount-pose's held-back training videos (see the module docstring), or with
+    ``dev_fold`` (1-4) on that fold of the training videos instead, for design choices; with
+    ``phase_model`` (a .tflite path, e.g. a run of ``training.train_phase --dev-fold`` that left
+    that fold out) in place of the bundled phase model."""
     per = []
-    for v in [v for v in load_videos() if v.held_back][:limit]:
+    phase = {} if phase_model is None else {"phase_model": phase_model}
+    chosen = [v for v in load_videos() if (v.held_back if dev_fold is None else fold(v.name) == dev_fold)]
+    for v in chosen[:limit]:
         seq = rebuilt_sequence(v, seed)
         row: dict[str, Any] = {"video": v.name, "exercise": v.exercise, "true": len(v.reps)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", InputWarning)
-            for key, kw in (("auto", {}), ("auto_no_phase", {"phase_model": False}), ("given", {"exercise": v.exercise})):
+            for key, kw in (("auto", phase), ("auto_no_phase", {"phase_model": False}),
+                            ("given", {"exercise": v.exercise, **phase})):
                 rep = analyze_keypoints(seq, FPS, **kw)
                 row[key], row[f"{key}_named"] = rep.reps_total, _named(rep)
             # Without the phase model, as before it: only the classifier's exercises can be given.
@@ -78,6 +86,7 @@ def eval_repcount(limit: int | None = None, seed: int = 0) -> dict[str, Any]:
         log.info("repcount %s: true %d auto %d (%s) given %d", v.name, row["true"], row["auto"], row["auto_named"],
                  row["given"])
     out: dict[str, Any] = {"videos": len(per), "seed": seed,
+                           "measured_on": "held-back videos" if dev_fold is None else f"training fold {dev_fold}",
                            "counts": {k: _summary(per, k) for k in ("auto", "auto_no_phase", "given", "given_no_phase")}}
     for key in ("auto", "auto_no_phase"):
         out[f"{key}_named"] = {
@@ -95,8 +104,10 @@ LONG_KINDS = ("squat", "push_up", "lunge", "sit_up", "jumping_jack", "pull_up", 
 LONG_SEEDS, LONG_SEED, LONG_S = 3, 7100, 100.0
 
 
-def eval_long_sets(seeds: int = LONG_SEEDS, seconds: float = LONG_S) -> dict[str, Any]:
-    """Synthetic long sets (noisy keypoints, as a pose model gives them) through ``analyze_keypoints``."""
+def eval_long_sets(seeds: int = LONG_SEEDS, seconds: float = LONG_S,
+                   phase_model: str | Path | None = None) -> dict[str, Any]:
+    """Synthetic long sets (noisy keypoints, as a pose model gives them) through ``analyze_keypoints``
+    (with ``phase_model`` in place of the bundled phase model)."""
     from .synth.dataset import make_sequence
 
     per = []
@@ -105,7 +116,8 @@ def eval_long_sets(seeds: int = LONG_SEEDS, seconds: float = LONG_S) -> dict[str
             m, arr = make_sequence(kind, LONG_SEED + 10 * LONG_KINDS.index(kind) + i, seconds=seconds)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", InputWarning)
-                rep = analyze_keypoints(arr["noisy"], float(arr["fps"]))
+                rep = analyze_keypoints(arr["noisy"], float(arr["fps"]),
+                                        **({} if phase_model is None else {"phase_model": phase_model}))
             per.append({"exercise": kind, "seed": LONG_SEED + 10 * LONG_KINDS.index(kind) + i,
                         "true": sum(not r.partial for r in m.reps), "pred": rep.reps_total,
                         "pauses": int(sum(b.start - a.end > 0.4 * m.fps for a, b in zip(m.reps, m.reps[1:]))),
@@ -196,6 +208,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path("eval"))
     ap.add_argument("--limit", type=int, help="first N clips of each set (a quick look)")
     ap.add_argument("--repcount", action="store_true", help="counts on RepCount-pose's held-back training videos")
+    ap.add_argument("--dev-fold", type=int, choices=(1, 2, 3, 4),
+                    help="--repcount on this fold of the training videos instead of the held-back ones (design choices)")
+    ap.add_argument("--phase-model", type=Path,
+                    help="a phase model .tflite in place of the bundled one (e.g. trained with --dev-fold)")
     ap.add_argument("--long", action="store_true", help="counts on synthetic sets of 20 to 60 reps")
     ap.add_argument("--pushfit", action="store_true", help="push-up form, names and falls on cs231n-pushfit")
     args = ap.parse_args(argv)
@@ -204,9 +220,9 @@ def main(argv: list[str] | None = None) -> None:
         ap.error("choose at least one of --repcount, --long, --pushfit")
     res: dict[str, Any] = {}
     if args.repcount:
-        res["repcount"] = eval_repcount(args.limit)
+        res["repcount"] = eval_repcount(args.limit, dev_fold=args.dev_fold, phase_model=args.phase_model)
     if args.long:
-        res["long_sets"] = eval_long_sets()
+        res["long_sets"] = eval_long_sets(phase_model=args.phase_model)
     if args.pushfit:
         res["pushfit"] = {s: eval_pushfit(s, args.limit) for s in ("posekit", "mediapipe")}
     args.out.mkdir(parents=True, exist_ok=True)

@@ -238,9 +238,11 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     # start is only a way up.
     cycles = [c for c in count_cycles(seq, learned, dataclasses.replace(opts, min_range=PHASE_MIN_RANGE), rest_high=True)
               if c.bottom > c.start]
+    if not cycles:
+        return cycles
     body = partial(exercise_signal, exercise=exercise, smooth_s=opts.smooth_s, min_snr=opts.min_snr)
     g = body(seq)
-    if not cycles or g is None or not np.isfinite(g).any() or np.ptp(g[np.isfinite(g)]) == 0:
+    if g is None or not np.isfinite(g).any() or np.ptp(g[np.isfinite(g)]) == 0:
         return cycles
     depth = []
     for c in cycles:

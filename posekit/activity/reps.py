@@ -373,7 +373,7 @@ def exercise_signal(seq: BodySequence, exercise: str, smooth_s: float = 0.2,
     larger at rest) only fixes its sign, so the state machine knows which way is down.
     ``min_snr``: as :class:`~posekit.activity.reps.RepOptions` (its default when None)."""
     fn = REP_SIGNALS.get(exercise)
-    if fn is None:
+    if fn is None or len(seq.t) < 2:  # an empty or one-frame stretch has no movement
         return None
     ref = fn(seq)
     ok = np.isfinite(ref)

@@ -135,3 +135,21 @@ def test_the_phase_model_is_left_out_where_the_interpreter_reads_it_wrong(monkey
     monkeypatch.setattr(posekit.runtime, "interpreter_version", lambda: ("tflite_runtime", (2, 8, 0)))
     assert posekit.ActivityTracker().phase_model is None
     assert posekit.ActivityTracker(phase_model="rep_phase_int8").phase_model is not None  # asked for by name
+
+
+@pytest.mark.parametrize("exercise", PHASE_EXERCISES)
+def test_an_empty_stretch_has_no_reps(model, exercise):
+    """Spans padded by a second each way can leave the next one no frames: that stretch reaches the
+    counter empty. Its body signal was computed before its learned reps were looked at and crashed
+    (``ValueError: cannot reshape array of size 0``, a RepCount-pose training video)."""
+    from posekit.activity.analysis import PhaseFrames, phase_cycles
+    from posekit.activity.body import normalise
+    from posekit.activity.options import RepOptions
+    from posekit.activity.reps import exercise_signal
+
+    rng = np.random.default_rng(0)
+    seq = normalise(rng.normal(0, 1, (90, 13, 3)) + [0, 0, 1], 30.0)
+    frames = PhaseFrames(model, seq)
+    for a, b in ((40, 40), (40, 41), (89, 20)):
+        assert phase_cycles(seq.frames(a, b), frames, exercise, RepOptions()) == []
+        assert exercise_signal(seq.frames(a, b), exercise) is None
