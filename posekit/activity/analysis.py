@@ -181,6 +181,13 @@ def _exercise_spans(generic: list[ExerciseSegment], labels: np.ndarray | None, n
 #: never on its held-back videos.
 PHASE_SMOOTH_S = 0.4
 PHASE_MIN_RANGE = 0.1
+#: A learned rep is partial under this share of a deep one's size on the body signal (the 75th
+#: percentile over the stretch), scaled with ``RepOptions.partial_ratio`` (0.4 at its default
+#: 0.55). Pose jumps inflate some reps' size and, through the percentile, left real reps partial:
+#: on RepCount-pose training folds 1 and 2 0.55 / 0.4 / 0.3 read MAE 0.192 / 0.182 / 0.191 and
+#: 0.226 / 0.214 / 0.209, synthetic long sets 0.059 / 0.056 / 0.049 but 15 s synthetic bench
+#: presses (with partial reps) 0.045 / 0.103 / 0.178 (docs/evidence/reps.md).
+PHASE_PARTIAL_RATIO = 0.4
 #: Frames either side of a rep's bottom whose poses name the exercise.
 BOTTOM_FRAMES = 2
 
@@ -230,7 +237,7 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     (other people's videos: RepCount-pose held-back MAE 0.22 against 0.27 without it). Being a
     probability it saturates: a shallow rep reads like a deep one, a quarter-depth one like none.
     So each rep is sized by the exercise's own body signal (:func:`~posekit.activity.reps.exercise_signal`):
-    its range over the rep, and a rep under ``opts.partial_ratio`` of a deep rep's (the 75th
+    its range over the rep, and a rep under :data:`PHASE_PARTIAL_RATIO` of a deep rep's (the 75th
     percentile: a set may hold more shallow reps than deep ones) is partial, reported and not
     counted. That signal's partial reps outside the learned reps are kept too."""
     learned = partial(phase_rep_signal, frames=frames, exercise=exercise, min_snr=opts.min_snr)
@@ -249,7 +256,8 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
         seg = g[c.start:c.end + 1]
         depth.append(float(np.nanmax(seg) - np.nanmin(seg)) if np.isfinite(seg).any() else 0.0)
     deep = float(np.percentile(depth, 75))
-    sized = [dataclasses.replace(c, amplitude=d, partial=d < opts.partial_ratio * deep) for c, d in zip(cycles, depth)]
+    ratio = PHASE_PARTIAL_RATIO * opts.partial_ratio / RepOptions.partial_ratio
+    sized = [dataclasses.replace(c, amplitude=d, partial=d < ratio * deep) for c, d in zip(cycles, depth)]
     ex_opts = dataclasses.replace(opts, min_range=EXERCISE_MIN_RANGE)
     body_once = lambda q: g if q is seq else body(q)  # noqa: E731 - the whole stretch's signal, already computed
     extra = [c for c in count_cycles(seq, body_once, ex_opts, rest_high=True)
@@ -353,7 +361,11 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     spans, splits = _exercise_spans(generic, labels, n, cycles)
     phase_frames = PhaseFrames(phase_model, rep_seq) if phase_model is not None else None
     if exercise is not None and exercise not in LABEL_ID:
-        spans = [(exercise, a, b) for _, a, b in spans]
+        # As a given classifier exercise labels every frame with it: the whole sequence is one
+        # span, so its reps are counted where the generic counter saw none (RepCount-pose
+        # training folds 1 and 2, front raises and rope pushdowns given: MAE 0.178 -> 0.125 and
+        # 0.211 -> 0.207).
+        spans = [(exercise, 0, n)]
     elif phase_frames is not None and exercise is None:
         spans = [(phase_name(phase_frames, name, [c for c in cycles if a <= c.bottom < b]), a, b)
                  for name, a, b in spans]

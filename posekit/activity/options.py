@@ -47,7 +47,8 @@ class RepOptions:
     Attributes:
         smooth_s: moving-average window (s). Raise for jittery input; lower for fast reps.
         hysteresis: thresholds at this fraction from the robust range's ends (0.2-0.45).
-        partial_ratio: a cycle smaller than this fraction of the median cycle is partial.
+        partial_ratio: a cycle smaller than this fraction of the median cycle is partial (reps
+            found by the rep phase model: a proportional share of a deep rep, 0.4 at 0.55).
         min_cycle_s: cycles shorter than this are ignored (jitter, not reps).
         max_cycle_s: a half cycle longer than this ends a set.
         min_range: the movement's robust range must exceed this many torso lengths; below it
