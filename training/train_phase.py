@@ -155,7 +155,7 @@ def other_metrics(probs: np.ndarray) -> dict[str, float]:
             "most_called": worst, "most_called_share": float(np.mean(called == PHASE_EXERCISES.index(worst)))}
 
 
-def train(out: Path, epochs: int = 60, seed: int = 0, dev_fold: int | None = None) -> dict:
+def train(out: Path, epochs: int = 60, seed: int = 0, dev_fold: int | None = None, hidden: int = 96) -> dict:
     """Train on every video not held back; with ``dev_fold`` (1-4), also leave out the training
     videos of that fold (:func:`~training.repcount.fold`) and measure on them instead: design
     choices are made on such folds, never on the held-back videos."""
@@ -170,7 +170,7 @@ def train(out: Path, epochs: int = 60, seed: int = 0, dev_fold: int | None = Non
     xy, seen, cls, phase, vid = poses(train_v)
     hxy, hseen, hcls, hphase, _ = poses(held_v)
     other, other_test = other_poses("train"), other_poses("test")
-    model = build_model()
+    model = build_model(hidden)
     model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="categorical_crossentropy")
     hx = frame_features(hxy, hseen)
     for ep in range(epochs):  # a fresh augmentation every epoch
@@ -186,7 +186,7 @@ def train(out: Path, epochs: int = 60, seed: int = 0, dev_fold: int | None = Non
                "measured_on": "held-back videos" if dev_fold is None else f"training fold {dev_fold}",
                "held_back": per_frame_metrics(np.asarray(model(hx, training=False)), hcls, hphase),
                "penn_other_test": other_metrics(np.asarray(model(frame_features(*other_test), training=False))),
-               "other_frames": int(len(other[0])), "epochs": epochs, "seed": seed}
+               "other_frames": int(len(other[0])), "epochs": epochs, "seed": seed, "hidden": hidden}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics
 
@@ -196,11 +196,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path.home() / ".cache" / "posekit" / "runs" / "phase")
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--hidden", type=int, default=96, help="units in each of the two hidden layers")
     ap.add_argument("--dev-fold", type=int, choices=(1, 2, 3, 4),
                     help="leave out this fold of the training videos too and measure on it (design choices)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    m = train(args.out.expanduser(), args.epochs, args.seed, args.dev_fold)
+    m = train(args.out.expanduser(), args.epochs, args.seed, args.dev_fold, args.hidden)
     print(json.dumps(m, indent=2))
     print(f"then: python -m export.phase --run {args.out}")
 
