@@ -118,7 +118,7 @@ def training_set(xy, seen, cls, phase, vid, other, rng, mix_frac: float = 0.4):
     return frame_features(axy, aseen), np.concatenate([y, my, oy])
 
 
-def build_model(hidden: int = 96, dropout: float = 0.2):
+def build_model(hidden: int = 96, dropout: float = 0.2, name: str = "rep_phase"):
     import keras
 
     L = keras.layers
@@ -128,7 +128,7 @@ def build_model(hidden: int = 96, dropout: float = 0.2):
     x = L.Dense(hidden, activation="relu")(x)
     x = L.Dropout(dropout)(x)
     out = L.Dense(OUTPUTS, activation="softmax", name="probs")(x)
-    return keras.Model(inp, out, name="rep_phase")
+    return keras.Model(inp, out, name=name)
 
 
 def per_frame_metrics(probs: np.ndarray, cls: np.ndarray, phase: np.ndarray) -> dict[str, float]:
@@ -155,14 +155,15 @@ def other_metrics(probs: np.ndarray) -> dict[str, float]:
             "most_called": worst, "most_called_share": float(np.mean(called == PHASE_EXERCISES.index(worst)))}
 
 
-def train(out: Path, epochs: int = 60, seed: int = 0, dev_fold: int | None = None, hidden: int = 96) -> dict:
+def train(out: Path, epochs: int = 60, seed: int = 0, dev_fold: int | None = None, hidden: int = 96,
+          members: int = 1) -> dict:
     """Train on every video not held back; with ``dev_fold`` (1-4), also leave out the training
     videos of that fold (:func:`~training.repcount.fold`) and measure on them instead: design
-    choices are made on such folds, never on the held-back videos."""
+    choices are made on such folds, never on the held-back videos. ``members`` > 1: that many
+    networks from seeds ``seed``, ``seed + 1``, ..., whose probabilities one model averages (a
+    few thousand salient frames leave one network's counts varying with its seed)."""
     import keras
 
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
     videos = [v for v in load_videos() if not v.held_back] if dev_fold is not None else load_videos()
     measured = 0 if dev_fold is None else dev_fold
     held_v = [v for v in videos if fold(v.name) == measured]
@@ -170,23 +171,34 @@ def train(out: Path, epochs: int = 60, seed: int = 0, dev_fold: int | None = Non
     xy, seen, cls, phase, vid = poses(train_v)
     hxy, hseen, hcls, hphase, _ = poses(held_v)
     other, other_test = other_poses("train"), other_poses("test")
-    model = build_model(hidden)
-    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="categorical_crossentropy")
     hx = frame_features(hxy, hseen)
-    for ep in range(epochs):  # a fresh augmentation every epoch
-        x, y = training_set(xy, seen, cls, phase, vid, other, rng)
-        h = model.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=True)
-        if ep % 10 == 9 or ep == epochs - 1:
-            m = per_frame_metrics(np.asarray(model(hx, training=False)), hcls, hphase)
-            log.info("epoch %d loss %.3f measured: exercise %.3f phase %.3f", ep + 1, h.history["loss"][-1],
-                     m["exercise_accuracy"], m["phase_accuracy"])
+    nets = []
+    for k in range(members):
+        keras.utils.set_random_seed(seed + k)
+        rng = np.random.default_rng(seed + k)
+        net = build_model(hidden, name=f"rep_phase_{k}" if members > 1 else "rep_phase")
+        net.compile(optimizer=keras.optimizers.Adam(2e-3), loss="categorical_crossentropy")
+        for ep in range(epochs):  # a fresh augmentation every epoch
+            x, y = training_set(xy, seen, cls, phase, vid, other, rng)
+            h = net.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=True)
+            if ep % 10 == 9 or ep == epochs - 1:
+                m = per_frame_metrics(np.asarray(net(hx, training=False)), hcls, hphase)
+                log.info("member %d epoch %d loss %.3f measured: exercise %.3f phase %.3f", k, ep + 1,
+                         h.history["loss"][-1], m["exercise_accuracy"], m["phase_accuracy"])
+        nets.append(net)
+    if members == 1:
+        model = nets[0]
+    else:
+        inp = keras.Input((FEATURES,), name="frames")
+        model = keras.Model(inp, keras.layers.Average(name="probs")([n(inp) for n in nets]), name="rep_phase")
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / "model.keras")
     metrics = {"train_videos": len(train_v), "measured_videos": len(held_v), "train_frames": int(len(xy)),
                "measured_on": "held-back videos" if dev_fold is None else f"training fold {dev_fold}",
                "held_back": per_frame_metrics(np.asarray(model(hx, training=False)), hcls, hphase),
                "penn_other_test": other_metrics(np.asarray(model(frame_features(*other_test), training=False))),
-               "other_frames": int(len(other[0])), "epochs": epochs, "seed": seed, "hidden": hidden}
+               "other_frames": int(len(other[0])), "epochs": epochs, "seed": seed, "hidden": hidden,
+               "members": members}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics
 
@@ -197,11 +209,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--hidden", type=int, default=96, help="units in each of the two hidden layers")
+    ap.add_argument("--members", type=int, default=1, help="networks (seeds) whose probabilities are averaged")
     ap.add_argument("--dev-fold", type=int, choices=(1, 2, 3, 4),
                     help="leave out this fold of the training videos too and measure on it (design choices)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    m = train(args.out.expanduser(), args.epochs, args.seed, args.dev_fold, args.hidden)
+    m = train(args.out.expanduser(), args.epochs, args.seed, args.dev_fold, args.hidden, args.members)
     print(json.dumps(m, indent=2))
     print(f"then: python -m export.phase --run {args.out}")
 
