@@ -70,13 +70,21 @@ def test_phase_training_and_int8_export_run_end_to_end(tmp_path, shared_data):
     from export.phase import export
     from training.train_phase import train
 
-    m = train(tmp_path, epochs=1, dev_fold=1)
+    m = train(tmp_path, epochs=1, dev_fold=1, members=2)
     assert m["measured_on"] == "training fold 1" and m["train_videos"] > 200 and m["measured_videos"] > 30
     assert 0 <= m["held_back"]["phase_accuracy"] <= 1 and m["penn_other_test"]["frames"] > 500
     path = export(tmp_path)
     model = PhaseModel(path)
     p = model.predict(np.zeros((BATCH + 3, FEATURES), np.float32))
     assert p.shape == (BATCH + 3, OUTPUTS)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=0.02)  # two networks' probabilities, averaged
+    # Design choices: the counts on the fold it left out, with it in place of the bundled model.
+    from training.eval_reps import eval_repcount
+    from training.repcount import fold
+
+    out = eval_repcount(limit=2, dev_fold=1, phase_model=path)
+    assert out["measured_on"] == "training fold 1" and out["videos"] == 2
+    assert all(fold(r["video"]) == 1 for r in out["per_video"])
     # The shipped model must not be one that left training videos out.
     from export.phase import main
 
