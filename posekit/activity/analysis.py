@@ -361,11 +361,9 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     spans, splits = _exercise_spans(generic, labels, n, cycles)
     phase_frames = PhaseFrames(phase_model, rep_seq) if phase_model is not None else None
     if exercise is not None and exercise not in LABEL_ID:
-        # As a given classifier exercise labels every frame with it: the whole sequence is one
-        # span, so its reps are counted where the generic counter saw none (RepCount-pose
-        # training folds 1 and 2, front raises and rope pushdowns given: MAE 0.178 -> 0.125 and
-        # 0.211 -> 0.207).
-        spans = [(exercise, 0, n)]
+        # Only the generic counter's spans: a whole-sequence span (as a given classifier exercise
+        # has) counted rope-pushdown "reps" on people sitting or lying down (docs/evidence/reps.md).
+        spans = [(exercise, a, b) for _, a, b in spans]
     elif phase_frames is not None and exercise is None:
         spans = [(phase_name(phase_frames, name, [c for c in cycles if a <= c.bottom < b]), a, b)
                  for name, a, b in spans]

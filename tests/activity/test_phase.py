@@ -111,7 +111,7 @@ def test_a_given_exercise_the_classifier_has_no_class_for_is_counted_as_that(hel
             rep = analyze_keypoints(rebuilt_sequence(v), FPS, exercise="front_raise")
         assert {s.label for s in rep.exercises} <= {posekit.Activity.FRONT_RAISE}
         err.append(abs(rep.reps_total - len(v.reps)) / len(v.reps))
-    assert np.mean(err) < 0.3  # 0.11: the whole sequence is the given exercise's span (0.14 before, at db8165a)
+    assert np.mean(err) < 0.3  # 0.14 at db8165a
     assert posekit.Activity.FRONT_RAISE.title == "Front raise"
 
 
