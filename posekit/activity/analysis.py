@@ -64,7 +64,10 @@ class Reading:
     probs: dict[str, float] | None = None
 
 
-def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
+def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> tuple[list[ExerciseSegment], list[ExerciseSegment]]:
+    """The generic counter's cycles grouped into runs (a gap of at most ``gap_s`` between two): those
+    that count as exercise, and those that do not (fewer than :data:`MIN_SEGMENT_REPS` full reps,
+    and no lone squat-like rep)."""
     segs: list[ExerciseSegment] = []
     lone_ok: list[bool] = []
     for c in cycles:
@@ -75,7 +78,8 @@ def _segments(cycles: list[Cycle], gap_s: float = 6.0) -> list[ExerciseSegment]:
         else:
             segs.append(ExerciseSegment(Activity.EXERCISE, s, e, int(not c.partial)))
             lone_ok.append(not c.partial and c.seen_descending and c.dwell <= LONE_REP_MAX_DWELL_S * RATE)
-    return [s for s, ok in zip(segs, lone_ok) if s.reps >= MIN_SEGMENT_REPS or (s.reps == 1 and ok)]
+    keep = [s.reps >= MIN_SEGMENT_REPS or (s.reps == 1 and ok) for s, ok in zip(segs, lone_ok)]
+    return [s for s, k in zip(segs, keep) if k], [s for s, k in zip(segs, keep) if not k]
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -300,6 +304,40 @@ def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
     return found if found in PHASE_ONLY_EXERCISES else name
 
 
+def phase_sets(seq: BodySequence, frames: PhaseFrames, dropped: list[ExerciseSegment],
+               spans: list[tuple[str, int, int]], exercise: str | None, opts: RepOptions) -> list[tuple[str, int, int]]:
+    """Sets that the generic counter saw as too few reps, found by the phase model.
+
+    Where one posture dominates a set's whole-body movement (a front raise's arms against a body
+    that sways), the generic counter can read the whole set as one long "rep" and drop it: 0 of 6
+    front raises counted. For each such dropped stretch (padded by a second), if the phase model
+    reads one of its exercises for at least half of the stretch's probability and finds at least
+    :data:`MIN_SEGMENT_REPS` full reps of it there (:func:`phase_cycles`), the stretch is a set of
+    that exercise (with ``exercise`` given, only of that one). A stretch that overlaps a span of an
+    exercise the phase model knows (or a plank) is left to that span; the classifier's other names
+    there (jumping jacks over front raises) give way, as in :func:`phase_name`.
+
+    Only where the generic counter saw movement: over the whole stream (sets only the phase model
+    sees) the model read rope-pushdown reps on people sitting or lying down (docs/evidence/reps.md).
+    """
+    out = []
+    n = len(seq.t)
+    for seg in dropped:
+        lo, hi = max(0, int(seg.start_s * RATE) - int(RATE)), min(n, int(seg.end_s * RATE) + 1 + int(RATE))
+        if any(s < hi and lo < e and (name in PHASE_EXERCISES or name == "plank") for name, s, e in spans):
+            continue
+        share = nanmean(exercise_probs(frames.probs[lo:hi]), axis=0)
+        if not np.isfinite(share).all():
+            continue
+        top = int(np.argmax(share))
+        if top >= len(PHASE_EXERCISES) or share[top] < 0.5 or exercise not in (None, PHASE_EXERCISES[top]):
+            continue
+        name = PHASE_EXERCISES[top]
+        if sum(not c.partial for c in phase_cycles(seq.frames(lo, hi), frames, name, opts)) >= MIN_SEGMENT_REPS:
+            out.append((name, lo, hi))
+    return out
+
+
 def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: RepOptions = RepOptions(),
                      fall_opts: FallOptions = FallOptions(), classifier: ActivityClassifier | None = None,
                      form_opts: FormOptions = FormOptions(), classifier_opts: ClassifierOptions = ClassifierOptions(),
@@ -352,7 +390,7 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     cycles = count_reps(rep_seq, rep_opts)
     for f in falls:
         cycles = [c for c in cycles if c.times()[2] < f.onset_s or c.times()[0] > f.impact_s + 3.0]
-    generic = _segments(cycles)
+    generic, dropped = _segments(cycles)
     segs: list[ExerciseSegment] = []
     events: list[RepEvent] = []
     cues: list[FormCue] = []
@@ -367,6 +405,10 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     elif phase_frames is not None and exercise is None:
         spans = [(phase_name(phase_frames, name, [c for c in cycles if a <= c.bottom < b]), a, b)
                  for name, a, b in spans]
+    if phase_frames is not None and (exercise is None or exercise not in LABEL_ID):
+        found = phase_sets(rep_seq, phase_frames, dropped, spans, exercise, rep_opts)
+        spans = sorted([sp for sp in spans if not any(sp[1] < hi and lo < sp[2] for _, lo, hi in found)] + found,
+                       key=lambda sp: sp[1])
     for name, a, b in spans:
         if name == "plank":
             cues += plank_cues(rep_seq, a, b, form_opts)

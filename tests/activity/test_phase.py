@@ -155,6 +155,29 @@ def test_an_empty_stretch_has_no_reps(model, exercise):
         assert exercise_signal(seq.frames(a, b), exercise) is None
 
 
+@pytest.mark.parametrize("name, exercise", [("raises038.mp4", "front_raise"), ("sit_up055.mp4", "sit_up")])
+def test_a_set_the_generic_counter_drops_is_counted_on_the_phase_model(shared_data, model, name, exercise):
+    """Two RepCount-pose training videos whose whole-body movement the generic counter reads as one
+    long "rep", so that it dropped the set and nothing was counted (0 of 6 and 0 of 7): the phase
+    model reads the exercise and its reps there (:func:`~posekit.activity.analysis.phase_sets`)."""
+    from posekit.activity.analysis import _segments
+    from posekit.activity.body import normalise, to_body13
+    from posekit.activity.reps import count_reps
+    from training.repcount import FPS, load_videos, rebuilt_sequence
+
+    v = next(v for v in load_videos() if v.name == name)
+    arr = rebuilt_sequence(v)
+    kept, dropped = _segments(count_reps(normalise(to_body13(arr), FPS)))
+    assert not kept and dropped
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        rep = analyze_keypoints(arr, FPS)
+        given = analyze_keypoints(arr, FPS, exercise=exercise)
+    assert [s.label.value for s in rep.exercises] == [exercise]
+    assert abs(rep.reps_total - len(v.reps)) <= 1
+    assert abs(given.reps_total - len(v.reps)) <= 1
+
+
 @pytest.mark.parametrize("exercise", ["front_raise", "rope_pushdown"])
 @pytest.mark.parametrize("kind", ["sitting_down", "lying_down", "standing"])
 def test_a_picked_exercise_counts_nothing_while_the_person_rests(exercise, kind):
