@@ -15,7 +15,7 @@ import numpy as np
 
 from .body import RATE, BodySequence, moving_average, nanmean, normalise
 from .classifier import ActivityClassifier, frame_labels, smooth_decisions
-from .falls import ON_PURPOSE_AFTER, detect_falls, during_floor_exercise, horizontal_signal
+from .falls import FLOOR_CONTEXT_S, ON_PURPOSE_AFTER, detect_falls, during_floor_exercise, horizontal_signal
 from .form import plank_cues, rep_cues
 from .labels import EXERCISES, LABEL_ID, LABELS, PHASE_ONLY_EXERCISES, REP_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
@@ -304,6 +304,29 @@ def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
     return found if found in PHASE_ONLY_EXERCISES else name
 
 
+#: A fall is not raised where the phase model reads push-ups for at least this share of the
+#: probability over the :data:`~posekit.activity.falls.FLOOR_CONTEXT_S` before its onset through
+#: its impact (:func:`reads_push_ups`).
+PUSH_UP_VETO = 0.5
+
+
+def reads_push_ups(frames: PhaseFrames, fall: FallEvent) -> bool:
+    """Whether the phase model reads push-ups (:data:`PUSH_UP_VETO`) from the
+    :data:`~posekit.activity.falls.FLOOR_CONTEXT_S` before ``fall``'s onset through its impact.
+
+    Filmed head-on, a push-up's torso points at the camera and reads upright, and its way down
+    reads as a tip to horizontal: the motion rules fire, often in a clip's first second, before
+    the classifier has a window of push-ups to veto with (cs231n-pushfit, MediaPipe's landmarks).
+    The phase model reads each frame's pose as a whole and knows a body held up on its arms
+    from any view it was trained on. Push-ups only: before a fall a person stands, which reads as
+    the start of a front raise, and after it lies, which reads as a bench press or a sit-up
+    (docs/evidence/falls.md)."""
+    a = max(0, int(round((fall.onset_s - FLOOR_CONTEXT_S) * RATE)))
+    b = int(round(fall.impact_s * RATE)) + 1
+    share = nanmean(exercise_probs(frames.probs[a:b])[:, PHASE_EXERCISES.index("push_up")])
+    return bool(np.isfinite(share) and share >= PUSH_UP_VETO)
+
+
 def phase_sets(seq: BodySequence, frames: PhaseFrames, dropped: list[ExerciseSegment],
                spans: list[tuple[str, int, int]], exercise: str | None, opts: RepOptions) -> list[tuple[str, int, int]]:
     """Sets that the generic counter saw as too few reps, found by the phase model.
@@ -368,6 +391,9 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         on_purpose_p = frame_labels(times, smoothed[:, cols].sum(axis=1), n, RATE)
         falls = [f for f in falls
                  if not during_floor_exercise(labels, f.onset_s, f.impact_s, on_purpose_p, fall_opts)]
+    if falls and phase_model is not None:
+        frames = PhaseFrames(phase_model, seq)
+        falls = [f for f in falls if not reads_push_ups(frames, f)]
     if exercise is not None:
         # An exercise the classifier has no class for: every span of reps is that exercise.
         labels = np.full(n, LABEL_ID[exercise]) if exercise in LABEL_ID else None

@@ -190,3 +190,36 @@ def test_a_picked_exercise_counts_nothing_while_the_person_rests(exercise, kind)
     for seed in range(4100, 4106):
         arr = make_sequence(kind, seed, seconds=10.0)[1]["noisy"]
         assert analyze_keypoints(arr, 30.0, exercise=exercise).reps_total == 0, seed
+
+
+def test_push_ups_veto_a_fall_and_real_falls_do_not_read_as_push_ups(held_back, model):
+    """The phase model's push-up reading over a fall's 2 s before onset through impact vetoes it
+    (:func:`~posekit.activity.analysis.reads_push_ups`): it does over other people's push-ups
+    (RepCount-pose's held-back videos), and over no fall that MD4FD's real fall windows raise."""
+    from posekit.activity.analysis import PhaseFrames, reads_push_ups
+    from posekit.activity.body import normalise, to_body13
+    from posekit.activity.results import FallEvent
+    from training.activity_data import md4fd_windows
+    from training.eval_activity import MD4FD_IMAGE_SIZE
+    from training.repcount import FPS, rebuilt_sequence
+
+    read = []
+    for v in [v for v in held_back if v.exercise == "push_up"]:
+        frames = PhaseFrames(model, normalise(to_body13(rebuilt_sequence(v)), FPS))
+        a, b = v.reps[len(v.reps) // 2]
+        read.append(reads_push_ups(frames, FallEvent((a + b) / 2 / FPS, b / FPS, 1.0)))
+    assert len(read) >= 8 and sum(read) >= len(read) - 1, read  # 9 of 9
+    vetoed = found = 0
+    for name, items in md4fd_windows().items():
+        w, h = MD4FD_IMAGE_SIZE[name]
+        for body, label in items:
+            if label != 1:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", InputWarning)
+                falls = analyze_keypoints(body, 30.0, layout="body13", image_size=(w, h), phase_model=False).falls
+            px = body * [w, h, 1]
+            frames = PhaseFrames(model, normalise(px, 30.0))
+            found += len(falls)
+            vetoed += sum(reads_push_ups(frames, f) for f in falls)
+    assert found >= 40 and vetoed == 0, (found, vetoed)  # 50 falls, none read as push-ups
