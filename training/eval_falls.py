@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from posekit.activity import analyze_keypoints
+from posekit.activity import ActivityTracker, FallOptions, analyze_keypoints
 from posekit.errors import InputWarning, InvalidInputError
 
 from .activity_data import md4fd_windows
@@ -53,21 +53,25 @@ def _delays(delays: list[float]) -> dict[str, float | None]:
             "alert_delay_max_s": float(np.max(delays)) if delays else None}
 
 
-def eval_urfd() -> dict[str, Any]:
+def _live(opts: FallOptions) -> ActivityTracker:
+    return ActivityTracker(fall_options=opts)
+
+
+def eval_urfd(opts: FallOptions = FallOptions()) -> dict[str, Any]:
     kps, fps, cuts = video_keypoints(data_dir() / "urfd" / "fall-01-cam0.mp4",
                                      cache_dir() / "keypoints" / "urfd" / "fall-01-cam0-rgb.npz", right_half=True)
-    live = stream_keypoints(kps, fps, cuts=cuts)
+    live = stream_keypoints(kps, fps, _live(opts), cuts=cuts)
     onset = URFD_ONSET_FRAME / fps
     found = any(abs(f["onset_s"] - onset) <= 1.0 for f in live["falls"])
     return {"falls": 1, "found": int(found), "extra_alarms": max(0, len(live["falls"]) - int(found)),
             **_delays(live["fall_delays_s"])}
 
 
-def eval_md4fd(folds: dict[str, Path] | None) -> dict[str, Any]:
+def eval_md4fd(folds: dict[str, Path] | None, opts: FallOptions = FallOptions()) -> dict[str, Any]:
     out = {}
     for name, items in md4fd_windows().items():
         model = str(folds[name]) if folds else None
-        pred = window_alarms(name, items, model)
+        pred = window_alarms(name, items, model, opts)
         fall = np.array([lab == 1 for _, lab in items])
         runs = md4fd_runs(items)
         fall_runs, adl_runs = np.unique(runs[fall]), np.unique(runs[~fall])
@@ -81,13 +85,13 @@ def eval_md4fd(folds: dict[str, Path] | None) -> dict[str, Any]:
     return out
 
 
-def eval_synthetic(n: int, seed: int = 8100) -> dict[str, Any]:
+def eval_synthetic(n: int, seed: int = 8100, opts: FallOptions = FallOptions()) -> dict[str, Any]:
     from .synth.dataset import make_sequence
 
     found, delays = 0, []
     for i in range(n):
         m, arr = make_sequence("fall", seed + i, seconds=SYNTH_S)
-        live = stream_keypoints(arr["noisy"], 30.0)
+        live = stream_keypoints(arr["noisy"], 30.0, _live(opts))
         ok = [f for f in live["falls"] if abs(f["onset_s"] - m.fall_onset / 30.0) <= 1.0]
         found += bool(ok)
         delays += live["fall_delays_s"][:1] if ok else []
@@ -95,13 +99,14 @@ def eval_synthetic(n: int, seed: int = 8100) -> dict[str, Any]:
     for k, kind in enumerate(DAILY):
         for i in range(n):
             _, arr = make_sequence(kind, seed + 1000 * (k + 1) + i, seconds=SYNTH_S)
-            alarms += len(stream_keypoints(arr["noisy"], 30.0)["falls"])
+            alarms += len(stream_keypoints(arr["noisy"], 30.0, _live(opts))["falls"])
     seconds = n * len(DAILY) * SYNTH_S
     return {"falls": n, "found": found, "daily_hours": round(seconds / 3600.0, 3), "alarms": alarms,
             "alarms_per_hour": _per_hour(alarms, seconds), **_delays(delays)}
 
 
-def _exercise_clips(clips: list[tuple[str, np.ndarray, float, list[int]]]) -> dict[str, Any]:
+def _exercise_clips(clips: list[tuple[str, np.ndarray, float, list[int]]], opts: FallOptions = FallOptions()
+                    ) -> dict[str, Any]:
     """Clips of exercise (every fall a false alarm): (name, keypoints, fps, cuts) each."""
     alarms, with_fall, seconds = 0, [], 0.0
     for name, kps, fps, cuts in clips:
@@ -109,7 +114,7 @@ def _exercise_clips(clips: list[tuple[str, np.ndarray, float, list[int]]]) -> di
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", InputWarning)
-                n = len(analyze_keypoints(kps, fps, cuts=cuts).falls)
+                n = len(analyze_keypoints(kps, fps, cuts=cuts, fall_options=opts).falls)
         except InvalidInputError:  # nobody found in the clip
             n = 0
         alarms += n
@@ -119,21 +124,21 @@ def _exercise_clips(clips: list[tuple[str, np.ndarray, float, list[int]]]) -> di
             "alarms_per_hour": _per_hour(alarms, seconds), "clips_with_a_fall": with_fall}
 
 
-def eval_workouttracker(limit: int | None = None) -> dict[str, Any]:
+def eval_workouttracker(limit: int | None = None, opts: FallOptions = FallOptions()) -> dict[str, Any]:
     root = data_dir() / "workouttracker"
     rows = [r for r in csv.DictReader((root / "index.csv").open()) if int(r["rep_markers"]) > 0][:limit]
     clips = []
     for r in rows:
         cache = cache_dir() / "keypoints" / "workouttracker" / (r["video"].replace("/", "__") + ".npz")
         clips.append((r["video"], *video_keypoints(root / r["video"], cache)))
-    return _exercise_clips(clips)
+    return _exercise_clips(clips, opts)
 
 
-def eval_pushfit(source: str, limit: int | None = None) -> dict[str, Any]:
+def eval_pushfit(source: str, limit: int | None = None, opts: FallOptions = FallOptions()) -> dict[str, Any]:
     from .eval_reps import pushfit_clips, pushfit_keypoints
 
     return _exercise_clips([(name, *pushfit_keypoints(source, name, wrong, video))
-                            for name, wrong, video in pushfit_clips()[:limit]])
+                            for name, wrong, video in pushfit_clips()[:limit]], opts)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -142,18 +147,25 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--fall-folds", type=Path, help="runs directory holding falls_without_le2i / falls_without_urfd")
     ap.add_argument("--synthetic", type=int, default=20, metavar="N", help="synthetic falls, and sequences per daily activity")
     ap.add_argument("--limit", type=int, help="first N clips of each exercise set (a quick look)")
+    ap.add_argument("--confirm-s", type=float, default=FallOptions().confirm_s,
+                    help="FallOptions.confirm_s: seconds of lying after the impact before a fall is reported "
+                         "(the alert's delay against false alarms)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.synthetic < 1:
         ap.error(f"--synthetic takes a number of sequences >= 1, got {args.synthetic}")
+    try:
+        opts = FallOptions(confirm_s=args.confirm_s)
+    except InvalidInputError as e:
+        ap.error(str(e))
     folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
-    res: dict[str, Any] = {"urfd_fall_01_pixels": eval_urfd(), "md4fd": eval_md4fd(folds),
-                           "synthetic": eval_synthetic(args.synthetic),
-                           "workouttracker_pixels": eval_workouttracker(args.limit)}
+    res: dict[str, Any] = {"confirm_s": opts.confirm_s, "urfd_fall_01_pixels": eval_urfd(opts),
+                           "md4fd": eval_md4fd(folds, opts), "synthetic": eval_synthetic(args.synthetic, opts=opts),
+                           "workouttracker_pixels": eval_workouttracker(args.limit, opts)}
     pushfit = cache_dir() / "data" / "pushfit"
     if pushfit.is_dir():
-        res["pushfit_pixels"] = eval_pushfit("posekit", args.limit)
-        res["pushfit_mediapipe"] = eval_pushfit("mediapipe", args.limit)
+        res["pushfit_pixels"] = eval_pushfit("posekit", args.limit, opts)
+        res["pushfit_mediapipe"] = eval_pushfit("mediapipe", args.limit, opts)
     else:
         log.warning("%s not found: the push-up clips are left out (docs/training.md says how to fetch them)", pushfit)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -84,7 +84,8 @@ class ActivityTracker:
     ``every`` frames.
 
     Events (reps, falls) are emitted once, usually within ``every`` frames + the detector's own
-    confirmation delay (rep: end of the cycle; fall: ``FallOptions.confirm_s``) after they happen;
+    confirmation delay (rep: end of the cycle; fall: ``FallOptions.confirm_s``, at the first frame
+    after it: a fall found short of it has the buffer read again then) after they happen;
     a rep that only a later reading finds, with more of the set in view, is sent then. The rep
     count (``ActivityFrame.reps``, :meth:`summary`) is the latest reading of the buffer plus the
     reps that have left it, so it can be revised when more context arrives (a "rep" read from the
@@ -189,6 +190,7 @@ class ActivityTracker:
         self._unseen: list[RepEvent] = []  # sent reps the latest reading lacks (withdrawn if the next lacks them too)
         self._holds: list[ExerciseSegment] = []  # planks held (sets without reps)
         self._falls: list[FallEvent] = []
+        self._fall_due: float | None = None  # s: when the buffer will hold a deferred fall's confirmation time
         self._last_rep_bottom = -1.0
         self._last_fall = -1e9
         self._t0: int | float | None = None
@@ -247,7 +249,8 @@ class ActivityTracker:
         self._shots.append(shot)
         self._n += 1
         events: tuple[list, list, list, list] = ([], [], [], [])
-        if self._n % self.every == 0 and len(self._ts) >= 15:
+        due = self._fall_due is not None and rel / 1000.0 >= self._fall_due
+        if (self._n % self.every == 0 or due) and len(self._ts) >= 15:
             events = self._analyse()
         return self._result(timestamp_ms, rel, *events, still_down=self._follow_up(row, rel / 1000.0))
 
@@ -400,12 +403,17 @@ class ActivityTracker:
         first_key = int(offset * MODEL_RATE) - 1
         self._cache = {k: v for k, v in self._cache.items() if k >= first_key}
         new_falls = []
+        self._fall_due = None
         for f in rep.falls:
             on = f.onset_s + offset
             # Mid-stream, a fall waits until the buffer holds its whole confirmation time after
             # impact (the detector would accept a shorter lying tail at the end of data, and the
             # floor-exercise veto reads that time); at the stream's end (``flush``) it need not.
+            # The buffer is read again at the first frame that completes it, not ``every`` frames on.
             if not final and f.impact_s + self.fall_options.confirm_s > buffer_end_s:
+                if on > self._last_fall + 5.0:
+                    due = offset + f.impact_s + self.fall_options.confirm_s
+                    self._fall_due = due if self._fall_due is None else min(self._fall_due, due)
                 continue
             if on > self._last_fall + 5.0:
                 ev = FallEvent(on, f.impact_s + offset, f.confidence)

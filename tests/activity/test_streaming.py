@@ -19,21 +19,24 @@ needs_bundled = pytest.mark.skipif(not bundled_model_names("activity"), reason="
 
 
 
-def test_streaming_tracker_emits_fall_with_bounded_latency():
-    m, arr = make_sequence("fall", 201, seconds=8.0)
+@pytest.mark.parametrize("seed", [201, 202, 203])
+def test_a_fall_is_sent_once_its_confirmation_time_has_passed(seed):
+    """The stream sends a fall at the first frame whose buffer holds ``confirm_s`` after the impact
+    (it reads the buffer again then), not at the next regular reading up to ``every`` frames on."""
+    m, arr = make_sequence("fall", seed, seconds=8.0)
     at = ActivityTracker()
-    seen = None
+    sent = []
     for i, row in enumerate(arr["noisy"]):
         pose = None if np.isnan(row).all() else PoseResult(
             xy=row[:, :2].astype(np.float32), conf=row[:, 2].astype(np.float32), score=1.0, roi=Roi(0, 0, 1),
             timestamp_ms=i * 33, image_size=(480, 360))
         out = at.update(pose, i * 33)
-        if out.new_falls and seen is None:
-            seen = i
-    assert seen is not None
-    latency_s = seen / 30 - m.fall_impact / 30
-    assert 0 <= latency_s <= FallOptions().confirm_s + 0.5
-    assert at.summary().falls and at.summary().falls[0].onset_s == pytest.approx(m.fall_onset / 30, abs=1.0)
+        sent += [(i * 0.033, f) for f in out.new_falls]
+    assert len(sent) == 1
+    t, fall = sent[0]
+    confirm = FallOptions().confirm_s
+    assert confirm - 0.04 <= t - fall.impact_s <= confirm + 0.1  # 20 frames late at most before
+    assert fall.onset_s == pytest.approx(m.fall_onset / 30, abs=1.0)
 
 
 def test_session_with_activity_on_the_sample_clip():

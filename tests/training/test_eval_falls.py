@@ -33,3 +33,23 @@ def test_md4fd_runs_and_hours_per_set(shared_data):
     for r in out.values():
         assert 0 < r["found"] <= r["falls"] and r["daily_runs"] > 0 and r["daily_hours"] > 0
         assert 0 <= r["window_recall"] <= 1 and r["alarms_per_hour"] >= 0
+
+
+def test_a_shorter_confirmation_brings_the_synthetic_alert_sooner():
+    from posekit.activity import FallOptions
+
+    slow, fast = eval_synthetic(2), eval_synthetic(2, opts=FallOptions(confirm_s=0.8))
+    assert fast["found"] == 2
+    assert fast["alert_delay_max_s"] < slow["alert_delay_median_s"]
+    assert 0.8 - 0.05 <= fast["alert_delay_median_s"] <= 0.8 + 0.1  # read at the first frame after it
+
+
+def test_a_bad_confirmation_time_is_a_usage_error(capsys):
+    import pytest
+
+    from training.eval_falls import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--confirm-s", "-1"])
+    assert e.value.code == 2
+    assert "confirm_s" in capsys.readouterr().err
