@@ -269,6 +269,22 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     return sorted(sized + extra, key=lambda c: c.start)
 
 
+#: The phase model reads an exercise over some frames when it holds at least this share of their
+#: mean probability.
+READ_SHARE = 0.5
+
+
+def exercise_read(probs: np.ndarray) -> str | None:
+    """The exercise that (T, OUTPUTS) phase probabilities read: the one with the largest mean
+    probability over the frames, if it is an exercise and holds :data:`READ_SHARE`; else None
+    (unsure, "other", or no frame with a body)."""
+    share = nanmean(exercise_probs(probs), axis=0)
+    if not np.isfinite(share).all():
+        return None
+    top = int(np.argmax(share))
+    return PHASE_EXERCISES[top] if top < len(PHASE_EXERCISES) and share[top] >= READ_SHARE else None
+
+
 def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
     """The name of a span of reps, from the classifier's ``name`` and the phase model's reading of
     the poses at the reps' bottoms (the middle of a rep tells exercises apart; its start, often
@@ -290,12 +306,8 @@ def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
         return name
     T = len(frames.seq.t)
     idx = sorted({i for c in full for i in range(max(0, c.bottom - BOTTOM_FRAMES), min(T, c.bottom + BOTTOM_FRAMES + 1))})
-    share = nanmean(exercise_probs(frames.probs[idx]), axis=0)
-    if not np.isfinite(share).all():
-        return name
-    top = int(np.argmax(share))
-    found = PHASE_EXERCISES[top] if top < len(PHASE_EXERCISES) else None
-    if found is None or share[top] < 0.5:  # none of its exercises, or none that most of it reads
+    found = exercise_read(frames.probs[idx])
+    if found is None:  # none of its exercises, or none that most of it reads
         return name
     if name == GENERIC_EXERCISE:
         return found
@@ -304,14 +316,8 @@ def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
     return found if found in PHASE_ONLY_EXERCISES else name
 
 
-#: A fall is not raised where the phase model reads push-ups for at least this share of the
-#: probability over the :data:`~posekit.activity.falls.FLOOR_CONTEXT_S` before its onset through
-#: its impact (:func:`reads_push_ups`).
-PUSH_UP_VETO = 0.5
-
-
 def reads_push_ups(frames: PhaseFrames, fall: FallEvent) -> bool:
-    """Whether the phase model reads push-ups (:data:`PUSH_UP_VETO`) from the
+    """Whether the phase model reads push-ups (at least :data:`READ_SHARE` of the probability) from the
     :data:`~posekit.activity.falls.FLOOR_CONTEXT_S` before ``fall``'s onset through its impact.
 
     Filmed head-on, a push-up's torso points at the camera and reads upright, and its way down
@@ -324,7 +330,7 @@ def reads_push_ups(frames: PhaseFrames, fall: FallEvent) -> bool:
     a = max(0, int(round((fall.onset_s - FLOOR_CONTEXT_S) * RATE)))
     b = int(round(fall.impact_s * RATE)) + 1
     share = nanmean(exercise_probs(frames.probs[a:b])[:, PHASE_EXERCISES.index("push_up")])
-    return bool(np.isfinite(share) and share >= PUSH_UP_VETO)
+    return bool(np.isfinite(share) and share >= READ_SHARE)
 
 
 def phase_sets(seq: BodySequence, frames: PhaseFrames, dropped: list[ExerciseSegment],
@@ -349,13 +355,9 @@ def phase_sets(seq: BodySequence, frames: PhaseFrames, dropped: list[ExerciseSeg
         lo, hi = max(0, int(seg.start_s * RATE) - int(RATE)), min(n, int(seg.end_s * RATE) + 1 + int(RATE))
         if any(s < hi and lo < e and (name in PHASE_EXERCISES or name == "plank") for name, s, e in spans):
             continue
-        share = nanmean(exercise_probs(frames.probs[lo:hi]), axis=0)
-        if not np.isfinite(share).all():
+        name = exercise_read(frames.probs[lo:hi])
+        if name is None or exercise not in (None, name):
             continue
-        top = int(np.argmax(share))
-        if top >= len(PHASE_EXERCISES) or share[top] < 0.5 or exercise not in (None, PHASE_EXERCISES[top]):
-            continue
-        name = PHASE_EXERCISES[top]
         if sum(not c.partial for c in phase_cycles(seq.frames(lo, hi), frames, name, opts)) >= MIN_SEGMENT_REPS:
             out.append((name, lo, hi))
     return out
