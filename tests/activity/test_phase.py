@@ -178,6 +178,25 @@ def test_a_set_the_generic_counter_drops_is_counted_on_the_phase_model(shared_da
     assert abs(given.reps_total - len(v.reps)) <= 1
 
 
+def test_where_the_learned_signal_loses_the_rhythm_the_body_signal_counts(shared_data, model, monkeypatch):
+    """A RepCount-pose training video of 8 pull-ups where the phase model's start probability stops
+    swinging through most reps: counted on it alone, the set reads 2; the pull-up's own body signal
+    finds more than twice that, so it counts (``PHASE_LOST_RATIO``)."""
+    import posekit.activity.analysis as analysis
+    from training.repcount import FPS, load_videos, rebuilt_sequence
+
+    v = next(v for v in load_videos() if v.name == "pull_up011.mp4")
+    arr = rebuilt_sequence(v)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        rep = analyze_keypoints(arr, FPS)
+        monkeypatch.setattr(analysis, "PHASE_LOST_RATIO", float("inf"))
+        learned_only = analyze_keypoints(arr, FPS)
+    assert [s.label.value for s in rep.exercises] == ["pull_up"]
+    assert abs(rep.reps_total - len(v.reps)) <= 1
+    assert learned_only.reps_total <= len(v.reps) // 2
+
+
 @pytest.mark.parametrize("exercise", ["front_raise", "rope_pushdown"])
 @pytest.mark.parametrize("kind", ["sitting_down", "lying_down", "standing"])
 def test_a_picked_exercise_counts_nothing_while_the_person_rests(exercise, kind):
