@@ -246,7 +246,8 @@ def phase_rep_signal(seq: BodySequence, frames: PhaseFrames, exercise: str,
     return smooth
 
 
-def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: RepOptions) -> list[Cycle]:
+def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: RepOptions,
+                 body_signal: np.ndarray | None = None, body_cycles: list[Cycle] | None = None) -> list[Cycle]:
     """Reps of ``exercise`` in ``seq``, found on the phase model's learned signal and sized on the
     body's own movement.
 
@@ -256,7 +257,8 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     So each rep is sized by the exercise's own body signal (:func:`~posekit.activity.reps.exercise_signal`):
     its range over the rep, and a rep under :data:`PHASE_PARTIAL_RATIO` of a deep rep's (the 75th
     percentile: a set may hold more shallow reps than deep ones) is partial, reported and not
-    counted. That signal's partial reps outside the learned reps are kept too."""
+    counted. That signal's partial reps outside the learned reps are kept too. ``body_signal``
+    and ``body_cycles``: that signal over ``seq`` and its reps, where the caller has them already."""
     learned = partial(phase_rep_signal, frames=frames, exercise=exercise, min_snr=opts.min_snr)
     # A probability can sit flat at its lowest from the first frame: a "rep" whose bottom is its
     # start is only a way up.
@@ -265,7 +267,7 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     if not cycles:
         return cycles
     body = partial(exercise_signal, exercise=exercise, smooth_s=opts.smooth_s, min_snr=opts.min_snr)
-    g = body(seq)
+    g = body(seq) if body_signal is None else body_signal
     if g is None or not np.isfinite(g).any() or np.ptp(g[np.isfinite(g)]) == 0:
         return cycles
     depth = []
@@ -275,10 +277,11 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     deep = float(np.percentile(depth, 75))
     ratio = PHASE_PARTIAL_RATIO * opts.partial_ratio / RepOptions.partial_ratio
     sized = [dataclasses.replace(c, amplitude=d, partial=d < ratio * deep) for c, d in zip(cycles, depth)]
-    ex_opts = dataclasses.replace(opts, min_range=EXERCISE_MIN_RANGE)
-    body_once = lambda q: g if q is seq else body(q)  # noqa: E731 - the whole stretch's signal, already computed
-    extra = [c for c in count_cycles(seq, body_once, ex_opts, rest_high=True)
-             if c.partial and not any(o.start <= c.bottom <= o.end for o in sized)]
+    if body_cycles is None:
+        ex_opts = dataclasses.replace(opts, min_range=EXERCISE_MIN_RANGE)
+        body_once = lambda q: g if q is seq else body(q)  # noqa: E731 - the whole stretch's signal, already computed
+        body_cycles = count_cycles(seq, body_once, ex_opts, rest_high=True)
+    extra = [c for c in body_cycles if c.partial and not any(o.start <= c.bottom <= o.end for o in sized)]
     return sorted(sized + extra, key=lambda c: c.start)
 
 
@@ -462,11 +465,12 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         prev_end = hi
         if name in REP_EXERCISES:
             stretch = rep_seq.frames(lo, hi)
-            learned = phase_cycles(stretch, phase_frames, name, rep_opts) \
-                if phase_frames is not None and name in PHASE_EXERCISES else []
             # The body parts that define the exercise, where the learned signal found nothing or lost the rhythm.
             signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s, min_snr=rep_opts.min_snr)
-            body = count_cycles(stretch, signal, ex_opts, rest_high=True)
+            g = signal(stretch)
+            body = count_cycles(stretch, lambda q: g if q is stretch else signal(q), ex_opts, rest_high=True)
+            learned = phase_cycles(stretch, phase_frames, name, rep_opts, g, body) \
+                if phase_frames is not None and name in PHASE_EXERCISES else []
             own = body if not _full(learned) or _full(body) >= PHASE_LOST_RATIO * _full(learned) else learned
             own = [c.shifted(lo) for c in own]
             # The exercise's own signal wins unless it sees nothing where the generic one counted.
