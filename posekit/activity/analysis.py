@@ -290,6 +290,20 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
 READ_SHARE = 0.5
 
 
+def exercise_cycles(seq: BodySequence, frames: PhaseFrames | None, exercise: str, opts: RepOptions) -> list[Cycle]:
+    """Reps of ``exercise`` over ``seq`` (a stretch of ``frames``' sequence): on the phase model's
+    learned signal where it knows the exercise (:func:`phase_cycles`), else, or where that finds no
+    full rep or lost the rhythm (:data:`PHASE_LOST_RATIO`), on the body parts that define the
+    exercise (:func:`~posekit.activity.reps.exercise_signal`)."""
+    signal = partial(exercise_signal, exercise=exercise, smooth_s=opts.smooth_s, min_snr=opts.min_snr)
+    g = signal(seq)
+    ex_opts = dataclasses.replace(opts, min_range=EXERCISE_MIN_RANGE)
+    body = count_cycles(seq, lambda q: g if q is seq else signal(q), ex_opts, rest_high=True)
+    learned = phase_cycles(seq, frames, exercise, opts, g, body) \
+        if frames is not None and exercise in PHASE_EXERCISES else []
+    return body if not _full(learned) or _full(body) >= PHASE_LOST_RATIO * _full(learned) else learned
+
+
 def exercise_read(probs: np.ndarray) -> str | None:
     """The exercise that (T, OUTPUTS) phase probabilities read: the one with the largest mean
     probability over the frames, if it is an exercise and holds :data:`READ_SHARE`; else None
@@ -438,7 +452,6 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     segs: list[ExerciseSegment] = []
     events: list[RepEvent] = []
     cues: list[FormCue] = []
-    ex_opts = dataclasses.replace(rep_opts, min_range=EXERCISE_MIN_RANGE)
     prev_end = 0
     spans, splits = _exercise_spans(generic, labels, n, cycles)
     phase_frames = PhaseFrames(phase_model, rep_seq) if phase_model is not None else None
@@ -464,15 +477,7 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         hi = b if b in splits else min(n, b + pad)
         prev_end = hi
         if name in REP_EXERCISES:
-            stretch = rep_seq.frames(lo, hi)
-            # The body parts that define the exercise, where the learned signal found nothing or lost the rhythm.
-            signal = partial(exercise_signal, exercise=name, smooth_s=rep_opts.smooth_s, min_snr=rep_opts.min_snr)
-            g = signal(stretch)
-            body = count_cycles(stretch, lambda q: g if q is stretch else signal(q), ex_opts, rest_high=True)
-            learned = phase_cycles(stretch, phase_frames, name, rep_opts, g, body) \
-                if phase_frames is not None and name in PHASE_EXERCISES else []
-            own = body if not _full(learned) or _full(body) >= PHASE_LOST_RATIO * _full(learned) else learned
-            own = [c.shifted(lo) for c in own]
+            own = [c.shifted(lo) for c in exercise_cycles(rep_seq.frames(lo, hi), phase_frames, name, rep_opts)]
             # The exercise's own signal wins unless it sees nothing where the generic one counted.
             if _full(own) or not span_cycles:
                 span_cycles = own
