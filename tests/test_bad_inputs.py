@@ -256,6 +256,8 @@ def test_any_bytes_in_a_keypoint_file_give_keypoints_or_a_typed_error(tmp_path, 
 @pytest.mark.parametrize("make, message", [
     (lambda: posekit.FallOptions(confirm_s=-1), r"FallOptions.confirm_s must be in \(0, 10\]"),
     (lambda: posekit.FallOptions(confirm_s=float("nan")), "FallOptions.confirm_s"),
+    (lambda: posekit.FallOptions(sure_confirm_s=0), r"FallOptions.sure_confirm_s must be in \(0, 10\]"),
+    (lambda: posekit.FallOptions(sure_confidence=1.5), "FallOptions.sure_confidence"),
     (lambda: posekit.FallOptions(max_fall_s=-1), "FallOptions.max_fall_s"),
     (lambda: posekit.FallOptions(lying_tilt="x"), "FallOptions.lying_tilt must be in"),
     (lambda: posekit.FallOptions(upright_tilt=-5), "FallOptions.upright_tilt"),

@@ -87,6 +87,10 @@ class FallOptions:
         min_tilt_speed: deg/s peak angular speed at sensitivity 0.5.
         min_descent: torso lengths the hips must drop.
         confirm_s: seconds of lying after impact before an event is reported.
+        sure_confirm_s: live, a fall the detector is sure of (confidence at least
+            ``sure_confidence``) is sent after this much lying instead, if shorter than
+            ``confirm_s``: the alert sooner where a false one is least likely.
+        sure_confidence: 0-1; see ``sure_confirm_s`` (above 1 never).
         overrule_confidence: 0-1; how sure (mean smoothed probability over ``confirm_s`` after
             the impact) the exercise classifier must be of a floor exercise or of lying down on
             purpose to overrule a fall; higher overrules less.
@@ -103,6 +107,8 @@ class FallOptions:
     min_tilt_speed: float = dataclasses.field(default=110.0, metadata=_range(0.0, lo_open=True))
     min_descent: float = dataclasses.field(default=0.45, metadata=_range(0.0))
     confirm_s: float = dataclasses.field(default=1.5, metadata=_range(0.0, 10.0, lo_open=True))
+    sure_confirm_s: float = dataclasses.field(default=1.0, metadata=_range(0.0, 10.0, lo_open=True))
+    sure_confidence: float = dataclasses.field(default=0.9, metadata=_range(0.0, 1.0))
     overrule_confidence: float = dataclasses.field(default=0.8, metadata=_range(0.0, 1.0))
     still_down_s: float = dataclasses.field(default=10.0, metadata=_range(0.0, 3600.0))
 

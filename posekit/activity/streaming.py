@@ -84,8 +84,9 @@ class ActivityTracker:
     ``every`` frames.
 
     Events (reps, falls) are emitted once, usually within ``every`` frames + the detector's own
-    confirmation delay (rep: end of the cycle; fall: ``FallOptions.confirm_s``, at the first frame
-    after it: a fall found short of it has the buffer read again then) after they happen;
+    confirmation delay (rep: end of the cycle; fall: ``FallOptions.confirm_s``, or
+    ``sure_confirm_s`` for a fall the detector is sure of, at the first frame after it: a fall
+    found short of it has the buffer read again then) after they happen;
     a rep that only a later reading finds, with more of the set in view, is sent then. The rep
     count (``ActivityFrame.reps``, :meth:`summary`) is the latest reading of the buffer plus the
     reps that have left it, so it can be revised when more context arrives (a "rep" read from the
@@ -410,9 +411,13 @@ class ActivityTracker:
             # impact (the detector would accept a shorter lying tail at the end of data, and the
             # floor-exercise veto reads that time); at the stream's end (``flush``) it need not.
             # The buffer is read again at the first frame that completes it, not ``every`` frames on.
-            if not final and f.impact_s + self.fall_options.confirm_s > buffer_end_s:
+            # A fall the detector is sure of waits ``sure_confirm_s`` only (docs/evidence/falls.md).
+            wait = self.fall_options.confirm_s
+            if f.confidence >= self.fall_options.sure_confidence:
+                wait = min(wait, self.fall_options.sure_confirm_s)
+            if not final and f.impact_s + wait > buffer_end_s:
                 if on > self._last_fall + 5.0:
-                    due = offset + f.impact_s + self.fall_options.confirm_s
+                    due = offset + f.impact_s + wait
                     self._fall_due = due if self._fall_due is None else min(self._fall_due, due)
                 continue
             if on > self._last_fall + 5.0:

@@ -19,12 +19,15 @@ needs_bundled = pytest.mark.skipif(not bundled_model_names("activity"), reason="
 
 
 
+@pytest.mark.parametrize("sure_confirm_s", [1.0, 1.5])
 @pytest.mark.parametrize("seed", [201, 202, 203])
-def test_a_fall_is_sent_once_its_confirmation_time_has_passed(seed):
+def test_a_fall_is_sent_once_its_confirmation_time_has_passed(seed, sure_confirm_s):
     """The stream sends a fall at the first frame whose buffer holds ``confirm_s`` after the impact
-    (it reads the buffer again then), not at the next regular reading up to ``every`` frames on."""
+    (it reads the buffer again then), not at the next regular reading up to ``every`` frames on;
+    ``sure_confirm_s`` after it where the detector is sure of the fall (1.5: as sure or not)."""
     m, arr = make_sequence("fall", seed, seconds=8.0)
-    at = ActivityTracker()
+    opts = FallOptions(sure_confirm_s=sure_confirm_s)
+    at = ActivityTracker(fall_options=opts)
     sent = []
     for i, row in enumerate(arr["noisy"]):
         pose = None if np.isnan(row).all() else PoseResult(
@@ -34,7 +37,8 @@ def test_a_fall_is_sent_once_its_confirmation_time_has_passed(seed):
         sent += [(i * 0.033, f) for f in out.new_falls]
     assert len(sent) == 1
     t, fall = sent[0]
-    confirm = FallOptions().confirm_s
+    assert fall.confidence >= opts.sure_confidence  # these falls are sure ones: both waits are tested
+    confirm = min(opts.confirm_s, sure_confirm_s)
     assert confirm - 0.04 <= t - fall.impact_s <= confirm + 0.1  # 20 frames late at most before
     assert fall.onset_s == pytest.approx(m.fall_onset / 30, abs=1.0)
 
