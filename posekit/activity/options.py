@@ -90,7 +90,8 @@ class FallOptions:
         sure_confirm_s: live, a fall the detector is sure of (confidence at least
             ``sure_confidence``) is sent after this much lying instead, if shorter than
             ``confirm_s``: the alert sooner where a false one is least likely.
-        sure_confidence: 0-1; see ``sure_confirm_s`` (above 1 never).
+        sure_confidence: 0-1; see ``sure_confirm_s`` (which, set to ``confirm_s``, makes every
+            fall wait the same).
         overrule_confidence: 0-1; how sure (mean smoothed probability over ``confirm_s`` after
             the impact) the exercise classifier must be of a floor exercise or of lying down on
             purpose to overrule a fall; higher overrules less.
