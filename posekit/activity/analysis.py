@@ -246,8 +246,17 @@ def phase_rep_signal(seq: BodySequence, frames: PhaseFrames, exercise: str,
     return smooth
 
 
+def _body_reps(seq: BodySequence, exercise: str, opts: RepOptions) -> tuple[np.ndarray | None, list[Cycle]]:
+    """The exercise's own body signal over ``seq`` (:func:`~posekit.activity.reps.exercise_signal`)
+    and the reps found on it."""
+    signal = partial(exercise_signal, exercise=exercise, smooth_s=opts.smooth_s, min_snr=opts.min_snr)
+    g = signal(seq)
+    ex_opts = dataclasses.replace(opts, min_range=EXERCISE_MIN_RANGE)
+    return g, count_cycles(seq, lambda q: g if q is seq else signal(q), ex_opts, rest_high=True)
+
+
 def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: RepOptions,
-                 body_signal: np.ndarray | None = None, body_cycles: list[Cycle] | None = None) -> list[Cycle]:
+                 body: tuple[np.ndarray | None, list[Cycle]] | None = None) -> list[Cycle]:
     """Reps of ``exercise`` in ``seq``, found on the phase model's learned signal and sized on the
     body's own movement.
 
@@ -257,8 +266,8 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     So each rep is sized by the exercise's own body signal (:func:`~posekit.activity.reps.exercise_signal`):
     its range over the rep, and a rep under :data:`PHASE_PARTIAL_RATIO` of a deep rep's (the 75th
     percentile: a set may hold more shallow reps than deep ones) is partial, reported and not
-    counted. That signal's partial reps outside the learned reps are kept too. ``body_signal``
-    and ``body_cycles``: that signal over ``seq`` and its reps, where the caller has them already."""
+    counted. That signal's partial reps outside the learned reps are kept too. ``body``: that
+    signal over ``seq`` and its reps (:func:`_body_reps`), where the caller has them already."""
     learned = partial(phase_rep_signal, frames=frames, exercise=exercise, min_snr=opts.min_snr)
     # A probability can sit flat at its lowest from the first frame: a "rep" whose bottom is its
     # start is only a way up.
@@ -266,8 +275,7 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
               if c.bottom > c.start]
     if not cycles:
         return cycles
-    body = partial(exercise_signal, exercise=exercise, smooth_s=opts.smooth_s, min_snr=opts.min_snr)
-    g = body(seq) if body_signal is None else body_signal
+    g, body_cycles = _body_reps(seq, exercise, opts) if body is None else body
     if g is None or not np.isfinite(g).any() or np.ptp(g[np.isfinite(g)]) == 0:
         return cycles
     depth = []
@@ -277,10 +285,6 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     deep = float(np.percentile(depth, 75))
     ratio = PHASE_PARTIAL_RATIO * opts.partial_ratio / RepOptions.partial_ratio
     sized = [dataclasses.replace(c, amplitude=d, partial=d < ratio * deep) for c, d in zip(cycles, depth)]
-    if body_cycles is None:
-        ex_opts = dataclasses.replace(opts, min_range=EXERCISE_MIN_RANGE)
-        body_once = lambda q: g if q is seq else body(q)  # noqa: E731 - the whole stretch's signal, already computed
-        body_cycles = count_cycles(seq, body_once, ex_opts, rest_high=True)
     extra = [c for c in body_cycles if c.partial and not any(o.start <= c.bottom <= o.end for o in sized)]
     return sorted(sized + extra, key=lambda c: c.start)
 
@@ -295,11 +299,8 @@ def exercise_cycles(seq: BodySequence, frames: PhaseFrames | None, exercise: str
     learned signal where it knows the exercise (:func:`phase_cycles`), else, or where that finds no
     full rep or lost the rhythm (:data:`PHASE_LOST_RATIO`), on the body parts that define the
     exercise (:func:`~posekit.activity.reps.exercise_signal`)."""
-    signal = partial(exercise_signal, exercise=exercise, smooth_s=opts.smooth_s, min_snr=opts.min_snr)
-    g = signal(seq)
-    ex_opts = dataclasses.replace(opts, min_range=EXERCISE_MIN_RANGE)
-    body = count_cycles(seq, lambda q: g if q is seq else signal(q), ex_opts, rest_high=True)
-    learned = phase_cycles(seq, frames, exercise, opts, g, body) \
+    g, body = _body_reps(seq, exercise, opts)
+    learned = phase_cycles(seq, frames, exercise, opts, (g, body)) \
         if frames is not None and exercise in PHASE_EXERCISES else []
     return body if not _full(learned) or _full(body) >= PHASE_LOST_RATIO * _full(learned) else learned
 
