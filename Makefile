@@ -101,7 +101,7 @@ train-pose-own: install-dev
 	    --init $(RUNS)/pose_stage2/last.weights.h5 --out $(RUNS)/pose_stage3
 	$(BIN)/python -m training.train_pose --input-size 128 --epochs 0 --heat-prior 16 \
 	    --init $(RUNS)/pose_stage3/best.weights.h5 --out $(RUNS)/pose_own
-# Activity: (1) the LSTM on Penn Action + synthetic (its first stage, 6 min on 2 cores); (2) the
+# Activity: (1) the LSTM on Penn Action + RepCount-pose + synthetic (its first stage, 7 min on 2 cores); (2) the
 # LSTM fine-tuned with real MD4FD fall / daily-activity windows: once per held-out set (the
 # cross-dataset folds the fall figures come from) and once on both sets (what ships), 2 min each;
 # (3) MotionBERT-lite as shipped, a run of its own: 8 pretraining and 100 fine-tuning epochs in one

@@ -69,9 +69,11 @@ def rep_count_mae(model_path: Path, n_per_kind: int = 4, seed: int = 910_000) ->
     from posekit.activity import analyze_keypoints
     from posekit.activity.labels import EXERCISES
     from training.synth.dataset import make_sequence
+    from training.synth.motions import GENERATORS
 
     errs = []
-    for k, kind in enumerate(e for e in EXERCISES if e != "plank"):  # the classifier's counted exercises
+    # The classifier's counted exercises that synthetic motion has (not front raises, rope pushdowns).
+    for k, kind in enumerate(e for e in EXERCISES if e != "plank" and e in GENERATORS):
         for i in range(n_per_kind):
             m, arr = make_sequence(kind, seed + 100 * k + i, seconds=15.0)
             true = sum(not r.partial for r in m.reps)
@@ -97,13 +99,15 @@ def calibration_windows(data: dict[str, list]) -> np.ndarray:
 
 
 def export_lstm(run: Path, path: Path) -> Path:
-    """Just the LSTM in its shipped format (int8, same calibration as :func:`export`): for
-    evaluating a run, e.g. a cross-dataset fold, through the runtime without a full export."""
+    """Just the LSTM in its shipped format (int8, same calibration as :func:`export`), with its
+    labels beside it (``PATH.json``, which the runtime reads): for evaluating a run, e.g. a
+    cross-dataset fold, through the runtime without a full export."""
     model = load_models(run, ("lstm",))["lstm"]
     calib = calibration_windows(training_data(json.loads((run / "config.json").read_text())))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(tfl.convert(model, INPUT_SHAPE, SHIP["lstm"], lambda: ([c[None]] for c in calib), ("probs",),
                                  float_ops=FLOAT_OPS))
+    path.with_suffix(path.suffix + ".json").write_text(json.dumps({"labels": list(LABELS)}))
     return path
 
 
@@ -229,6 +233,8 @@ def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run:
             training={"data": "Penn Action official train split (human joint labels) + synthetic motion "
                               f"({cfg['synth_per_kind']} sequences per kind x 16 kinds, generators "
                               f"v{cfg.get('synth_version', 1)})"
+                              + (" + RepCount-pose training videos rebuilt per frame from their MediaPipe poses "
+                                 "(held-back videos never)" if cfg.get("repcount_frac", 0) > 0 else "")
                               + (f" + MD4FD fall/daily-activity windows ({cfg['md4fd']})"
                                  if cfg.get("md4fd") and arch == "lstm" else ""),
                       "config": cfg, "earlier_stages": _init_chain(cfg), "commit": tfl.git_commit(),

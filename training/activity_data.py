@@ -139,6 +139,40 @@ def md4fd_sequences(sets: tuple[str, ...]) -> list[dict]:
     return out
 
 
+def repcount_sequences(dev_fold: int = 0, seeds: int = 3, speeds: tuple[float, ...] = SPEEDS) -> list[dict]:
+    """RepCount-pose's training videos (:mod:`training.repcount`) as token sequences labelled with
+    their exercise, with the window ends (``ends``) whose windows show reps: each video rebuilt per
+    frame from its own poses and rep timing, ``seeds`` times (other jitter, sway and choice of
+    poses), at each speed. Held-back videos never; ``dev_fold`` (1-4) leaves that fold out too, for
+    design choices on it."""
+    from .repcount import FPS, fold, load_videos, rebuilt_sequence
+
+    out = []
+    for v in load_videos():
+        if v.held_back or fold(v.name) == dev_fold:
+            continue
+        for seed in range(seeds):
+            seq = rebuilt_sequence(v, seed=1000 + seed)
+            body = to_body13(seq, "blazepose33")
+            in_rep = np.zeros(len(seq), bool)
+            for a, b in v.reps:
+                in_rep[a:b + 1] = True
+            for sp in speeds:
+                tok = sequence_tokens(normalise(body, FPS * sp))
+                # A token's source frame (playback at ``sp`` keeps the frames, not their times).
+                src = np.clip(np.round(np.arange(len(tok)) / MODEL_RATE * FPS * sp).astype(int), 0, len(seq) - 1)
+                # Window ends whose last half is mostly inside labelled reps: the body held still
+                # before the first rep or between reps is not the exercise (it taught the
+                # classifier to call people sitting, lying or standing still front raises).
+                cover = np.concatenate([[0], np.cumsum(in_rep[src])])
+                ends = np.arange(WINDOW // 2, len(tok) + 1)
+                ends = ends[cover[ends] - cover[ends - WINDOW // 2] >= WINDOW // 4]
+                if len(ends):
+                    out.append({"tokens": tok, "label": LABEL_ID[v.exercise], "ends": ends, "video": v.name,
+                                "speed": sp})
+    return out
+
+
 def window_label(labels: np.ndarray) -> int:
     """Label of a window from its per-token labels: the majority of its last half, except that a
     fall anywhere in the last three quarters makes it a fall window."""
@@ -159,13 +193,20 @@ def cut(tokens: np.ndarray, end: int) -> np.ndarray:
 
 
 class WindowSampler:
-    """Random training windows: Penn clips (clip label) and synthetic sequences (window label),
-    with class-balanced sampling and feature-space augmentation."""
+    """Random training windows: Penn clips and RepCount-pose videos (clip label), synthetic
+    sequences (window label) and MD4FD windows, with class-balanced sampling and feature-space
+    augmentation."""
 
     def __init__(self, penn: list[dict], synth: list[dict], seed: int = 0, penn_frac: float = 0.5,
-                 md4fd: list[dict] | None = None, md4fd_frac: float = 0.0) -> None:
+                 md4fd: list[dict] | None = None, md4fd_frac: float = 0.0, repcount: list[dict] | None = None,
+                 repcount_frac: float = 0.0) -> None:
         self.rng = np.random.default_rng(seed)
         self.penn, self.synth, self.penn_frac = penn, synth, penn_frac
+        # Real people's exercise videos (clip label), drawn class-balanced like Penn Action's.
+        self.repcount_frac = repcount_frac if repcount else 0.0
+        self.repcount_by_label: dict[int, list[dict]] = {}
+        for r in repcount or []:
+            self.repcount_by_label.setdefault(r["label"], []).append(r)
         # Real fall / daily-activity windows (label fall or NOT_FALL), half of each per draw.
         self.md4fd = {lab: [m for m in (md4fd or []) if m["label"] == lab] for lab in (LABEL_ID["fall"], NOT_FALL)}
         self.md4fd_frac = md4fd_frac if all(self.md4fd.values()) else 0.0
@@ -185,6 +226,7 @@ class WindowSampler:
         y = np.zeros(batch, np.int64)
         n_penn = int(round(batch * self.penn_frac)) if self.penn else 0
         n_md = int(round(batch * self.md4fd_frac))
+        n_rc = int(round(batch * self.repcount_frac))
         for b in range(batch):
             if b >= batch - n_md:
                 lab = (LABEL_ID["fall"], NOT_FALL)[b % 2]
@@ -197,6 +239,11 @@ class WindowSampler:
                 T = len(p["tokens"])
                 end = int(self.rng.integers(min(T, WINDOW // 2), T + 1)) if T > WINDOW // 2 else T
                 x[b], y[b] = cut(p["tokens"], end), p["label"]
+            elif b < n_penn + n_rc:
+                labs = list(self.repcount_by_label)
+                group = self.repcount_by_label[labs[self.rng.integers(len(labs))]]
+                r = group[self.rng.integers(len(group))]
+                x[b], y[b] = cut(r["tokens"], int(r["ends"][self.rng.integers(len(r["ends"]))])), r["label"]
             else:
                 labs = list(self.synth_index)
                 lab = labs[self.rng.integers(len(labs))]
@@ -254,10 +301,14 @@ def penn_eval_windows(clips: list[dict]) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def cached(name: str, build, refresh: bool = False):
-    """Pickle-cache a built dataset under the posekit cache (outside git)."""
+    """Pickle-cache a built dataset under the posekit cache (outside git). Its labels are ids into
+    :data:`LABELS`, so the key holds a digest of that list: a dataset built for another label
+    set is built again, never read with its ids shifted."""
+    import hashlib
     import pickle
 
-    path = cache_dir() / "activity" / f"{name}.pkl"
+    labels = hashlib.sha256(",".join(LABELS).encode()).hexdigest()[:8]
+    path = cache_dir() / "activity" / f"{name}_labels{labels}.pkl"
     if path.exists() and not refresh:
         return pickle.loads(path.read_bytes())
     data = build()

@@ -62,13 +62,16 @@ def _named(report) -> str | None:
 
 
 def eval_repcount(limit: int | None = None, seed: int = 0, dev_fold: int | None = None,
-                  phase_model: str | Path | None = None) -> dict[str, Any]:
+                  phase_model: str | Path | None = None, activity_model: str | Path | None = None) -> dict[str, Any]:
     """Counts on RepCount-pose's held-back training videos (see the module docstring), or with
     ``dev_fold`` (1-4) on that fold of the training videos instead, for design choices; with
-    ``phase_model`` (a .tflite path, e.g. a run of ``training.train_phase --dev-fold`` that left
-    that fold out) in place of the bundled phase model."""
+    ``phase_model`` and ``activity_model`` (.tflite paths, e.g. runs of ``training.train_phase
+    --dev-fold`` and ``training.train_activity --repcount-dev-fold`` that left that fold out) in
+    place of the bundled ones."""
     per = []
     phase = {} if phase_model is None else {"phase_model": phase_model}
+    if activity_model is not None:
+        phase["activity_model"] = activity_model
     chosen = [v for v in load_videos() if (v.held_back if dev_fold is None else fold(v.name) == dev_fold)]
     for v in chosen[:limit]:
         seq = rebuilt_sequence(v, seed)
@@ -80,7 +83,8 @@ def eval_repcount(limit: int | None = None, seed: int = 0, dev_fold: int | None 
                 rep = analyze_keypoints(seq, FPS, **kw)
                 row[key], row[f"{key}_named"] = rep.reps_total, _named(rep)
             # Without the phase model, as before it: only the classifier's exercises can be given.
-            row["given_no_phase"] = (analyze_keypoints(seq, FPS, exercise=v.exercise, phase_model=False).reps_total
+            row["given_no_phase"] = (analyze_keypoints(seq, FPS, exercise=v.exercise, phase_model=False,
+                                                       activity_model=activity_model).reps_total
                                      if v.exercise in LABEL_ID else None)
         per.append(row)
         log.info("repcount %s: true %d auto %d (%s) given %d", v.name, row["true"], row["auto"], row["auto_named"],
@@ -212,6 +216,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="--repcount on this fold of the training videos instead of the held-back ones (design choices)")
     ap.add_argument("--phase-model", type=Path,
                     help="a phase model .tflite in place of the bundled one (e.g. trained with --dev-fold)")
+    ap.add_argument("--activity-model", type=Path,
+                    help="an activity classifier .tflite in place of the bundled one (e.g. trained with "
+                         "--repcount-dev-fold)")
     ap.add_argument("--long", action="store_true", help="counts on synthetic sets of 20 to 60 reps")
     ap.add_argument("--pushfit", action="store_true", help="push-up form, names and falls on cs231n-pushfit")
     args = ap.parse_args(argv)
@@ -220,7 +227,8 @@ def main(argv: list[str] | None = None) -> None:
         ap.error("choose at least one of --repcount, --long, --pushfit")
     res: dict[str, Any] = {}
     if args.repcount:
-        res["repcount"] = eval_repcount(args.limit, dev_fold=args.dev_fold, phase_model=args.phase_model)
+        res["repcount"] = eval_repcount(args.limit, dev_fold=args.dev_fold, phase_model=args.phase_model,
+                                        activity_model=args.activity_model)
     if args.long:
         res["long_sets"] = eval_long_sets(phase_model=args.phase_model)
     if args.pushfit:

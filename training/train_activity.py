@@ -1,7 +1,7 @@
 """Train the activity classifiers: LSTM and MotionBERT-lite (masked-reconstruction pretraining, then
-fine-tuning), on Penn Action's official train split plus synthetic motion, evaluated on Penn
-Action's official test split (never trained on, never used to pick a checkpoint) and on held-out
-synthetic seeds.
+fine-tuning), on Penn Action's official train split, RepCount-pose's training videos (held-back
+ones never) and synthetic motion, evaluated on Penn Action's official test split (never trained
+on, never used to pick a checkpoint) and on held-out synthetic seeds.
 
     python -m training.train_activity --out ~/.cache/posekit/runs/activity
 
@@ -26,7 +26,8 @@ import numpy as np
 from posekit.activity.labels import LABEL_ID, LABELS
 
 from .activity_data import (NOT_FALL, PENN_MAP, WindowSampler, md4fd_sequences, penn_clips, penn_eval_windows,
-                            penn_test_clips, synth_test_sequences, synth_train_sequences, window_label)
+                            penn_test_clips, repcount_sequences, synth_test_sequences, synth_train_sequences,
+                            window_label)
 
 log = logging.getLogger("posekit.train_activity")
 
@@ -44,7 +45,7 @@ class ActivityConfig:
     lr: float = 1e-3
     synth_per_kind: int = 40
     synth_seconds: float = 10.0
-    penn_frac: float = 0.5
+    penn_frac: float = 0.4
     mask_joint: float = 0.15
     mask_frame: float = 0.1
     seed: int = 0
@@ -53,6 +54,8 @@ class ActivityConfig:
     md4fd: str = ""  # MD4FD fall sets to train on ("le2i", "urfd", "le2i,urfd"); the others are held out
     md4fd_frac: float = 0.125
     init_from: str = ""  # a run directory whose weights each stage starts from (then trains its epochs)
+    repcount_frac: float = 0.1  # share of each batch from RepCount-pose's training videos (real people)
+    repcount_dev_fold: int = 0  # 1-4: leave that RepCount-pose fold out too (design choices on it); 0: none
 
 
 def to_penn_eval(probs: np.ndarray) -> np.ndarray:
@@ -159,8 +162,11 @@ def train(cfg: ActivityConfig, out: Path, penn: list[dict] | None = None, synth:
     sets = tuple(x for x in cfg.md4fd.split(",") if x)
     md4fd_train = md4fd_sequences(sets) if sets else []
     md4fd_held = {name: md4fd_sequences((name,)) for name in ("le2i", "urfd") if name not in sets}
+    repcount = repcount_sequences(cfg.repcount_dev_fold) if cfg.repcount_frac > 0 else []
+    log.info("RepCount-pose: %d training sequences (fold %d left out)", len(repcount), cfg.repcount_dev_fold)
     sampler = WindowSampler(train_clips, synth, seed=cfg.seed, penn_frac=cfg.penn_frac,
-                            md4fd=md4fd_train, md4fd_frac=cfg.md4fd_frac)
+                            md4fd=md4fd_train, md4fd_frac=cfg.md4fd_frac, repcount=repcount,
+                            repcount_frac=cfg.repcount_frac)
     log_path = out / "log.csv"
     if not log_path.exists():
         log_path.write_text("model,epoch,loss,accuracy,seconds\n")

@@ -17,7 +17,7 @@ from .body import RATE, BodySequence, moving_average, nanmean, normalise
 from .classifier import ActivityClassifier, frame_labels, smooth_decisions
 from .falls import FLOOR_CONTEXT_S, ON_PURPOSE_AFTER, detect_falls, during_floor_exercise, horizontal_signal
 from .form import plank_cues, rep_cues
-from .labels import EXERCISES, LABEL_ID, LABELS, PHASE_ONLY_EXERCISES, REP_EXERCISES
+from .labels import EXERCISES, LABEL_ID, LABELS, MOVEMENT_SPAN_EXERCISES, REP_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
 from .phase import PHASE_EXERCISES, PhaseModel, exercise_probs, phase_signal
 from .reps import Cycle, count_cycles, count_reps, exercise_signal, jitter, quantiles
@@ -316,7 +316,7 @@ def exercise_read(probs: np.ndarray) -> str | None:
     return PHASE_EXERCISES[top] if top < len(PHASE_EXERCISES) and share[top] >= READ_SHARE else None
 
 
-def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
+def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle], known: tuple[str, ...] = EXERCISES) -> str:
     """The name of a span of reps, from the classifier's ``name`` and the phase model's reading of
     the poses at the reps' bottoms (the middle of a rep tells exercises apart; its start, often
     standing, does not): the model's most likely class over those frames, if it holds at least
@@ -328,8 +328,8 @@ def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
       from 0.20 of the videos to 0.07, but dropped the names of synthetic squats seen from the
       front with the arms held forward (read as front raises) and of head-on push-ups.
     * Any other classifier name (jumping jacks, plank) gives way to an exercise the classifier has
-      no class for (:data:`~posekit.activity.labels.PHASE_ONLY_EXERCISES`: front raises were
-      called jumping jacks).
+      no class for (not in ``known``, its labels: front raises were called jumping jacks by a
+      classifier that did not know them).
     * A reading under half (the model unsure, or reading "other") changes nothing: curls and
       lateral raises, which no model knows, were named front raises without that."""
     full = [c for c in cycles if not c.partial]
@@ -344,7 +344,7 @@ def phase_name(frames: PhaseFrames, name: str, cycles: list[Cycle]) -> str:
         return found
     if name in PHASE_EXERCISES:
         return name
-    return found if found in PHASE_ONLY_EXERCISES else name
+    return name if found in known else found
 
 
 def reads_push_ups(frames: PhaseFrames, fall: FallEvent) -> bool:
@@ -416,11 +416,11 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         times, ids, probs = classifier.classify(seq, classifier_opts, cache, t_offset_s)
         _, smoothed = smooth_decisions(probs, classifier_opts)
         labels = frame_labels(times, ids, n, RATE)
-        if "fall" in classifier.labels:
+        if "fall" in classifier.model_labels:
             fall_prob = (times, probs[:, classifier.labels.index("fall")])
     falls = detect_falls(seq, fall_opts, fall_prob, positions)
     if smoothed is not None and falls:  # the classifier's own judgement (a fixed ``exercise`` is not evidence)
-        cols = [classifier.labels.index(e) for e in ON_PURPOSE_AFTER if e in classifier.labels]
+        cols = [classifier.labels.index(e) for e in ON_PURPOSE_AFTER if e in classifier.model_labels]
         on_purpose_p = frame_labels(times, smoothed[:, cols].sum(axis=1), n, RATE)
         falls = [f for f in falls
                  if not during_floor_exercise(labels, f.onset_s, f.impact_s, on_purpose_p, fall_opts)]
@@ -428,8 +428,9 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
         frames = PhaseFrames(phase_model, seq)
         falls = [f for f in falls if not reads_push_ups(frames, f)]
     if exercise is not None:
-        # An exercise the classifier has no class for: every span of reps is that exercise.
-        labels = np.full(n, LABEL_ID[exercise]) if exercise in LABEL_ID else None
+        # Every span of reps is that exercise (over the whole stream, or where the generic
+        # counter saw movement: MOVEMENT_SPAN_EXERCISES).
+        labels = None if exercise in MOVEMENT_SPAN_EXERCISES else np.full(n, LABEL_ID[exercise])
     # Reps are not counted across a fall, and the time on the floor after it must not dominate the
     # movement signal: those frames are blanked for counting.
     rep_seq = seq
@@ -456,14 +457,15 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     prev_end = 0
     spans, splits = _exercise_spans(generic, labels, n, cycles)
     phase_frames = PhaseFrames(phase_model, rep_seq) if phase_model is not None else None
-    if exercise is not None and exercise not in LABEL_ID:
+    if exercise in MOVEMENT_SPAN_EXERCISES:
         # Only the generic counter's spans: a whole-sequence span (as a given classifier exercise
         # has) counted rope-pushdown "reps" on people sitting or lying down (docs/evidence/reps.md).
         spans = [(exercise, a, b) for _, a, b in spans]
     elif phase_frames is not None and exercise is None:
-        spans = [(phase_name(phase_frames, name, [c for c in cycles if a <= c.bottom < b]), a, b)
+        known = classifier.model_labels if classifier is not None else ()
+        spans = [(phase_name(phase_frames, name, [c for c in cycles if a <= c.bottom < b], known), a, b)
                  for name, a, b in spans]
-    if phase_frames is not None and (exercise is None or exercise not in LABEL_ID):
+    if phase_frames is not None and (exercise is None or exercise in MOVEMENT_SPAN_EXERCISES):
         found = phase_sets(rep_seq, phase_frames, dropped, spans, exercise, rep_opts)
         spans = sorted([sp for sp in spans if not any(sp[1] < hi and lo < sp[2] for _, lo, hi in found)] + found,
                        key=lambda sp: sp[1])

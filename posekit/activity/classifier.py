@@ -116,11 +116,23 @@ class ActivityClassifier:
         shape = tuple(int(v) for v in self.model.inputs[0]["shape"])
         if shape[1:] != (WINDOW, TOKENS, CHANNELS):
             raise InvalidInputError(f"activity model input must be (1, {WINDOW}, {TOKENS}, {CHANNELS}), got {shape}")
-        self.labels = tuple((self.model.entry or {}).get("labels", LABELS))
+        #: The model's own classes, in its output order (a model may know fewer than LABELS).
+        self.model_labels = tuple((self.model.entry or {}).get("labels", LABELS))
         self._guard = OneThread(f"activity model {self.model.name!r}")
         n_out = int(self.model.outputs[0]["shape"][-1])
-        if n_out != len(self.labels):
-            raise ModelError(f"activity model {self.model.name!r} outputs {n_out} classes, its labels list {len(self.labels)}")
+        if n_out != len(self.model_labels):
+            where = ("its labels list" if self.model.entry and "labels" in self.model.entry else
+                     f"posekit has {len(LABELS)} (a model with other classes names them, in its output order, in "
+                     f"{self.model.name + '.json'!r}: {{\"labels\": [...]}}); posekit's are")
+            raise ModelError(f"activity model {self.model.name!r} outputs {n_out} classes, {where} "
+                             f"{len(self.model_labels)}")
+        unknown = sorted(set(self.model_labels) - set(LABELS))
+        if unknown:
+            raise ModelError(f"activity model {self.model.name!r} has labels {unknown} that posekit does not know; "
+                             f"allowed: {list(LABELS)}")
+        #: Probabilities come out in LABELS order; a class the model lacks reads 0.
+        self.labels = LABELS
+        self._to_labels = np.array([LABELS.index(n) for n in self.model_labels])
 
     @property
     def name(self) -> str:
@@ -134,7 +146,7 @@ class ActivityClassifier:
         with self._guard:
             for v in views:
                 for i in range(len(win)):
-                    probs[i] += self.model.run(v[i:i + 1])[0][0]
+                    probs[i, self._to_labels] += self.model.run(v[i:i + 1])[0][0]
         return probs / len(views)
 
     def classify(self, seq: BodySequence, opts: ClassifierOptions = ClassifierOptions(),

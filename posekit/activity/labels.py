@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 LABELS: tuple[str, ...] = (
-    "squat", "push_up", "lunge", "sit_up", "jumping_jack", "pull_up", "bench_press", "plank",
-    "standing", "walking", "running", "sitting_lying", "fall", "other",
+    "squat", "push_up", "lunge", "sit_up", "jumping_jack", "pull_up", "bench_press", "plank", "front_raise",
+    "rope_pushdown", "standing", "walking", "running", "sitting_lying", "fall", "other",
 )
 LABEL_ID = {n: i for i, n in enumerate(LABELS)}
-#: Exercises the sequence classifier names (its first eight labels).
-EXERCISES: tuple[str, ...] = LABELS[:8]
-#: Exercises only the rep phase model (:mod:`posekit.activity.phase`) knows: named from the poses
-#: at the bottom of the reps.
-PHASE_ONLY_EXERCISES: tuple[str, ...] = ("front_raise", "rope_pushdown")
+#: Exercises the sequence classifier names (its first ten labels).
+EXERCISES: tuple[str, ...] = LABELS[:10]
 #: Every exercise posekit names.
-ALL_EXERCISES: tuple[str, ...] = EXERCISES + PHASE_ONLY_EXERCISES
+ALL_EXERCISES: tuple[str, ...] = EXERCISES
+#: Exercises that, given by the user (``exercise=``), are counted only where the generic counter
+#: saw repeated movement, not over the whole stream: their arm signals read reps on people sitting
+#: or lying down (docs/evidence/reps.md).
+MOVEMENT_SPAN_EXERCISES: tuple[str, ...] = ("front_raise", "rope_pushdown")
 #: Exercises counted in repetitions (plank is held, not repeated).
 REP_EXERCISES: tuple[str, ...] = tuple(e for e in ALL_EXERCISES if e != "plank")
 #: Exercises done on the floor: a "fall" while one is under way is the exercise itself (a push-up

@@ -86,5 +86,6 @@ def test_a_compilation_video_is_analysed_shot_by_shot(shared_data):
     # ... steadily: 14 reps sent and 9 withdrawn while resampling lost the first frame of a shot
     # at every reading whose timestamps read 29.997 fps (6 and 1 since; 10 and 4 with the phase
     # model, whose reading of these dips, an exercise no model has a class for, moves between
-    # readings: a rep re-named is withdrawn and sent again).
-    assert live["withdrawn_reps"] <= 4 and live["sent_reps"] - live["withdrawn_reps"] == len(live["rep_events"])
+    # readings: a rep re-named is withdrawn and sent again; 5 withdrawn since the classifier
+    # knows ten exercises).
+    assert live["withdrawn_reps"] <= 5 and live["sent_reps"] - live["withdrawn_reps"] == len(live["rep_events"])

@@ -109,3 +109,35 @@ def test_bundled_classifiers_on_penn_action_test_clips(shared_data):
         clf = ActivityClassifier(name)
         res = penn_clip_eval(clf.predict, clips)
         assert res["accuracy"] >= 0.85, (name, res)
+
+
+
+@needs_bundled
+def test_a_model_with_fewer_classes_has_its_probabilities_placed_by_name(tmp_path):
+    """A classifier that knows fewer classes (a user's retrained one, MotionBERT-lite's bundled
+    one) reads through its labels: each output lands on its class, a class it lacks reads 0; a
+    label posekit does not know is an error naming it."""
+    import json
+    from pathlib import Path
+
+    import posekit.models
+    from posekit.runtime import read_manifest
+
+    entries = [read_manifest()["models"][n] for n in bundled_model_names("activity")]
+    entry = min(entries, key=lambda e: len(e["labels"]))
+    assert len(entry["labels"]) < len(LABELS), "every bundled classifier knows every class: pick another model"
+    path = tmp_path / "mine.tflite"
+    path.write_bytes((Path(posekit.models.__file__).parent / entry["file"]).read_bytes())
+    order = list(entry["labels"])[::-1]  # another output order than posekit's
+    (tmp_path / "mine.tflite.json").write_text(json.dumps({"labels": order}))
+    clf = ActivityClassifier(str(path), mirror=False)
+    x = _tokens()[None, :WINDOW].astype(np.float32)
+    raw = clf.model.run(x)[0][0]
+    p = clf.predict(x)[0]
+    assert p.shape == (len(LABELS),) and clf.model_labels == tuple(order)
+    np.testing.assert_allclose(p[[LABELS.index(n) for n in order]], raw)
+    missing = [LABELS.index(n) for n in LABELS if n not in order]
+    assert missing and (p[missing] == 0).all()
+    (tmp_path / "mine.tflite.json").write_text(json.dumps({"labels": order[:-1] + ["yoga"]}))
+    with pytest.raises(ModelError, match="yoga"):
+        ActivityClassifier(str(path))

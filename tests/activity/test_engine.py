@@ -127,8 +127,7 @@ def test_results_are_typed_and_serialise():
     assert json.loads(json.dumps(d)) == d  # plain JSON: no enums, no NumPy values
     assert d["rep_events"][0]["exercise"] == "squat" and set(d) == set(REPORT_KEYS)
     assert Activity.PUSH_UP.title == "Push-up" and Activity.EXERCISE.title.startswith("Exercise")
-    assert {a.value for a in Activity} == {*posekit.activity.labels.LABELS, *posekit.activity.labels.PHASE_ONLY_EXERCISES,
-                                           "exercise"}
+    assert {a.value for a in Activity} == {*posekit.activity.labels.LABELS, "exercise"}
 
 
 def test_results_hold_python_numbers():

@@ -171,7 +171,7 @@ def test_tracker_model_selection():
     import posekit
     from posekit.activity import ActivityTracker
 
-    path = Path(posekit.__file__).parent / "models" / "activity_motionbert_float16.tflite"
+    path = Path(posekit.__file__).parent / "models" / "activity_lstm_int8.tflite"  # posekit's own classes
     assert ActivityTracker(activity_model=path).classifier.name == str(path)
     assert ActivityTracker(activity_model="activity_motionbert_float16").classifier.name == "activity_motionbert_float16"
     assert ActivityTracker(activity_model=False).classifier is None

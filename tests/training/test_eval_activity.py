@@ -250,3 +250,27 @@ def test_fall_aware_loss_only_pushes_daily_activities_away_from_fall():
     y = np.array([LABEL_ID["squat"], LABEL_ID["fall"], NOT_FALL])
     loss = np.asarray(fall_aware_crossentropy(y, p))
     assert loss == pytest.approx([-np.log(p[0, LABEL_ID["squat"]]), -np.log(0.3), -np.log(0.7)], rel=1e-5)
+
+
+def test_repcount_training_videos_leave_the_held_back_ones_and_the_dev_fold_out(shared_data):
+    from training.activity_data import WindowSampler, repcount_sequences
+    from training.repcount import CLASSES, fold, is_held_back, load_videos
+
+    seqs = repcount_sequences(dev_fold=2, seeds=1, speeds=(1.0,))
+    names = {s["video"] for s in seqs}
+    allowed = {v.name for v in load_videos() if not is_held_back(v.name) and fold(v.name) != 2}
+    # A video whose labelled reps are all too brief to fill a window is left out (a few).
+    assert names <= allowed and len(names) >= 0.95 * len(allowed)
+    assert {LABELS[s["label"]] for s in seqs} == set(CLASSES.values())  # all eight, named as posekit names them
+    # Windows are drawn where they show reps: none ends while the body still waits for the first.
+    first = {v.name: v.reps[0][0] / 30.0 for v in load_videos()}
+    late = [s for s in seqs if first[s["video"]] >= 3.0]
+    assert late
+    for s in seqs:
+        assert s["ends"].min() >= WINDOW // 2 and s["ends"].max() <= len(s["tokens"])
+    for s in late:
+        assert s["ends"].min() / 15.0 > first[s["video"]], s["video"]
+    sampler = WindowSampler([], [], seed=1, repcount=seqs, repcount_frac=1.0)
+    x, y = sampler.sample(64)
+    assert x.shape == (64, WINDOW, 14, 3) and np.abs(x[..., :2]).max() > 0
+    assert len(set(y.tolist())) >= 6 and {LABELS[i] for i in y} <= set(CLASSES.values())  # class-balanced draws
