@@ -121,11 +121,12 @@ class ActivityClassifier:
         self._guard = OneThread(f"activity model {self.model.name!r}")
         n_out = int(self.model.outputs[0]["shape"][-1])
         if n_out != len(self.model_labels):
-            where = ("its labels list" if self.model.entry and "labels" in self.model.entry else
-                     f"posekit has {len(LABELS)} (a model with other classes names them, in its output order, in "
-                     f"{self.model.name + '.json'!r}: {{\"labels\": [...]}}); posekit's are")
-            raise ModelError(f"activity model {self.model.name!r} outputs {n_out} classes, {where} "
-                             f"{len(self.model_labels)}")
+            if self.model.entry and "labels" in self.model.entry:
+                raise ModelError(f"activity model {self.model.name!r} outputs {n_out} classes, its labels list "
+                                 f"{len(self.model_labels)}")
+            raise ModelError(f"activity model {self.model.name!r} outputs {n_out} classes, posekit has {len(LABELS)}: "
+                             f"a model with other classes names them, in its output order, in "
+                             f"{self.model.name + '.json'!r} ({{\"labels\": [...]}})")
         unknown = sorted(set(self.model_labels) - set(LABELS))
         if unknown:
             raise ModelError(f"activity model {self.model.name!r} has labels {unknown} that posekit does not know; "

@@ -141,3 +141,6 @@ def test_a_model_with_fewer_classes_has_its_probabilities_placed_by_name(tmp_pat
     (tmp_path / "mine.tflite.json").write_text(json.dumps({"labels": order[:-1] + ["yoga"]}))
     with pytest.raises(ModelError, match="yoga"):
         ActivityClassifier(str(path))
+    (tmp_path / "mine.tflite.json").unlink()  # no labels: the error says where they go
+    with pytest.raises(ModelError, match=rf"outputs \d+ classes, posekit has {len(LABELS)}: .*mine\.tflite\.json"):
+        ActivityClassifier(str(path))
