@@ -161,9 +161,8 @@ def repcount_sequences(dev_fold: int = 0, seeds: int = 3, speeds: tuple[float, .
                 tok = sequence_tokens(normalise(body, FPS * sp))
                 # A token's source frame (playback at ``sp`` keeps the frames, not their times).
                 src = np.clip(np.round(np.arange(len(tok)) / MODEL_RATE * FPS * sp).astype(int), 0, len(seq) - 1)
-                # Window ends whose last half is mostly inside labelled reps: the body held still
-                # before the first rep or between reps is not the exercise (it taught the
-                # classifier to call people sitting, lying or standing still front raises).
+                # Window ends whose last half is at least half inside labelled reps: the body held
+                # still before the first rep or between reps shows no exercise.
                 cover = np.concatenate([[0], np.cumsum(in_rep[src])])
                 ends = np.arange(WINDOW // 2, len(tok) + 1)
                 ends = ends[cover[ends] - cover[ends - WINDOW // 2] >= WINDOW // 4]
