@@ -67,14 +67,14 @@ def build_app(args: argparse.Namespace):
     from kivy.uix.boxlayout import BoxLayout
 
     from posekit.activity import Activity
-    from posekit.activity.labels import ALL_EXERCISES
+    from posekit.activity.labels import EXERCISES
     from posekit.runtime import bundled_model_names, default_model_name
 
     from .sets import caption, rest_text, set_view
     from .speech import Speaker
     from .worker import Worker
 
-    titles = {Activity(e).title: e for e in ALL_EXERCISES}  # what the picker shows -> exercise id
+    titles = {Activity(e).title: e for e in EXERCISES}  # what the picker shows -> exercise id
 
     # PosekitApp loads posekit.kv from this folder by Kivy's naming convention.
     class RootView(BoxLayout):
@@ -317,9 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--screenshot")
     ap.add_argument("--state")
     ap.add_argument("--no-realtime", action="store_true")
-    from posekit.activity.labels import ALL_EXERCISES
+    from posekit.activity.labels import EXERCISES
 
-    ap.add_argument("--exercise", default="auto", choices=["auto", *ALL_EXERCISES],
+    ap.add_argument("--exercise", default="auto", choices=["auto", *EXERCISES],
                     help="auto | an exercise (fixes the rep counter and form rules)")
     ap.add_argument("--model", help="bundled pose model to start with (default: the manifest's default)")
     ap.add_argument("--size", default=None, help="window size WxH (e.g. 1000x600, 480x800 for portrait)")

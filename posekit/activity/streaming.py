@@ -23,7 +23,7 @@ from ..threads import OneThread
 from .analysis import analyse_shots
 from .body import HIP, SH, regular_frames, to_body13
 from .classifier import MODEL_RATE, ActivityClassifier
-from .labels import ALL_EXERCISES
+from .labels import EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
 from .phase import MODEL_NAME as PHASE_MODEL
 from .phase import PhaseModel
@@ -310,7 +310,7 @@ class ActivityTracker:
         fall = self._recent_fall(now_s)
         if fall:
             label, confidence = "fall", self._falls[-1].confidence
-        elif reps and now_s - reps[-1].end_s < 5.0 and label not in ALL_EXERCISES:
+        elif reps and now_s - reps[-1].end_s < 5.0 and label not in EXERCISES:
             label = reps[-1].exercise.value  # between reps of a set
             confidence = probs.get(label, 0.0)
         # A classifier of the user's own with a class posekit does not name reads as OTHER.
@@ -498,6 +498,6 @@ def check_exercise(exercise: object) -> str | None:
     if exercise is None:
         return None
     value = exercise.value if isinstance(exercise, Activity) else exercise
-    if value not in ALL_EXERCISES:
-        raise InvalidInputError(f"exercise must be one of {list(ALL_EXERCISES)} or None (classified), got {exercise!r}")
+    if value not in EXERCISES:
+        raise InvalidInputError(f"exercise must be one of {list(EXERCISES)} or None (classified), got {exercise!r}")
     return str(value)
