@@ -252,7 +252,7 @@ def _body_reps(seq: BodySequence, exercise: str, opts: RepOptions) -> tuple[np.n
     signal = partial(exercise_signal, exercise=exercise, smooth_s=opts.smooth_s, min_snr=opts.min_snr)
     g = signal(seq)
     ex_opts = dataclasses.replace(opts, min_range=EXERCISE_MIN_RANGE)
-    return g, count_cycles(seq, lambda q: g if q is seq else signal(q), ex_opts, rest_high=True)
+    return g, count_cycles(seq, lambda q: g if q is seq else signal(q), ex_opts, rest_high=True, local=True)
 
 
 def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: RepOptions,
@@ -271,7 +271,8 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     learned = partial(phase_rep_signal, frames=frames, exercise=exercise, min_snr=opts.min_snr)
     # A probability can sit flat at its lowest from the first frame: a "rep" whose bottom is its
     # start is only a way up.
-    cycles = [c for c in count_cycles(seq, learned, dataclasses.replace(opts, min_range=PHASE_MIN_RANGE), rest_high=True)
+    cycles = [c for c in count_cycles(seq, learned, dataclasses.replace(opts, min_range=PHASE_MIN_RANGE), rest_high=True,
+                                      local=True)
               if c.bottom > c.start]
     if not cycles:
         return cycles

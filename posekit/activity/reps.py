@@ -136,20 +136,58 @@ def quantiles(x: np.ndarray, q: tuple[float, ...]) -> list[float]:
     return [float(part[i] + (v - i) * (part[j] - part[i])) for v, i, j in zip(pos, lo, hi)]
 
 
-def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: bool | None = None) -> list[Cycle]:
+def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: bool | None = None,
+                local: bool = False) -> list[Cycle]:
     """Cycles rest -> extreme -> rest in a 1-D signal with hysteresis.
 
     ``rest_high``: the rest position is the signal's high side (True), low side (False), or where
-    the signal spends most time (None: unknown)."""
+    the signal spends most time (None: unknown). ``local``: thresholds from the signal's level
+    near each frame rather than over the whole (:func:`_local_levels`)."""
     oriented = _rest_high(signal, opts, rest_high)
-    return _cycles(*oriented, opts) if oriented is not None else []
+    return _cycles(*oriented, opts, local) if oriented is not None else []
 
 
-def _cycles(s: np.ndarray, lo: float, hi: float, opts: RepOptions) -> list[Cycle]:
-    """:func:`find_cycles` on a signal already oriented rest-high, with its 5th/95th percentiles."""
-    rng = hi - lo
-    up_thr = hi - opts.hysteresis * rng
-    down_thr = lo + opts.hysteresis * rng
+#: An exercise's rep signal is read against its own level near each frame: the 5th to 95th
+#: percentile over this long a window around it (2-3 reps at a usual tempo) ...
+LOCAL_WINDOW_S = 4.0
+#: ... but the window's range is taken as at least this share of the whole signal's, so that a
+#: still stretch's jitter is not read as reps. Setting up (un-racking a bar, kneeling down before
+#: push-ups) or a pose that drifts between reps otherwise sets the range, and the set's reps never
+#: cross its thresholds. Chosen on RepCount-pose training folds 1-4 with the exercise given and
+#: phase models that left each fold out (windows 3-6 s, shares 0.4-0.8; docs/evidence/reps.md),
+#: never on its held-back videos.
+LOCAL_MIN_SHARE = 0.6
+
+
+def _local_levels(s: np.ndarray, lo: float, hi: float, local: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) the rest level (95th percentile) and the range that ``s``'s thresholds are read
+    against at each frame: the whole signal's ``hi`` and ``hi - lo``, or with ``local`` those of a
+    :data:`LOCAL_WINDOW_S` window around each frame (the range no less than
+    :data:`LOCAL_MIN_SHARE` of the whole's), read every eighth of a window and interpolated."""
+    n, w = len(s), int(LOCAL_WINDOW_S * RATE)
+    if not local or n <= w:
+        return np.full(n, hi), np.full(n, hi - lo)
+    centres = np.arange(0, n, max(1, w // 8))
+    starts = np.clip(centres - w // 2, 0, n - w)
+    windows = np.lib.stride_tricks.sliding_window_view(s, w)[starts]
+    if np.isfinite(s).all():
+        p5, p95 = np.percentile(windows, (5, 95), axis=1)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window reads NaN: the whole's levels
+            p5, p95 = np.nanpercentile(windows, (5, 95), axis=1)
+    p5, p95 = np.where(np.isfinite(p5), p5, lo), np.where(np.isfinite(p95), p95, hi)
+    frames = np.arange(n)
+    top, bottom = np.interp(frames, centres, p95), np.interp(frames, centres, p5)
+    return top, np.maximum(top - bottom, LOCAL_MIN_SHARE * (hi - lo))
+
+
+def _cycles(s: np.ndarray, lo: float, hi: float, opts: RepOptions, local: bool = False) -> list[Cycle]:
+    """:func:`find_cycles` on a signal already oriented rest-high, with its 5th/95th percentiles;
+    ``local``: thresholds from the signal's level near each frame (:func:`_local_levels`)."""
+    top, span = _local_levels(s, lo, hi, local)
+    up_thr = top - opts.hysteresis * span
+    down_thr = top - (1 - opts.hysteresis) * span
     min_len = int(opts.min_cycle_s * RATE)
     # Hysteresis state machine, event by event: +1 where the signal is at rest (above up_thr), -1
     # past the bottom threshold. A cycle runs from the last rest frame before going down, through
@@ -170,11 +208,12 @@ def _cycles(s: np.ndarray, lo: float, hi: float, opts: RepOptions) -> list[Cycle
             bottom = d + int(np.argmin(s[d:i]))
             seg = s[start:i + 1]
             rest_from = max(at[k - 2] if k >= 2 else 0, start - int(TOP_SEARCH_S * RATE))
-            cycles.append(Cycle(start, bottom, i, float(seg.max() - s[bottom]), False, int((seg <= down_thr).sum()),
-                                seen_descending=k >= 2 or bool(s[0] > down_thr),
+            cycles.append(Cycle(start, bottom, i, float(seg.max() - s[bottom]), False, 
+                                int((seg <= down_thr[start:i + 1]).sum()),
+                                seen_descending=k >= 2 or bool(s[0] > down_thr[0]),
                                 top=rest_from + int(np.argmax(s[rest_from:start + 1]))))
     # Small excursions that never crossed the bottom threshold are partial reps.
-    partials = _partial_excursions(s, hi, rng, cycles, min_len)
+    partials = _partial_excursions(s, top, span, cycles, min_len)
     if cycles:
         typical = float(np.median([c.amplitude for c in cycles]))
         cycles = [dataclasses.replace(c, partial=c.amplitude < opts.partial_ratio * typical) for c in cycles]
@@ -206,7 +245,8 @@ def time_spent_high(signal: np.ndarray) -> bool:
 
 
 def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
-    """Dips of more than 10% of the range away from the rest level outside full cycles."""
+    """Dips of more than 10% of the range away from the rest level outside full cycles (``rest``
+    and ``rng``: (T,) each, as :func:`_local_levels` gives them)."""
     depth_thr = rest - 0.1 * rng
     in_cycle = np.zeros(len(s), bool)
     for c in cycles:
@@ -220,7 +260,7 @@ def _partial_excursions(s, rest, rng, cycles, min_len) -> list[Cycle]:
         if j - i >= min_len // 2 and bounded and i < b < j - 1:
             before = np.flatnonzero(in_cycle[:i])
             rest_from = max(int(before[-1]) + 1 if len(before) else 0, i - int(TOP_SEARCH_S * RATE))
-            out.append(Cycle(i, b, j, float(rest - s[b]), True, top=rest_from + int(np.argmax(s[rest_from:i + 1]))))
+            out.append(Cycle(i, b, j, float(rest[b] - s[b]), True, top=rest_from + int(np.argmax(s[rest_from:i + 1]))))
     return out
 
 
@@ -260,7 +300,8 @@ ZOOM_MIN_S = 4.0
 
 
 def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarray | None],
-                 opts: RepOptions = RepOptions(), rest_high: bool | None = None, depth: int = 2) -> list[Cycle]:
+                 opts: RepOptions = RepOptions(), rest_high: bool | None = None, depth: int = 2,
+                 local: bool = False) -> list[Cycle]:
     """:func:`find_cycles` on ``signal_fn(seq)``, plus a second look inside long stretches of one posture.
 
     Between sets people rest in another posture (kneeling, a pike, standing up from push-ups). That
@@ -282,7 +323,7 @@ def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarr
     oriented = _rest_high(sig, opts, rest_high if rest_high is not None else _rest_is_high(seq, sig), observed(seq))
     if oriented is None:
         return []
-    cycles = _cycles(*oriented, opts)
+    cycles = _cycles(*oriented, opts, local)
     if depth == 0:
         return cycles
     s, lo, hi = oriented
@@ -292,7 +333,7 @@ def count_cycles(seq: BodySequence, signal_fn: Callable[[BodySequence], np.ndarr
     for a, b in zip(bounds[:-1], bounds[1:]):
         if b - a < ZOOM_MIN_S * RATE or b - a == len(s):
             continue
-        sub = count_cycles(seq.frames(a, b), signal_fn, opts, rest_high, depth - 1)
+        sub = count_cycles(seq.frames(a, b), signal_fn, opts, rest_high, depth - 1, local)
         # At least two full cycles, each as large as a whole signal must be to count at all: the
         # stretch's own (smaller) range must not promote a partial rep or a sway into reps.
         full = [c for c in sub if not c.partial]

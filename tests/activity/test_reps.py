@@ -137,6 +137,42 @@ def test_partial_rep_is_reported_not_counted():
     assert [e.quality for e in rep.rep_events].count("partial") == 1
 
 
+def _setting_up_then_reps(rng: np.random.Generator, reps: int = 6) -> np.ndarray:
+    """A rep signal (rest high) that first goes through more than the set's range while the person
+    sets up (1 s low, 2.5 s high: un-racking a bar), then ``reps`` reps between 0.9 and 0.4: the
+    setup, not the set, holds the signal's 5th and 95th percentiles."""
+    rep = 0.65 + 0.25 * np.cos(np.linspace(0, 2 * np.pi, 45))
+    s = np.concatenate([np.zeros(30), np.linspace(0, 1, 15), np.ones(75), np.linspace(1, 0.9, 10)]
+                       + [rep] * reps + [np.full(20, 0.9)])
+    return s + rng.normal(0, 0.005, len(s))
+
+
+def test_reps_are_read_against_the_signals_level_near_them():
+    from posekit.activity.reps import find_cycles
+
+    s = _setting_up_then_reps(np.random.default_rng(0))
+    set_from = 130  # the frame where the set begins
+
+    def full_reps_in_the_set(cycles):
+        return sum(not c.partial and c.start >= set_from for c in cycles)
+
+    # Against the whole signal's range the set's reps never cross the bottom threshold (partial at most) ...
+    assert full_reps_in_the_set(find_cycles(s, rest_high=True)) == 0
+    # ... against their own level every one of them does.
+    assert full_reps_in_the_set(find_cycles(s, rest_high=True, local=True)) == 6
+
+
+def test_local_levels_read_no_reps_in_a_still_stretch():
+    # One real rep, then 10 s of a still pose that sways a little (smoothed jitter): a window over
+    # the stillness has a tiny range of its own, which is floored at a share of the whole signal's.
+    from posekit.activity.reps import find_cycles
+
+    rng = np.random.default_rng(1)
+    s = np.concatenate([np.ones(30), 0.5 + 0.5 * np.cos(np.linspace(0, 2 * np.pi, 45)), np.ones(300)])
+    s += np.convolve(rng.normal(0, 0.05, len(s)), np.ones(15) / 15, mode="same")
+    assert sum(not c.partial for c in find_cycles(s, rest_high=True, local=True)) == 1
+
+
 def test_a_clip_that_begins_mid_way_down_counts_its_one_rep():
     # The clip starts during the descent, and its first 8 frames have no pose (a tracker settling).
     down_up = list(0.5 - 0.5 * np.cos(np.linspace(0.4 * np.pi, 2 * np.pi, 50)))
