@@ -211,7 +211,7 @@ def test_fall_01_from_pixels_streams_one_fall_at_the_labelled_onset(shared_data)
     furniture from the first frame and needed the stale-track rule here; the rule has its own
     test below.)"""
     from posekit.activity.streaming import ActivityTracker
-    from training.eval_activity import URFD_ONSET_FRAME
+    from training.eval_activity import URFD_LYING_FRAME, URFD_ONSET_FRAME
 
     session = Session(activity=ActivityTracker())
     tr = session.tracker
@@ -225,19 +225,20 @@ def test_fall_01_from_pixels_streams_one_fall_at_the_labelled_onset(shared_data)
         return got
 
     tr._acquire_in_motion = spy_in_motion
-    events, hips = [], []
+    events, hips, sent_s = [], [], []
     with FrameSource(shared_data / "urfd" / "fall-01-cam0.mp4") as src:
         for f in src:
             r = session.process(np.ascontiguousarray(f.rgb[:, f.rgb.shape[1] // 2:]), f.timestamp_ms)
             events += r.activity.new_falls
+            sent_s += [f.timestamp_ms / 1000.0] * len(r.activity.new_falls)
             hips.append(mid_hip(r.pose) if r.pose is not None else (np.nan, np.nan))
-    # The clip ends 1.3-1.9 s after the impact (4.0 s on an AVX2 machine, 3.4 s on an AVX-512
-    # one, with the same models), close to the fall's confirmation time
-    # (FallOptions.confirm_s) plus the analysis interval: a live stream sends the event then, one
-    # that ends sooner at its end, which the app and ``posekit run`` mark by calling ``flush``.
+    # The clip ends 1.9 s after the labelled lying begins. The alert is sent live, within 1 s of
+    # it: the wait after the impact runs from the first impact read (3.4 s, read later at 4.07 s
+    # with more of the clip; a wait restarted there came 1.3 s after the lying began).
     events += session.flush().new_falls
     onset = URFD_ONSET_FRAME / src.fps
     assert len(events) == 1 and abs(events[0].onset_s - onset) <= 1.0, events
+    assert len(sent_s) == 1 and sent_s[0] - URFD_LYING_FRAME / src.fps <= 1.0, sent_s
     assert calls["found_in_motion"], calls
     # Standing, the person's hips are right of the doorway (x > 150 of 320); the desk is left of it.
     assert np.nanmedian(np.array(hips)[40:70, 0]) > 150

@@ -39,6 +39,7 @@ from .paths import data_dir
 
 log = logging.getLogger("posekit.eval_activity")
 URFD_ONSET_FRAME = 83  # data README: falls on frames 83-112
+URFD_LYING_FRAME = 113  # urfall-cam0-falls.csv: fall-01 lying (label 1) from frame 113
 URFD_FPS = 30.0
 
 
@@ -555,14 +556,14 @@ def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None, cuts: lis
     frame by frame, flushed at the end (as ``posekit run`` does). Its ``summary()`` plus how many
     ``new_reps`` (``sent_reps``) and ``withdrawn_reps`` events the stream sent, and each sent rep's
     delay (``rep_delays_s``: stream time when it was sent minus the rep's end; at the flush, the
-    last frame's time), each fall alert's delay after its impact (``fall_delays_s``, likewise),
-    and the live count after each frame (``live_counts``)."""
+    last frame's time), each fall alert's delay after its impact (``fall_delays_s``, likewise)
+    and its stream time (``fall_sent_s``), and the live count after each frame (``live_counts``)."""
     from posekit import ActivityTracker
     from posekit.pose.roi import Roi
     from posekit.types import PoseResult
 
     tracker = tracker or ActivityTracker()
-    withdrawn, delays, counts, fall_delays = 0, [], [], []
+    withdrawn, delays, counts, fall_delays, fall_sent = 0, [], [], [], []
     shots = np.searchsorted(np.asarray(cuts, dtype=int), np.arange(len(kps)), side="right")
     for i, row in enumerate(kps):
         ts = int(round(i * 1000.0 / fps))
@@ -573,13 +574,15 @@ def stream_keypoints(kps: np.ndarray, fps: float, tracker: Any = None, cuts: lis
         withdrawn += len(out.withdrawn_reps)
         delays += [ts / 1000.0 - r.end_s for r in out.new_reps]
         fall_delays += [ts / 1000.0 - f.impact_s for f in out.new_falls]
+        fall_sent += [ts / 1000.0] * len(out.new_falls)
         counts.append(out.reps)
     out = tracker.flush()
     end = (len(kps) - 1) / fps
     delays += [end - r.end_s for r in out.new_reps]
     fall_delays += [end - f.impact_s for f in out.new_falls]
+    fall_sent += [end] * len(out.new_falls)
     return {**tracker.summary().to_dict(), "sent_reps": len(delays), "withdrawn_reps": withdrawn + len(out.withdrawn_reps),
-            "rep_delays_s": delays, "live_counts": counts, "fall_delays_s": fall_delays}
+            "rep_delays_s": delays, "live_counts": counts, "fall_delays_s": fall_delays, "fall_sent_s": fall_sent}
 
 
 def eval_penn_sdk(extra: dict[str, Path] | None = None) -> dict[str, dict[str, float]]:

@@ -41,6 +41,8 @@ SETTLE_FRAMES = 8
 UP_AGAIN_S = 1.0
 #: Seconds from the buffer's start inside which a rep's reading becomes final (see ``_analyse``).
 FREEZE_S = 1.0
+#: Two readings' falls whose onsets lie this close (seconds) are the same fall.
+FALL_SAME_S = 1.0
 ACTIVITY_NAMES = frozenset(a.value for a in Activity)
 
 
@@ -192,6 +194,9 @@ class ActivityTracker:
         self._holds: list[ExerciseSegment] = []  # planks held (sets without reps)
         self._falls: list[FallEvent] = []
         self._fall_due: float | None = None  # s: when the buffer will hold a deferred fall's confirmation time
+        # Deferred falls as (onset, earliest impact) in stream seconds: a later reading's impact may
+        # move, and the wait runs from the first one read (see _analyse).
+        self._deferred: list[tuple[float, float]] = []
         self._last_rep_bottom = -1.0
         self._last_fall = -1e9
         self._t0: int | float | None = None
@@ -405,6 +410,7 @@ class ActivityTracker:
         self._cache = {k: v for k, v in self._cache.items() if k >= first_key}
         new_falls = []
         self._fall_due = None
+        deferred, self._deferred = self._deferred, []
         for f in rep.falls:
             on = f.onset_s + offset
             # Mid-stream, a fall waits until the buffer holds its whole confirmation time after
@@ -412,16 +418,21 @@ class ActivityTracker:
             # floor-exercise veto reads that time); at the stream's end (``flush``) it need not.
             # The buffer is read again at the first frame that completes it, not ``every`` frames on.
             # A fall the detector is sure of waits ``sure_confirm_s`` only (docs/evidence/falls.md).
+            # The wait runs from the earliest impact read for this fall: where the torso's tilt
+            # crosses into lying moves with more of the clip, and a wait restarted at each move
+            # would come ever later (URFD fall-01: impact read at 3.4 s, then 4.07 s).
             wait = self.fall_options.confirm_s
             if f.confidence >= self.fall_options.sure_confidence:
                 wait = min(wait, self.fall_options.sure_confirm_s)
-            if not final and f.impact_s + wait > buffer_end_s:
+            impact = min([f.impact_s + offset] + [i for o, i in deferred if abs(o - on) <= FALL_SAME_S])
+            if not final and impact - offset + wait > buffer_end_s:
                 if on > self._last_fall + 5.0:
-                    due = offset + f.impact_s + wait
+                    due = impact + wait
                     self._fall_due = due if self._fall_due is None else min(self._fall_due, due)
+                    self._deferred.append((on, impact))
                 continue
             if on > self._last_fall + 5.0:
-                ev = FallEvent(on, f.impact_s + offset, f.confidence)
+                ev = FallEvent(on, impact, f.confidence)
                 new_falls.append(ev)
                 self._last_fall = on
         self._falls.extend(new_falls)
