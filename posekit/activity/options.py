@@ -49,7 +49,8 @@ class RepOptions:
         hysteresis: thresholds at this fraction from the robust range's ends (0.2-0.45).
         partial_ratio: a cycle smaller than this fraction of the median cycle is partial (reps
             found by the rep phase model: a proportional share of a deep rep, 0.4 at 0.55).
-        min_cycle_s: cycles shorter than this are ignored (jitter, not reps).
+        min_cycle_s: cycles shorter than this are ignored (jitter, not reps). 0.4 s: RepCount-pose
+            labels many bench presses and push-ups under 0.5 s (docs/evidence/reps.md).
         max_cycle_s: a half cycle longer than this ends a set.
         min_range: the movement's robust range must exceed this many torso lengths; below it
             the person is holding still (sway and jitter are not reps).
@@ -62,7 +63,7 @@ class RepOptions:
     smooth_s: float = dataclasses.field(default=0.2, metadata=_range(0.0, 5.0))
     hysteresis: float = dataclasses.field(default=0.3, metadata=_range(0.0, 0.5, lo_open=True, hi_open=True))
     partial_ratio: float = dataclasses.field(default=0.55, metadata=_range(0.0, 1.0))
-    min_cycle_s: float = dataclasses.field(default=0.5, metadata=_range(0.0, 60.0, lo_open=True))
+    min_cycle_s: float = dataclasses.field(default=0.4, metadata=_range(0.0, 60.0, lo_open=True))
     max_cycle_s: float = dataclasses.field(default=8.0, metadata=_range(0.0, 600.0, lo_open=True))
     min_range: float = dataclasses.field(default=0.55, metadata=_range(0.0))
     min_snr: float = dataclasses.field(default=5.0, metadata=_range(0.0))
