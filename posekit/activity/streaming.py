@@ -418,13 +418,16 @@ class ActivityTracker:
             # floor-exercise veto reads that time); at the stream's end (``flush``) it need not.
             # The buffer is read again at the first frame that completes it, not ``every`` frames on.
             # A fall the detector is sure of waits ``sure_confirm_s`` only (docs/evidence/falls.md).
-            # The wait runs from the earliest impact read for this fall: where the torso's tilt
-            # crosses into lying moves with more of the clip, and a wait restarted at each move
-            # would come ever later (URFD fall-01: impact read at 3.4 s, then 4.07 s).
+            # For such a fall the wait runs from the earliest impact read for it: where the torso's
+            # tilt crosses into lying moves with more of the clip, and a wait restarted at each
+            # move would come ever later (URFD fall-01: impact read at 3.4 s, then 4.07 s). A fall
+            # the detector is unsure of waits from its latest impact: the floor-exercise veto
+            # reads what follows it (a push-up clip's false fall is vetoed so).
             wait = self.fall_options.confirm_s
+            impact = f.impact_s + offset
             if f.confidence >= self.fall_options.sure_confidence:
                 wait = min(wait, self.fall_options.sure_confirm_s)
-            impact = min([f.impact_s + offset] + [i for o, i in deferred if abs(o - on) <= FALL_SAME_S])
+                impact = min([impact] + [i for o, i in deferred if abs(o - on) <= FALL_SAME_S])
             if not final and impact - offset + wait > buffer_end_s:
                 if on > self._last_fall + 5.0:
                     due = impact + wait
