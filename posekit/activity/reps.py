@@ -208,7 +208,7 @@ def _cycles(s: np.ndarray, lo: float, hi: float, opts: RepOptions, local: bool =
             bottom = d + int(np.argmin(s[d:i]))
             seg = s[start:i + 1]
             rest_from = max(at[k - 2] if k >= 2 else 0, start - int(TOP_SEARCH_S * RATE))
-            cycles.append(Cycle(start, bottom, i, float(seg.max() - s[bottom]), False, 
+            cycles.append(Cycle(start, bottom, i, float(seg.max() - s[bottom]), False,
                                 int((seg <= down_thr[start:i + 1]).sum()),
                                 seen_descending=k >= 2 or bool(s[0] > down_thr[0]),
                                 top=rest_from + int(np.argmax(s[rest_from:start + 1]))))

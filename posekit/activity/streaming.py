@@ -194,8 +194,8 @@ class ActivityTracker:
         self._holds: list[ExerciseSegment] = []  # planks held (sets without reps)
         self._falls: list[FallEvent] = []
         self._fall_due: float | None = None  # s: when the buffer will hold a deferred fall's confirmation time
-        # Deferred falls as (onset, earliest impact) in stream seconds: a later reading's impact may
-        # move, and the wait runs from the first one read (see _analyse).
+        # Deferred falls as (onset, impact) in stream seconds: a later reading's impact may move,
+        # and a sure fall's wait runs from the earliest one read (see _analyse).
         self._deferred: list[tuple[float, float]] = []
         self._last_rep_bottom = -1.0
         self._last_fall = -1e9
