@@ -25,6 +25,8 @@ def test_urfd_fall_from_pixels_is_alerted_after_its_impact(shared_data):
     out = eval_urfd()
     assert out["found"] == 1 and out["extra_alarms"] == 0
     assert 0 <= out["alert_delay_median_s"] < 3.0
+    # Sent live within a second of the labels' first frame of lying (0.63 s measured).
+    assert 0 <= out["alert_after_labelled_lying_s"] <= 1.0
 
 
 def test_md4fd_runs_and_hours_per_set(shared_data):
