@@ -271,8 +271,7 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     learned = partial(phase_rep_signal, frames=frames, exercise=exercise, min_snr=opts.min_snr)
     # A probability can sit flat at its lowest from the first frame: a "rep" whose bottom is its
     # start is only a way up.
-    cycles = [c for c in count_cycles(seq, learned, dataclasses.replace(opts, min_range=PHASE_MIN_RANGE), rest_high=True,
-                                      local=True)
+    cycles = [c for c in count_cycles(seq, learned, dataclasses.replace(opts, min_range=PHASE_MIN_RANGE), rest_high=True)
               if c.bottom > c.start]
     if not cycles:
         return cycles

@@ -215,7 +215,10 @@ def _cycles(s: np.ndarray, lo: float, hi: float, opts: RepOptions, local: bool =
     # Small excursions that never crossed the bottom threshold are partial reps.
     partials = _partial_excursions(s, top, span, cycles, min_len)
     if cycles:
-        typical = float(np.median([c.amplitude for c in cycles]))
+        # Read against local levels a set's shallow reps cross the thresholds too and may be the
+        # most of its cycles: a deep one (the 75th percentile) is then the measure, as for the
+        # phase model's reps (``analysis.phase_cycles``).
+        typical = float(np.percentile([c.amplitude for c in cycles], 75 if local else 50))
         cycles = [dataclasses.replace(c, partial=c.amplitude < opts.partial_ratio * typical) for c in cycles]
         partials = [p for p in partials if p.amplitude >= 0.1 * typical]
     return sorted(cycles + partials, key=lambda c: c.start)
