@@ -147,8 +147,9 @@ def find_cycles(signal: np.ndarray, opts: RepOptions = RepOptions(), rest_high: 
     return _cycles(*oriented, opts, local) if oriented is not None else []
 
 
-#: An exercise's rep signal is read against its own level near each frame: the 5th to 95th
-#: percentile over this long a window around it (2-3 reps at a usual tempo) ...
+#: An exercise's own body signal (``exercise_signal``; not the phase model's) is read against its
+#: own level near each frame: the 5th to 95th percentile over this long a window around it (2-3
+#: reps at a usual tempo) ...
 LOCAL_WINDOW_S = 4.0
 #: ... but the window's range is taken as at least this share of the whole signal's, so that a
 #: still stretch's jitter is not read as reps. Setting up (un-racking a bar, kneeling down before

@@ -184,22 +184,21 @@ def test_a_set_the_generic_counter_drops_is_counted_on_the_phase_model(shared_da
 
 
 def test_where_the_learned_signal_loses_the_rhythm_the_body_signal_counts(shared_data, model, monkeypatch):
-    """A RepCount-pose training video of 7 push-ups where the phase model's start probability stops
-    swinging through some reps: counted on it alone, the set reads 3; the push-up's own body signal
-    finds at least twice that, so it counts (``PHASE_LOST_RATIO``): 6. (pull_up011, the video this
-    test read before the thresholds followed the signal's local level, now reads 7 of 8 on the
-    learned signal alone.)"""
+    """A RepCount-pose training video of 8 pull-ups where the phase model's start probability stops
+    swinging through most reps: counted on it alone, the set reads 2; the pull-up's own body signal
+    finds at least twice that, so it counts (``PHASE_LOST_RATIO``): 7 (4 before the body signal's
+    thresholds followed its own level)."""
     import posekit.activity.analysis as analysis
     from training.repcount import FPS, load_videos, rebuilt_sequence
 
-    v = next(v for v in load_videos() if v.name == "push_up054.mp4")
+    v = next(v for v in load_videos() if v.name == "pull_up011.mp4")
     arr = rebuilt_sequence(v)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InputWarning)
         rep = analyze_keypoints(arr, FPS)
         monkeypatch.setattr(analysis, "PHASE_LOST_RATIO", float("inf"))
         learned_only = analyze_keypoints(arr, FPS)
-    assert [s.label.value for s in rep.exercises] == ["push_up"]
+    assert [s.label.value for s in rep.exercises] == ["pull_up"]
     assert learned_only.reps_total <= len(v.reps) // 2
     assert rep.reps_total >= 2 * learned_only.reps_total
 
