@@ -156,7 +156,8 @@ LOCAL_WINDOW_S = 4.0
 #: push-ups) or a pose that drifts between reps otherwise sets the range, and the set's reps never
 #: cross its thresholds. Chosen on RepCount-pose training folds 1-4 with the exercise given and
 #: phase models that left each fold out (windows 3-6 s, shares 0.4-0.8; docs/evidence/reps.md),
-#: never on its held-back videos.
+#: never on its held-back videos, while the phase model's signal read local levels too; not
+#: swept again since it went back to the whole signal's.
 LOCAL_MIN_SHARE = 0.6
 
 
