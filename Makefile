@@ -70,8 +70,8 @@ eval-capture: install-dev $(if $(wildcard $(RUNS)/falls_without_le2i),fold-model
 
 # The cross-dataset fall folds in the shipped format, for eval_activity --fall-folds (a few seconds each).
 fold-models: install-dev
-	$(BIN)/python -m export.activity --run $(RUNS)/falls_without_le2i --lstm-only
-	$(BIN)/python -m export.activity --run $(RUNS)/falls_without_urfd --lstm-only
+	$(BIN)/python -m export.activity $(call seed_runs,falls_without_le2i) --lstm-only
+	$(BIN)/python -m export.activity $(call seed_runs,falls_without_urfd) --lstm-only
 
 # Full training pipeline (long: run in the background, see README).
 # Teacher labels (MediaPipe heavy) of every image source in docs/training.md (extracted under
@@ -104,15 +104,23 @@ train-pose-own: install-dev
 # Activity: (1) the LSTM on Penn Action + RepCount-pose + synthetic (its first stage, 7 min on 2 cores); (2) the
 # LSTM fine-tuned with real MD4FD fall / daily-activity windows: once per held-out set (the
 # cross-dataset folds the fall figures come from) and once on both sets (what ships), 2 min each;
-# (3) MotionBERT-lite as shipped, a run of its own: 8 pretraining and 100 fine-tuning epochs in one
-# schedule (90 min on 2 cores).
-FALLS_FT := --pretrain-epochs 0 --finetune-epochs 0 --lstm-epochs 30 --lr 5e-4 --init-from $(RUNS)/activity
+# (1) and (2) once per seed in SEEDS, and each model (shipped, fold) is the ensemble of its seeds
+# (mean logits; export.activity with one --run per seed); (3) MotionBERT-lite as shipped, a run of
+# its own: 8 pretraining and 100 fine-tuning epochs in one schedule (90 min on 2 cores).
+SEEDS ?= 0 1 2
+# A run's directory per seed (seed 0 unsuffixed), as export.activity --run arguments.
+seed_runs = $(foreach s,$(SEEDS),--run $(RUNS)/$(1)$(if $(filter 0,$(s)),,_s$(s)))
+FALLS_FT := --pretrain-epochs 0 --finetune-epochs 0 --lstm-epochs 30 --lr 5e-4
 train-activity: install-dev
-	$(BIN)/python -m training.train_activity --pretrain-epochs 0 --finetune-epochs 0 --lstm-epochs 150 --out $(RUNS)/activity
-	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd urfd --out $(RUNS)/falls_without_le2i
-	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd le2i --out $(RUNS)/falls_without_urfd
+	set -e; for s in $(SEEDS); do x=$$([ $$s = 0 ] || echo _s$$s); \
+	  $(BIN)/python -m training.train_activity --seed $$s --pretrain-epochs 0 --finetune-epochs 0 --lstm-epochs 150 \
+	      --out $(RUNS)/activity$$x; \
+	  for sets in urfd:falls_without_le2i le2i:falls_without_urfd le2i,urfd:activity_falls; do \
+	    $(BIN)/python -m training.train_activity --seed $$s $(FALLS_FT) --init-from $(RUNS)/activity$$x \
+	        --md4fd $${sets%%:*} --out $(RUNS)/$${sets#*:}$$x; \
+	  done; \
+	done
 	$(MAKE) fold-models
-	$(BIN)/python -m training.train_activity $(FALLS_FT) --md4fd le2i,urfd --out $(RUNS)/activity_falls
 	$(BIN)/python -m training.train_activity --pretrain-epochs 8 --finetune-epochs 100 --lstm-epochs 0 \
 	    --out $(RUNS)/activity_mb_long
 # The rep phase model (RepCount-pose salient frames, about 1 min) and the counting figures per
@@ -127,7 +135,7 @@ eval-falls: install-dev $(if $(wildcard $(RUNS)/falls_without_le2i),fold-models)
 	$(BIN)/python -m training.eval_falls --out benchmarks/out $(if $(wildcard $(RUNS)/falls_without_le2i),--fall-folds $(RUNS))
 
 export-activity: install-dev
-	$(BIN)/python -m export.activity --run $(RUNS)/activity_falls --archs lstm --report benchmarks/out --install
+	$(BIN)/python -m export.activity $(call seed_runs,activity_falls) --archs lstm --report benchmarks/out --install
 	$(BIN)/python -m export.activity --run $(RUNS)/activity_mb_long --archs motionbert --report benchmarks/out --install
 export-all: install-dev export-activity
 	$(BIN)/python -m export.pose --run $(RUNS)/pose --report benchmarks/out --install

@@ -34,18 +34,25 @@ ARCHS = ("motionbert", "lstm")
 INPUT_SHAPE = (1, WINDOW, TOKENS, CHANNELS)
 
 
-def load_models(run: Path, archs: tuple[str, ...] = ARCHS) -> dict[str, Any]:
-    from training.seq_models import MotionBertConfig, build_lstm, build_motionbert
+def load_models(runs: Path | list[Path], archs: tuple[str, ...] = ARCHS) -> dict[str, Any]:
+    """The runs' trained models: MotionBERT-lite from the first run; the LSTM of one run, or of
+    several (the same recipe under other seeds) the :func:`~training.seq_models.lstm_ensemble` of
+    theirs. ``config`` is the first run's."""
+    from training.seq_models import MotionBertConfig, build_lstm, build_motionbert, lstm_ensemble
 
-    cfg = json.loads((run / "config.json").read_text())
+    runs = [runs] if isinstance(runs, Path) else list(runs)
+    cfg = json.loads((runs[0] / "config.json").read_text())
     tiny = cfg.get("tiny", False)
     out: dict[str, Any] = {"config": cfg}
     if "motionbert" in archs:
         _, _, out["motionbert"] = build_motionbert(MotionBertConfig(dim=16, heads=2, depth=1) if tiny else MotionBertConfig())
-        out["motionbert"].load_weights(run / "motionbert.weights.h5")
+        out["motionbert"].load_weights(runs[0] / "motionbert.weights.h5")
     if "lstm" in archs:
-        out["lstm"] = build_lstm(units=16, embed=16) if tiny else build_lstm()
-        out["lstm"].load_weights(run / "lstm.weights.h5")
+        members = []
+        for run in runs:
+            members.append(build_lstm(units=16, embed=16) if tiny else build_lstm())
+            members[-1].load_weights(run / "lstm.weights.h5")
+        out["lstm"] = members[0] if len(members) == 1 else lstm_ensemble(members)
     return out
 
 
@@ -98,12 +105,14 @@ def calibration_windows(data: dict[str, list]) -> np.ndarray:
     return WindowSampler(train_clips, data["synth"], seed=0).sample(CALIB_N, augment=False)[0]
 
 
-def export_lstm(run: Path, path: Path) -> Path:
-    """Just the LSTM in its shipped format (int8, same calibration as :func:`export`), with its
-    labels beside it (``PATH.json``, which the runtime reads): for evaluating a run, e.g. a
-    cross-dataset fold, through the runtime without a full export."""
-    model = load_models(run, ("lstm",))["lstm"]
-    calib = calibration_windows(training_data(json.loads((run / "config.json").read_text())))
+def export_lstm(runs: list[Path], path: Path) -> Path:
+    """Just the LSTM of ``runs`` (one, or the seeds of an ensemble) in its shipped format (int8,
+    same calibration as :func:`export`), with its labels beside it (``PATH.json``, which the
+    runtime reads): for evaluating a run, e.g. a cross-dataset fold, through the runtime without a
+    full export."""
+    models = load_models(runs, ("lstm",))
+    model = models["lstm"]
+    calib = calibration_windows(training_data(models["config"]))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(tfl.convert(model, INPUT_SHAPE, SHIP["lstm"], lambda: ([c[None]] for c in calib), ("probs",),
                                  float_ops=FLOAT_OPS))
@@ -111,18 +120,19 @@ def export_lstm(run: Path, path: Path) -> Path:
     return path
 
 
-def export(run: Path, out: Path, data: dict[str, list] | None = None, install: bool = False,
+def export(runs: list[Path], out: Path, data: dict[str, list] | None = None, install: bool = False,
            report_dir: Path | None = None, with_onnx: bool = True, parity_n: int = 64,
            formats: tuple[str, ...] = ("float32", "float16", "int8"), rep_metric: bool = True,
            archs: tuple[str, ...] = ARCHS) -> dict[str, Any]:
-    """Export ``archs`` (default both); ``data`` = {'penn': clips, 'synth': sequences} (loaded from
-    the cache when None). Returns {arch: parity report}."""
+    """Export ``archs`` (default both) of ``runs`` (:func:`load_models`); ``data`` = {'penn': clips,
+    'synth': sequences} (loaded from the cache when None). Returns {arch: parity report}."""
     from training.activity_data import WindowSampler, penn_test_clips
     from training.train_activity import penn_clip_eval
 
     from .pose import onnx_runner
 
-    models = load_models(run, archs)
+    runs = [runs] if isinstance(runs, Path) else list(runs)
+    models = load_models(runs, archs)
     cfg = models["config"]
     data = data or training_data(cfg)
     test_clips = penn_test_clips(data["penn"])
@@ -157,25 +167,40 @@ def export(run: Path, out: Path, data: dict[str, list] | None = None, install: b
             write_report(rep, report_dir)
         reports[arch] = rep
     if report_dir is not None:
-        merge_train_metrics(run, archs, report_dir)
+        merge_train_metrics(runs, archs, report_dir)
     if install:
-        install_bundle(out, reports, cfg, run)
+        install_bundle(out, reports, cfg, runs)
     return reports
 
 
-def merge_train_metrics(run: Path, archs: tuple[str, ...], report_dir: Path) -> None:
-    """``report_dir/activity_train_metrics.json`` gets the run's training metrics of ``archs`` (the
-    other architectures' entries, from the run they were exported from, stay), for the bench's report."""
-    src = run / "metrics.json"
+def merge_train_metrics(runs: list[Path], archs: tuple[str, ...], report_dir: Path) -> None:
+    """``report_dir/activity_train_metrics.json`` gets the first run's training metrics of ``archs``
+    (the other architectures' entries, from the run they were exported from, stay), for the bench's
+    report; an LSTM of several runs lists each run's Penn Action figure under ``members``."""
+    src = runs[0] / "metrics.json"
     if not src.exists():
         return
     path = Path(report_dir) / "activity_train_metrics.json"
     merged = json.loads(path.read_text()) if path.exists() else {}
     metrics = json.loads(src.read_text())
     for arch in archs:
-        merged[arch] = {**metrics[arch], "run": run.name}
+        merged[arch] = {**metrics[arch], "run": runs[0].name}
+        if arch == "lstm" and len(runs) > 1:
+            merged[arch]["members"] = _members(runs)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(merged, indent=2))
+
+
+def _members(runs: list[Path]) -> list[dict[str, Any]]:
+    """Each run of an LSTM ensemble: its name, seed and Penn Action test accuracy as trained."""
+    out = []
+    for run in runs:
+        cfg = json.loads((run / "config.json").read_text())
+        m = json.loads((run / "metrics.json").read_text()).get("lstm", {}) if (run / "metrics.json").exists() else {}
+        out.append({"run": run.name, "seed": cfg.get("seed"),
+                    "penn_test_accuracy_keras": round(m.get("penn_test", {}).get("accuracy", float("nan")), 4),
+                    "synthetic_window_accuracy_keras": round(m.get("synthetic", {}).get("accuracy", float("nan")), 4)})
+    return out
 
 
 #: What ships per architecture. The LSTM ships int8 (the target format; 0.1 ms per window). The
@@ -203,11 +228,11 @@ def _init_chain(cfg: dict[str, Any]) -> list[dict[str, Any]]:
 DEFAULT_ARCH = "lstm"
 
 
-def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run: Path) -> None:
+def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], runs: list[Path]) -> None:
     """Copy the shipped formats of the exported architectures into posekit/models (an architecture
     not exported keeps its bundled file and manifest entry); :data:`DEFAULT_ARCH` is the default
     activity model (or whatever is installed, in a bundle without one)."""
-    metrics_path = run / "metrics.json"
+    metrics_path = runs[0] / "metrics.json"
     train_metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     manifest = MODELS_DIR / "manifest.json"
     has_default = manifest.exists() and "activity" in json.loads(manifest.read_text()).get("defaults", {})
@@ -219,6 +244,9 @@ def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run:
         data = (out / f"{name}.tflite").read_bytes()
         (MODELS_DIR / f"{name}.tflite").write_bytes(data)
         tm = train_metrics.get(arch, {})
+        ensemble = arch == "lstm" and len(runs) > 1
+        keras_acc = reports[arch]["formats"].get("keras", {}).get("metrics", {}).get(
+            "penn_accuracy", tm.get("penn_test", {}).get("accuracy", float("nan")))
         entry = tfl.manifest_entry(
             data, f"{name}.tflite", task="activity", version="0.1.0", architecture=arch, quantisation=q,
             labels=list(LABELS), window=WINDOW, stride=STRIDE, rate_hz=MODEL_RATE, vel_scale=VEL_SCALE,
@@ -238,10 +266,13 @@ def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run:
                               + (f" + MD4FD fall/daily-activity windows ({cfg['md4fd']})"
                                  if cfg.get("md4fd") and arch == "lstm" else ""),
                       "config": cfg, "earlier_stages": _init_chain(cfg), "commit": tfl.git_commit(),
-                      "command": "make train-activity (see Makefile)"},
+                      "command": "make train-activity (see Makefile)",
+                      # The mean of the logits of one LSTM per seed, each trained by the same recipe.
+                      **({"ensemble_of": _members(runs)} if ensemble else {})},
             metrics={f"penn_test_accuracy_{q}": round(acc[arch], 4),
-                     "penn_test_accuracy_keras": round(tm.get("penn_test", {}).get("accuracy", float("nan")), 4),
-                     "synthetic_window_accuracy_keras": round(tm.get("synthetic", {}).get("accuracy", float("nan")), 4),
+                     "penn_test_accuracy_keras": round(keras_acc, 4),
+                     **({} if ensemble else {"synthetic_window_accuracy_keras":
+                                             round(tm.get("synthetic", {}).get("accuracy", float("nan")), 4)}),
                      "eval_split": "Penn Action official test split, 6 exercises + other, clip level"},
         )
         default = arch == DEFAULT_ARCH or not has_default
@@ -252,7 +283,9 @@ def install_bundle(out: Path, reports: dict[str, Any], cfg: dict[str, Any], run:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--run", type=Path, required=True, action="append",
+                    help="a training run; several (the same recipe under other seeds): the LSTM exported is "
+                         "their ensemble (mean logits), MotionBERT-lite comes from the first")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--report", type=Path, default=None)
     ap.add_argument("--install", action="store_true")
@@ -264,13 +297,13 @@ def main(argv: list[str] | None = None) -> None:
                          "eval_activity --fall-folds); no parity report")
     args = ap.parse_args(argv)
     if args.lstm_only:
-        print(export_lstm(args.run, (args.out or args.run / "export") / "activity_lstm_int8.tflite"))
+        print(export_lstm(args.run, (args.out or args.run[0] / "export") / "activity_lstm_int8.tflite"))
         return
     archs = tuple(a for a in args.archs.split(",") if a)
     if not archs or any(a not in ARCHS for a in archs):
         ap.error(f"--archs must name some of {list(ARCHS)}, got {args.archs!r}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    reps = export(args.run, args.out or args.run / "export", install=args.install, report_dir=args.report,
+    reps = export(args.run, args.out or args.run[0] / "export", install=args.install, report_dir=args.report,
                   with_onnx=not args.no_onnx, archs=archs)
     from .parity import markdown
 

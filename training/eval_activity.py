@@ -50,20 +50,23 @@ FOLDS = {"le2i": "urfd", "urfd": "le2i"}
 
 def fold_models(runs: Path) -> dict[str, Path]:
     """Held-out set -> its fold's LSTM in the shipped format, as ``make train-activity`` exports it
-    (``python -m export.activity --run RUN --lstm-only``).
+    (``python -m export.activity --run RUN [--run RUN_s1 ...] --lstm-only``: the ensemble of the
+    fold's seeds, written under the first).
 
     Raises:
-        SystemExit: a fold's model is missing, or older than its weights (retrained since)."""
+        SystemExit: a fold's model is missing, or older than the weights of one of its seeds
+            (retrained since)."""
     out = {}
     for held in FOLDS:
         run = runs / f"falls_without_{held}"
         path = run / "export" / "activity_lstm_int8.tflite"
-        weights = run / "lstm.weights.h5"
-        if not weights.exists():
+        if not (run / "lstm.weights.h5").exists():
             raise SystemExit(f"no fall fold in {run}: train it with make train-activity")
-        if not path.exists() or path.stat().st_mtime < weights.stat().st_mtime:
-            raise SystemExit(f"{path} is missing or older than the fold's weights: export it with "
-                             f"python -m export.activity --run {run} --lstm-only (make fold-models)")
+        seeds = [run, *sorted(runs.glob(f"falls_without_{held}_s*"))]
+        newest = max(r.joinpath("lstm.weights.h5").stat().st_mtime for r in seeds if (r / "lstm.weights.h5").exists())
+        if not path.exists() or path.stat().st_mtime < newest:
+            raise SystemExit(f"{path} is missing or older than the weights of the fold's seeds: export it with "
+                             f"make fold-models")
         out[held] = path
     return out
 

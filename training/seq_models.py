@@ -37,6 +37,25 @@ def build_lstm(n_classes: int = len(LABELS), units: int = 64, embed: int = 64, d
     return keras.Model(inp, out, name="activity_lstm")
 
 
+def lstm_ensemble(members: list):
+    """One model from LSTMs of :func:`build_lstm` trained apart (seeds): the mean of their logits,
+    then one softmax. Logits rather than probabilities, so the int8 export keeps its one float
+    softmax at the end (probabilities averaged in int8 would lose the small ones)."""
+    keras = _keras()
+    L = keras.layers
+    inp = keras.Input((WINDOW, TOKENS, CHANNELS), name="window")
+    logits = []
+    for k, m in enumerate(members):
+        head = m.get_layer("probs")
+        body = keras.Model(m.inputs, head.input, name=f"lstm_body_{k}")
+        dense = L.Dense(head.units, name=f"logits_{k}")
+        x = dense(body(inp))
+        dense.set_weights(head.get_weights())
+        logits.append(x)
+    avg = L.Average(name="mean_logits")(logits) if len(logits) > 1 else logits[0]
+    return keras.Model(inp, L.Softmax(name="probs")(avg), name="activity_lstm_ensemble")
+
+
 @dataclasses.dataclass(frozen=True)
 class MotionBertConfig:
     dim: int = 32

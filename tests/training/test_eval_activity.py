@@ -180,6 +180,30 @@ def test_tiny_training_and_export_of_both_architectures(shared_data, tmp_path, m
     assert after["models"]["activity_motionbert_float16"]["sha256"] != before["models"]["activity_motionbert_float16"]["sha256"]
     assert after["defaults"]["activity"] == "activity_lstm_int8"  # the fast, fall-tuned one, however accurate the other
 
+    # The same recipe under another seed: the LSTM exported from both runs is one model, the
+    # softmax of the mean of their logits, and its manifest entry names both runs.
+    import dataclasses
+
+    from export.activity import load_models
+
+    train(dataclasses.replace(cfg, seed=1, pretrain_epochs=0, finetune_epochs=0), tmp_path / "run_s1", penn, synth, synth)
+    runs = [tmp_path / "run", tmp_path / "run_s1"]
+    members = [load_models(r, ("lstm",))["lstm"] for r in runs]
+    ensemble = load_models(runs, ("lstm",))["lstm"]
+    x = np.stack([sequence_tokens(normalise(to_body13(make_sequence(k, 2, seconds=3.0)[1]["noisy"]), 30.0))[:WINDOW]
+                  for k in ("squat", "fall", "walking")]).astype(np.float32)
+    logp = np.mean([np.log(np.asarray(m(x))) for m in members], axis=0)  # logits up to a constant per member
+    expected = np.exp(logp) / np.exp(logp).sum(-1, keepdims=True)
+    assert np.allclose(np.asarray(ensemble(x)), expected, atol=1e-5)
+    assert not np.allclose(np.asarray(members[0](x)), np.asarray(members[1](x)), atol=1e-3)  # two seeds, two models
+    ens = export(runs, tmp_path / "export_ens", data={"penn": penn, "synth": synth}, formats=("float32", "int8"),
+                 parity_n=8, rep_metric=False, with_onnx=False, archs=("lstm",), install=True)
+    assert ens["lstm"]["formats"]["float32"]["max_abs_diff"] < 1e-4
+    assert ens["lstm"]["params"] == sum(m.count_params() for m in members)
+    entry = json.loads((bundle / "manifest.json").read_text())["models"]["activity_lstm_int8"]
+    assert [m["run"] for m in entry["training"]["ensemble_of"]] == ["run", "run_s1"]
+    assert [m["seed"] for m in entry["training"]["ensemble_of"]] == [0, 1]
+
 
 @needs_bundled
 def test_export_rep_count_metric_runs_the_full_analysis_with_a_model_file():
