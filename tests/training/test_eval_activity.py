@@ -197,8 +197,14 @@ def test_tiny_training_and_export_of_both_architectures(shared_data, tmp_path, m
     assert np.allclose(np.asarray(ensemble(x)), expected, atol=1e-5)
     assert not np.allclose(np.asarray(members[0](x)), np.asarray(members[1](x)), atol=1e-3)  # two seeds, two models
     ens = export(runs, tmp_path / "export_ens", data={"penn": penn, "synth": synth}, formats=("float32", "int8"),
-                 parity_n=8, rep_metric=False, with_onnx=False, archs=("lstm",), install=True)
+                 parity_n=8, rep_metric=False, with_onnx=False, archs=("lstm",), install=True,
+                 report_dir=tmp_path / "report_ens")
     assert ens["lstm"]["formats"]["float32"]["max_abs_diff"] < 1e-4
+    # The bench's report reads the ensemble's own figures, not its first seed's.
+    reported = json.loads((tmp_path / "report_ens" / "activity_train_metrics.json").read_text())["lstm"]
+    assert reported["params"] == ens["lstm"]["params"] != res["metrics"]["lstm"]["params"]
+    assert reported["penn_test"]["accuracy"] == ens["lstm"]["formats"]["keras"]["metrics"]["penn_accuracy"]
+    assert [m["run"] for m in reported["members"]] == ["run", "run_s1"]
     assert ens["lstm"]["params"] == sum(m.count_params() for m in members)
     entry = json.loads((bundle / "manifest.json").read_text())["models"]["activity_lstm_int8"]
     assert [m["run"] for m in entry["training"]["ensemble_of"]] == ["run", "run_s1"]
