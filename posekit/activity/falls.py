@@ -179,9 +179,14 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
     long as the window holds a way down from an upright body: it ends horizontal after not being
     so, or tilted (>= ``upright_tilt``) with the hips at least half the rules' descent below their
     highest point in it, or with them a torso length lower whatever the tilt. Lying that merely
-    continues is not a new fall; hips lower under an upright torso is sitting down. Onset = where
-    the hips start their fastest drop."""
+    continues is not a new fall; hips lower under an upright torso is sitting down. The body must
+    then lie (:func:`horizontal_signal`) within ``confirm_s`` of the hips' fastest drop, as far as
+    the data goes, unless they dropped 0.8 torso lengths or more: bending over or crouching tips
+    the torso and lowers the hips without lying, while a fall seen end-on (which foreshortens the
+    torso instead) or one from a seat to the floor brings the hips further down. Onset = where the
+    hips start their fastest drop."""
     n = len(h)
+    confirm = int(opts.confirm_s * RATE)
     out: list[FallEvent] = []
     taken = [(e.onset_s - opts.confirm_s, e.impact_s + opts.confirm_s) for e in found]
     for s, e, tail, p in _confident_windows(fall_prob, n, opts):
@@ -202,6 +207,8 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
             continue
         moving = np.flatnonzero(dhip[top:j + 1] < 0.3 * max(float(dhip[j]), 1e-6))
         onset = top + int(moving[-1]) + 1 if len(moving) else top
+        if not horiz[j:j + confirm].any() and dropped < 0.8 * scale:
+            continue  # bending or crouching
         lying = np.flatnonzero(horiz[j:e])
         impact = j + int(lying[0]) if len(lying) else j
         near = slice(max(top, impact - int(0.7 * RATE)), min(impact + int(0.3 * RATE), n))

@@ -126,6 +126,30 @@ def test_classifier_led_fall_needs_a_way_down():
     assert len(out) == 1 and 38 / RATE <= out[0].onset_s <= out[0].impact_s <= 41 / RATE
 
 
+def test_classifier_led_fall_needs_lying_after_the_way_down():
+    """A confident classifier over a body that bends or crouches (torso tipped to 45 degrees, hips
+    half a torso length lower) and never lies is not a fall: three URFD daily-activity windows
+    alarmed so. A fall seen end-on, which foreshortens the torso instead of laying it flat, still
+    counts when the hips drop 0.8 torso lengths or more; a body that lies after the drop counts."""
+    from posekit.activity.falls import RATE, _model_falls
+
+    n = 90
+    k = np.arange(n)
+    tilt = np.where(k < 40, 5.0, 45.0)
+    prob = (np.array([n / RATE]), np.array([0.95]))
+
+    def run(drop, horiz):
+        h = np.where(k < 40, 0.0, drop)
+        return _model_falls(None, prob, [], horiz, h, np.gradient(h) * RATE, tilt, FallOptions(), 1.0)
+
+    never = np.zeros(n, bool)
+    assert run(0.5, never) == []
+    assert len(run(0.9, never)) == 1  # end-on, or from a seat to the floor: the hips fall far
+    lies = k >= 55
+    out = run(0.5, lies)
+    assert len(out) == 1 and 38 / RATE <= out[0].onset_s <= out[0].impact_s <= 56 / RATE
+
+
 def _probs_around(seq, lo, hi, p=0.95):
     """A classifier confident (``p``) in the windows that end in [lo, hi] s, at its own window ends,
     the newest frame included (a sketch without that last window saw a cut fall's final drop only
@@ -162,7 +186,7 @@ def test_falls_in_min_max_normalised_keypoints_need_only_the_bodys_shape():
     keypoints: a fall cut at impact was missed. Without positions, an upright torso that tips and
     stays tipped under a confident classifier is enough, and the hips-based path, whose drop is
     then the body's shape changing inside its box, is off: with a classifier that says "fall"
-    everywhere it raised falls on people sitting down."""
+    everywhere it raised falls on people sitting down (until it asked for lying after the drop)."""
     from posekit.activity.falls import detect_falls
     from posekit.activity.inputs import minmax_per_frame
 
@@ -179,7 +203,6 @@ def test_falls_in_min_max_normalised_keypoints_need_only_the_bodys_shape():
     lying = boxed(arr["noisy"][int(m.fall_impact) + 15:])
     assert detect_falls(lying, fall_prob=_probs_around(lying, 0.0, 99.0), positions=False) == []
     sat = [boxed(make_sequence("sitting_down", 300 + s, seconds=8.0)[1]["noisy"]) for s in range(10)]
-    assert sum(len(detect_falls(q, fall_prob=_probs_around(q, 0.0, 99.0))) > 0 for q in sat) >= 3
     assert all(detect_falls(q, fall_prob=_probs_around(q, 0.0, 99.0), positions=False) == [] for q in sat)
 
 
