@@ -12,9 +12,12 @@ exercise video, and how long after the impact the live alert comes.
 * Exercise video, every clip a negative: WorkoutTracker's clips with rep markers (pixels) and
   cs231n-pushfit's 261 push-up clips (pixels, and the MediaPipe landmarks the set ships; fetched
   into ``<cache>/data/pushfit``): clips with a fall, alarms per hour.
+* URFD fall-01 and WorkoutTracker again with MediaPipe BlazePose full as the pose network in the
+  same tracker (``*_mediapipe_full``; ``--posekit-only`` leaves them out): the fall detector must
+  not rest on one estimator's errors.
 
-Pixels are read once by posekit's tracker and kept under ``<cache>/keypoints`` (delete them after
-changing the pose model).
+Pixels are read once by each pose network and kept under ``<cache>/keypoints`` (posekit's; delete
+them after changing the pose model or the tracker) and ``<cache>/keypoints/mediapipe_full``.
 
     python -m training.eval_falls --out eval/ --fall-folds ~/.cache/posekit/runs
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import logging
 import warnings
@@ -58,9 +62,30 @@ def _live(opts: FallOptions) -> ActivityTracker:
     return ActivityTracker(fall_options=opts)
 
 
-def eval_urfd(opts: FallOptions = FallOptions()) -> dict[str, Any]:
-    kps, fps, cuts = video_keypoints(data_dir() / "urfd" / "fall-01-cam0.mp4",
-                                     cache_dir() / "keypoints" / "urfd" / "fall-01-cam0-rgb.npz", right_half=True)
+#: The estimators that read pixels: posekit's bundled student, or MediaPipe BlazePose full (the
+#: teacher) in the same tracker, so that the fall figures do not rest on one estimator's errors.
+POSE_SOURCES = ("posekit", "mediapipe_full")
+
+
+def _pose_keypoints(video: Path, cache: Path, pose: str, **kw: Any) -> tuple[np.ndarray, float, list[int]]:
+    """``video`` read by ``pose`` (one of :data:`POSE_SOURCES`), kept in ``cache`` (the teacher's
+    under ``<cache>/keypoints/mediapipe_full``)."""
+    if pose == "posekit":
+        return video_keypoints(video, cache, **kw)
+    theirs = cache_dir() / "keypoints" / pose / cache.relative_to(cache_dir() / "keypoints")
+    return video_keypoints(video, theirs, model=None if theirs.exists() else _teacher(), **kw)
+
+
+@functools.cache
+def _teacher() -> Any:
+    from .teacher import load_teacher
+
+    return load_teacher()
+
+
+def eval_urfd(opts: FallOptions = FallOptions(), pose: str = "posekit") -> dict[str, Any]:
+    kps, fps, cuts = _pose_keypoints(data_dir() / "urfd" / "fall-01-cam0.mp4",
+                                     cache_dir() / "keypoints" / "urfd" / "fall-01-cam0-rgb.npz", pose, right_half=True)
     live = stream_keypoints(kps, fps, _live(opts), cuts=cuts)
     onset = URFD_ONSET_FRAME / fps
     found = any(abs(f["onset_s"] - onset) <= 1.0 for f in live["falls"])
@@ -128,13 +153,14 @@ def _exercise_clips(clips: list[tuple[str, np.ndarray, float, list[int]]], opts:
             "alarms_per_hour": _per_hour(alarms, seconds), "clips_with_a_fall": with_fall}
 
 
-def eval_workouttracker(limit: int | None = None, opts: FallOptions = FallOptions()) -> dict[str, Any]:
+def eval_workouttracker(limit: int | None = None, opts: FallOptions = FallOptions(), pose: str = "posekit"
+                        ) -> dict[str, Any]:
     root = data_dir() / "workouttracker"
     rows = [r for r in csv.DictReader((root / "index.csv").open()) if int(r["rep_markers"]) > 0][:limit]
     clips = []
     for r in rows:
         cache = cache_dir() / "keypoints" / "workouttracker" / (r["video"].replace("/", "__") + ".npz")
-        clips.append((r["video"], *video_keypoints(root / r["video"], cache)))
+        clips.append((r["video"], *_pose_keypoints(root / r["video"], cache, pose)))
     return _exercise_clips(clips, opts)
 
 
@@ -154,6 +180,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--confirm-s", type=float, default=FallOptions().confirm_s,
                     help="FallOptions.confirm_s: seconds of lying after the impact before a fall is reported "
                          "(the alert's delay against false alarms)")
+    ap.add_argument("--posekit-only", action="store_true",
+                    help="read pixels with posekit's pose network only (not MediaPipe full's too, which takes minutes "
+                         "the first time)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.synthetic < 1:
@@ -166,6 +195,9 @@ def main(argv: list[str] | None = None) -> None:
     res: dict[str, Any] = {"confirm_s": opts.confirm_s, "urfd_fall_01_pixels": eval_urfd(opts),
                            "md4fd": eval_md4fd(folds, opts), "synthetic": eval_synthetic(args.synthetic, opts=opts),
                            "workouttracker_pixels": eval_workouttracker(args.limit, opts)}
+    if not args.posekit_only:
+        res["urfd_fall_01_mediapipe_full"] = eval_urfd(opts, "mediapipe_full")
+        res["workouttracker_mediapipe_full"] = eval_workouttracker(args.limit, opts, "mediapipe_full")
     pushfit = cache_dir() / "data" / "pushfit"
     if pushfit.is_dir():
         res["pushfit_pixels"] = eval_pushfit("posekit", args.limit, opts)

@@ -29,6 +29,26 @@ def test_urfd_fall_from_pixels_is_alerted_after_its_impact(shared_data):
     assert 0 <= out["alert_after_labelled_lying_s"] <= 1.0
 
 
+def test_pixels_read_by_mediapipe_full_are_kept_apart_from_posekits(shared_data, tmp_path, monkeypatch):
+    """The second estimator's keypoints are its own (the teacher in the same tracker), cached
+    beside posekit's, never in their place."""
+    from training.eval_falls import _pose_keypoints
+    from training.paths import data_dir
+
+    monkeypatch.setenv("POSEKIT_CACHE", str(tmp_path))
+    video = data_dir() / "urfd" / "fall-01-cam0.mp4"
+    ours = tmp_path / "keypoints" / "urfd" / "a.npz"
+    theirs = tmp_path / "keypoints" / "mediapipe_full" / "urfd" / "a.npz"
+    mp, fps, _ = _pose_keypoints(video, ours, "mediapipe_full", right_half=True, max_frames=100)
+    assert theirs.exists() and not ours.exists()
+    pk, _, _ = _pose_keypoints(video, ours, "posekit", right_half=True, max_frames=100)
+    assert ours.exists() and fps == 30.0 and mp.shape == pk.shape == (100, 33, 3)
+    seen = np.isfinite(mp[:, 0, 0]) & np.isfinite(pk[:, 0, 0])
+    assert seen.sum() >= 20 and not np.allclose(mp[seen], pk[seen])  # two networks, two readings
+    # Read again: from the cache, the same keypoints.
+    np.testing.assert_array_equal(_pose_keypoints(video, ours, "mediapipe_full", right_half=True)[0], mp)
+
+
 def test_md4fd_runs_and_hours_per_set(shared_data):
     out = eval_md4fd(None)
     assert set(out) == {"le2i", "urfd"}
