@@ -16,8 +16,8 @@ exercise video, and how long after the impact the live alert comes.
   same tracker (``*_mediapipe_full``; ``--posekit-only`` leaves them out): the fall detector must
   not rest on one estimator's errors.
 
-Pixels are read once by each pose network and kept under ``<cache>/keypoints`` (posekit's; delete
-them after changing the pose model or the tracker) and ``<cache>/keypoints/mediapipe_full``.
+Pixels are read once by each pose network and kept under ``<cache>/keypoints`` (posekit's) and
+``<cache>/keypoints/mediapipe_full``: delete them after changing the pose model or the tracker.
 
     python -m training.eval_falls --out eval/ --fall-folds ~/.cache/posekit/runs
 """
@@ -70,6 +70,8 @@ POSE_SOURCES = ("posekit", "mediapipe_full")
 def _pose_keypoints(video: Path, cache: Path, pose: str, **kw: Any) -> tuple[np.ndarray, float, list[int]]:
     """``video`` read by ``pose`` (one of :data:`POSE_SOURCES`), kept in ``cache`` (the teacher's
     under ``<cache>/keypoints/mediapipe_full``)."""
+    if pose not in POSE_SOURCES:
+        raise ValueError(f"pose must be one of {POSE_SOURCES}, got {pose!r}")
     if pose == "posekit":
         return video_keypoints(video, cache, **kw)
     theirs = cache_dir() / "keypoints" / pose / cache.relative_to(cache_dir() / "keypoints")

@@ -1,6 +1,7 @@
 """training.eval_falls on slices: falls found with the live alert's delay, false alarms per hour."""
 
 import numpy as np
+import pytest
 
 from training.eval_falls import _exercise_clips, eval_md4fd, eval_synthetic, eval_urfd
 from training.synth.dataset import make_sequence
@@ -47,6 +48,8 @@ def test_pixels_read_by_mediapipe_full_are_kept_apart_from_posekits(shared_data,
     assert seen.sum() >= 20 and not np.allclose(mp[seen], pk[seen])  # two networks, two readings
     # Read again: from the cache, the same keypoints.
     np.testing.assert_array_equal(_pose_keypoints(video, ours, "mediapipe_full", right_half=True)[0], mp)
+    with pytest.raises(ValueError, match="mediapipe_heavy"):
+        _pose_keypoints(video, ours, "mediapipe_heavy")
 
 
 def test_md4fd_runs_and_hours_per_set(shared_data):
@@ -67,8 +70,6 @@ def test_a_shorter_confirmation_brings_the_synthetic_alert_sooner():
 
 
 def test_a_bad_confirmation_time_is_a_usage_error(capsys):
-    import pytest
-
     from training.eval_falls import main
 
     with pytest.raises(SystemExit) as e:
