@@ -156,13 +156,18 @@ def export(runs: Path | list[Path], out: Path, data: dict[str, list] | None = No
             to_onnx(model, op)
             onnx_fn, onnx_size = onnx_runner(op), op.stat().st_size
         keras_fn = lambda x, m=model: [np.asarray(m(x, training=False))]
-        metric = (lambda run_fn: {"penn_accuracy": penn_clip_eval(lambda x: run_fn(x)[0], test_clips)["accuracy"]}) \
-            if test_clips else None
-        rep = parity_report(f"activity_{arch}", keras_fn, blobs, held, metric=metric, onnx_fn=onnx_fn, onnx_size=onnx_size)
+        evals: dict[Any, dict[str, Any]] = {}  # runner -> its whole Penn Action evaluation
+
+        def metric(run_fn):
+            evals[run_fn] = penn_clip_eval(lambda x: run_fn(x)[0], test_clips)
+            return {"penn_accuracy": evals[run_fn]["accuracy"]}
+
+        rep = parity_report(f"activity_{arch}", keras_fn, blobs, held, metric=metric if test_clips else None,
+                            onnx_fn=onnx_fn, onnx_size=onnx_size)
         rep["params"] = int(model.count_params())
         if arch == "lstm" and len(runs) > 1 and test_clips:
             # The ensemble's own Penn Action figures for the report: the runs' metrics are each seed's.
-            measured[arch] = {"params": rep["params"], "penn_test": penn_clip_eval(lambda x: keras_fn(x)[0], test_clips)}
+            measured[arch] = {"params": rep["params"], "penn_test": evals[keras_fn]}
         if rep_metric:
             for q in formats:
                 rep["formats"][q].setdefault("metrics", {})["rep_mae_synthetic"] = round(
