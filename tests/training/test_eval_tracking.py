@@ -28,6 +28,10 @@ def test_edits_show_the_empty_room_at_the_start_and_in_the_middle():
     away, mask = out["leaves, comes back"]
     assert mask.sum() == 45 and not mask[0] and not mask[-1]
     assert set(edits(frames[:100], 30.0)) == {"as filmed"}  # too short to edit
+    # A median picture that still shows the person (who stayed in place) is no empty room.
+    seen = []
+    assert set(edits(frames, 30.0, is_empty=lambda pic: seen.append(pic) or False)) == {"as filmed"}
+    assert len(seen) == 1 and np.array_equal(seen[0], late[0])
 
 
 def test_score_counts_found_agreement_ghosts_and_the_return():
