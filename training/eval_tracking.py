@@ -162,6 +162,7 @@ def evaluate(limit_frames: int = 300, clip_names: list[str] | None = None, only:
         if clip_names and name not in clip_names:
             continue
         frames, fps = read_frames(path, right, limit_frames)
+
         def is_empty(picture: np.ndarray) -> bool:
             # The reference on a second of the median picture: a person it finds there is in it.
             if track(heavy, [picture] * int(round(fps)), fps, True)[1].any():
