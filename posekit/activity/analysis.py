@@ -8,6 +8,7 @@ feeds whole sequences through that same engine.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -15,7 +16,13 @@ import numpy as np
 
 from .body import RATE, BodySequence, moving_average, nanmean, normalise
 from .classifier import ActivityClassifier, frame_labels, smooth_decisions
-from .falls import FLOOR_CONTEXT_S, ON_PURPOSE_AFTER, detect_falls, during_floor_exercise, horizontal_signal
+from .falls import (
+    FLOOR_CONTEXT_S,
+    ON_PURPOSE_AFTER,
+    detect_falls,
+    during_floor_exercise,
+    horizontal_signal,
+)
 from .form import plank_cues, rep_cues
 from .labels import EXERCISES, LABEL_ID, LABELS, MOVEMENT_SPAN_EXERCISES, REP_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
@@ -268,14 +275,16 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     percentile: a set may hold more shallow reps than deep ones) is partial, reported and not
     counted. That signal's partial reps outside the learned reps are kept too. ``body``: that
     signal over ``seq`` and its reps (:func:`_body_reps`), where the caller has them already."""
+    g, body_cycles = _body_reps(seq, exercise, opts) if body is None else body
     learned = partial(phase_rep_signal, frames=frames, exercise=exercise, min_snr=opts.min_snr)
+    if _against(learned(seq), g):
+        learned = partial(_flipped, learned)
     # A probability can sit flat at its lowest from the first frame: a "rep" whose bottom is its
     # start is only a way up.
     cycles = [c for c in count_cycles(seq, learned, dataclasses.replace(opts, min_range=PHASE_MIN_RANGE), rest_high=True)
               if c.bottom > c.start]
     if not cycles:
         return cycles
-    g, body_cycles = _body_reps(seq, exercise, opts) if body is None else body
     if g is None or not np.isfinite(g).any() or np.ptp(g[np.isfinite(g)]) == 0:
         return cycles
     depth = []
@@ -287,6 +296,34 @@ def phase_cycles(seq: BodySequence, frames: PhaseFrames, exercise: str, opts: Re
     sized = [dataclasses.replace(c, amplitude=d, partial=d < ratio * deep) for c, d in zip(cycles, depth)]
     extra = [c for c in body_cycles if c.partial and not any(o.start <= c.bottom <= o.end for o in sized)]
     return sorted(sized + extra, key=lambda c: c.start)
+
+
+#: The learned signal runs against the body's when their correlation is below this.
+AGAINST_BODY = -0.3
+
+
+def _against(learned: np.ndarray, g: np.ndarray | None) -> bool:
+    """Whether the phase model's signal ``learned`` is high where the exercise's body signal ``g``
+    (larger at rest) is low: the data the model learned from called the rep's far end its start.
+
+    Which pose a data set calls a rep's start is its annotators' choice. RepCount-pose marks
+    lunges from the bottom (its start poses bend the knees to a median 98 degrees, its middle
+    poses to 169, in 33 of 33 videos; every other exercise starts at rest), so a learned lunge
+    rep ran from one bottom to the next, its "bottom" standing upright, and the form rules,
+    which read the body there, told every lunge to go lower (synthetic lunges, exercise given:
+    lunge_depth on 37 of 48 reps without the fault). The body signal says which way is rest."""
+    if g is None:
+        return False
+    ok = np.isfinite(learned) & np.isfinite(g)
+    if ok.sum() < 3 or np.ptp(learned[ok]) == 0 or np.ptp(g[ok]) == 0:
+        return False
+    return float(np.corrcoef(learned[ok], g[ok])[0, 1]) < AGAINST_BODY
+
+
+def _flipped(signal_fn: Callable[[BodySequence], np.ndarray], q: BodySequence) -> np.ndarray:
+    """1 - ``signal_fn(q)``; a flat signal (all zeros: no rep in it) stays flat."""
+    s = signal_fn(q)
+    return 1.0 - s if np.any(s) else s
 
 
 #: The phase model reads an exercise over some frames when it holds at least this share of their

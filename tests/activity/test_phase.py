@@ -184,21 +184,22 @@ def test_a_set_the_generic_counter_drops_is_counted_on_the_phase_model(shared_da
 
 
 def test_where_the_learned_signal_loses_the_rhythm_the_body_signal_counts(shared_data, model, monkeypatch):
-    """A RepCount-pose training video of 8 pull-ups where the phase model's start probability stops
-    swinging through most reps: counted on it alone, the set reads 2; the pull-up's own body signal
-    finds at least twice that, so it counts (``PHASE_LOST_RATIO``): 7 (4 before the body signal's
-    thresholds followed its own level)."""
+    """A RepCount-pose training video of 9 push-ups where the phase model's start probability stops
+    swinging through most reps: counted on it alone, the set reads 4; the push-up's own body signal
+    finds at least twice that, so it counts (``PHASE_LOST_RATIO``): 8. (The pull-ups this test read
+    before, 2 on the learned signal alone, read 7 on it since a signal against the body's is
+    turned over.)"""
     import posekit.activity.analysis as analysis
     from training.repcount import FPS, load_videos, rebuilt_sequence
 
-    v = next(v for v in load_videos() if v.name == "pull_up011.mp4")
+    v = next(v for v in load_videos() if v.name == "push_up062.mp4")
     arr = rebuilt_sequence(v)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InputWarning)
         rep = analyze_keypoints(arr, FPS)
         monkeypatch.setattr(analysis, "PHASE_LOST_RATIO", float("inf"))
         learned_only = analyze_keypoints(arr, FPS)
-    assert [s.label.value for s in rep.exercises] == ["pull_up"]
+    assert [s.label.value for s in rep.exercises] == ["push_up"]
     assert learned_only.reps_total <= len(v.reps) // 2
     assert rep.reps_total >= 2 * learned_only.reps_total
 
@@ -248,3 +249,31 @@ def test_push_ups_veto_a_fall_and_real_falls_do_not_read_as_push_ups(held_back, 
             found += len(falls)
             vetoed += sum(reads_push_ups(frames, f) for f in falls)
     assert found >= 40 and vetoed == 0, (found, vetoed)  # 50 falls, none read as push-ups
+
+
+def test_a_lunge_rep_bottoms_out_where_the_body_is_lowest_though_repcount_starts_lunges_there():
+    """RepCount-pose calls the bottom of a lunge its start, so the model's start-phase signal is high
+    at the bottom: read as it comes, each learned rep ran from one bottom to the next, "bottomed
+    out" standing, and the form rules told every clean lunge to go lower. The engine turns the
+    signal where it runs against the body's."""
+    from training.synth.dataset import make_sequence
+
+    from posekit.activity.analysis import PhaseFrames, _against, phase_rep_signal
+    from posekit.activity.body import normalise, to_body13
+    from posekit.activity.reps import exercise_signal
+
+    m, arr = make_sequence("lunge", 9108, seconds=15.0)
+    seq = normalise(to_body13(arr["noisy"]), 30.0)
+    learned = phase_rep_signal(seq, PhaseFrames(PhaseModel(), seq), "lunge")
+    assert _against(learned, exercise_signal(seq, "lunge"))  # the data's convention, as measured
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        report = analyze_keypoints(arr["noisy"], 30.0, exercise="lunge")
+    truth = [r.bottom / 30.0 for r in m.reps if not r.partial]
+    full = [e for e in report.rep_events if e.quality.value == "full"]
+    assert len(full) >= len(truth) - 1 >= 3
+    # Every counted rep's bottom within 0.35 s of a true one (half a rep away before).
+    assert all(min(abs(e.bottom_s - t) for t in truth) <= 0.35 for e in full), (
+        [e.bottom_s for e in full], truth)
+    assert not [c for c in report.form_cues if c.cue == "lunge_depth" and not any(
+        r.start / 30.0 <= c.t_s <= r.end / 30.0 and "front_knee_shallow" in r.faults for r in m.reps)]
