@@ -16,13 +16,7 @@ import numpy as np
 
 from .body import RATE, BodySequence, moving_average, nanmean, normalise
 from .classifier import ActivityClassifier, frame_labels, smooth_decisions
-from .falls import (
-    FLOOR_CONTEXT_S,
-    ON_PURPOSE_AFTER,
-    detect_falls,
-    during_floor_exercise,
-    horizontal_signal,
-)
+from .falls import FLOOR_CONTEXT_S, ON_PURPOSE_AFTER, detect_falls, during_floor_exercise, horizontal_signal
 from .form import plank_cues, rep_cues
 from .labels import EXERCISES, LABEL_ID, LABELS, MOVEMENT_SPAN_EXERCISES, REP_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
