@@ -305,7 +305,7 @@ def _against(learned: np.ndarray, g: np.ndarray | None) -> bool:
     poses to 169, in 33 of 33 videos; every other exercise starts at rest), so a learned lunge
     rep ran from one bottom to the next, its "bottom" standing upright, and the form rules,
     which read the body there, told every lunge to go lower (synthetic lunges, exercise given:
-    lunge_depth on 37 of 48 reps without the fault). The body signal says which way is rest."""
+    lunge_depth on 37 of 77 reps without the fault). The body signal says which way is rest."""
     if g is None:
         return False
     ok = np.isfinite(learned) & np.isfinite(g)
