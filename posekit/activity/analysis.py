@@ -21,7 +21,7 @@ from .form import plank_cues, rep_cues
 from .labels import EXERCISES, LABEL_ID, LABELS, MOVEMENT_SPAN_EXERCISES, REP_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
 from .phase import PHASE_EXERCISES, PhaseModel, exercise_probs, phase_signal
-from .reps import Cycle, count_cycles, count_reps, exercise_signal, jitter, quantiles
+from .reps import Cycle, correlation, count_cycles, count_reps, exercise_signal, jitter, quantiles
 from .results import Activity, ExerciseSegment, FallEvent, FormCue, RepEvent, RepQuality
 
 #: Label of a segment of repeated movement when no exercise classifier is bundled.
@@ -306,12 +306,8 @@ def _against(learned: np.ndarray, g: np.ndarray | None) -> bool:
     rep ran from one bottom to the next, its "bottom" standing upright, and the form rules,
     which read the body there, told every lunge to go lower (synthetic lunges, exercise given:
     lunge_depth on 37 of 77 reps without the fault). The body signal says which way is rest."""
-    if g is None:
-        return False
-    ok = np.isfinite(learned) & np.isfinite(g)
-    if ok.sum() < 3 or np.ptp(learned[ok]) == 0 or np.ptp(g[ok]) == 0:
-        return False
-    return float(np.corrcoef(learned[ok], g[ok])[0, 1]) < AGAINST_BODY
+    r = correlation(learned, g) if g is not None else None
+    return r is not None and r < AGAINST_BODY
 
 
 def _flipped(signal_fn: Callable[[BodySequence], np.ndarray], q: BodySequence) -> np.ndarray:
