@@ -272,3 +272,41 @@ def test_labelling_any_folder_with_the_detector_boxes_holdout_and_negatives(tmp_
     assert shards[0].stat().st_mtime == before
     with pytest.raises(SystemExit):
         label.main(["--folder", "mine"])  # no PATH
+
+
+def test_training_starts_from_a_shipped_float16_model(shared_data, teacher_path, tmp_path):
+    """``--init posekit/models/pose_student_float16.tflite``: the weights read back by layer name
+    (the regression branch's folded batch norms as frozen shifts) give the file's own outputs on
+    real photos; an int8 file and another network are refused with a typed error."""
+    from pathlib import Path
+
+    import cv2
+
+    import posekit.models
+    from posekit.errors import InvalidInputError
+    from posekit.runtime import interpreter_class, read_manifest
+    from training.from_tflite import load_into
+    from training.student import build_student, inference_model, student_config
+
+    models = Path(posekit.models.__file__).parent
+    config = read_manifest()["models"]["pose_student_float16"]["training"]["config"]
+    model = build_student(student_config(config))
+    frozen = load_into(model, models / "pose_student_float16.tflite")
+    assert len(frozen) == 4 and not any(model.get_layer(n).trainable for n in frozen)
+    it = interpreter_class()(model_path=str(models / "pose_student_float16.tflite"))
+    it.allocate_tensors()
+    images = sorted((shared_data / "lspet" / "images").glob("*.jpg"))[:2]
+    infer = inference_model(model)
+    for path in images:
+        crop = cv2.resize(cv2.imread(str(path))[:, :, ::-1], (160, 160)).astype(np.float32)[None] / 255.0
+        it.set_tensor(it.get_input_details()[0]["index"], crop)
+        it.invoke()
+        outs = {o["shape"][-1]: it.get_tensor(o["index"]) for o in it.get_output_details()}
+        landmarks, presence = (np.asarray(x) for x in infer(crop, training=False))
+        assert np.abs(landmarks - outs[3]).max() < 2e-3
+        assert abs(float(presence[0, 0]) - float(outs[1][0, 0])) < 2e-3
+        assert landmarks[..., :2].std() > 0.05  # a pose, not a constant
+    with pytest.raises(InvalidInputError, match="int8"):
+        load_into(build_student(student_config(config)), models / "pose_student_int8.tflite")
+    with pytest.raises(InvalidInputError, match="kernel"):
+        load_into(build_student(student_config({**config, "thin_from": 864})), models / "pose_student_float16.tflite")

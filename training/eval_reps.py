@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import warnings
@@ -149,10 +150,12 @@ def pushfit_clips() -> list[tuple[str, bool, Path]]:
             for p in sorted((root / label).glob("*.mp4"), key=lambda p: p.stem)]
 
 
-def pushfit_keypoints(source: str, name: str, wrong: bool, video: Path) -> tuple[np.ndarray, float, list[int]]:
+def pushfit_keypoints(source: str, name: str, wrong: bool, video: Path, pose_model: Path | None = None
+                      ) -> tuple[np.ndarray, float, list[int]]:
     """One clip's (T, 33, 3) keypoints, fps and cuts: ``source`` 'posekit' (pixels through the
-    bundled tracker, cached under ``<cache>/pushfit/posekit``) or 'mediapipe' (the landmarks the set
-    ships, normalised by the image, made pixels here)."""
+    tracker with the bundled student, or ``pose_model``, a student .tflite; cached under
+    ``<cache>/pushfit/posekit`` or ``<cache>/pushfit/<the file's sha256>``) or 'mediapipe' (the
+    landmarks the set ships, normalised by the image, made pixels here)."""
     if source == "mediapipe":
         from .eval_activity import video_info
 
@@ -167,15 +170,20 @@ def pushfit_keypoints(source: str, name: str, wrong: bool, video: Path) -> tuple
         return kps, fps, []
     from .eval_activity import video_keypoints
 
-    return video_keypoints(video, cache_dir() / "pushfit" / "posekit" / f"{name}.npz")
+    if pose_model is None:
+        return video_keypoints(video, cache_dir() / "pushfit" / "posekit" / f"{name}.npz")
+    from posekit.pose.model import PoseModel
+
+    digest = hashlib.sha256(Path(pose_model).read_bytes()).hexdigest()[:16]
+    return video_keypoints(video, cache_dir() / "pushfit" / digest / f"{name}.npz", model=PoseModel(str(pose_model)))
 
 
-def eval_pushfit(source: str = "posekit", limit: int | None = None) -> dict[str, Any]:
+def eval_pushfit(source: str = "posekit", limit: int | None = None, pose_model: Path | None = None) -> dict[str, Any]:
     """Form cues, names and falls on the push-up clips read by ``source`` (see
     :func:`pushfit_keypoints`). A clip "raises" a cue when any of its reps gets it."""
     per = []
     for name, wrong, video in pushfit_clips()[:limit]:
-        kps, fps, cuts = pushfit_keypoints(source, name, wrong, video)
+        kps, fps, cuts = pushfit_keypoints(source, name, wrong, video, pose_model)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", InputWarning)
@@ -221,10 +229,14 @@ def main(argv: list[str] | None = None) -> None:
                          "--repcount-dev-fold)")
     ap.add_argument("--long", action="store_true", help="counts on synthetic sets of 20 to 60 reps")
     ap.add_argument("--pushfit", action="store_true", help="push-up form, names and falls on cs231n-pushfit")
+    ap.add_argument("--pose-model", type=Path, help="--pushfit: a student .tflite to read the clips' pixels with "
+                                                        "instead of the bundled one")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not (args.repcount or args.long or args.pushfit):
         ap.error("choose at least one of --repcount, --long, --pushfit")
+    if args.pose_model is not None and not (args.pushfit and args.pose_model.is_file()):
+        ap.error(f"--pose-model {args.pose_model} must be a .tflite file, and reads --pushfit's pixels only")
     res: dict[str, Any] = {}
     if args.repcount:
         res["repcount"] = eval_repcount(args.limit, dev_fold=args.dev_fold, phase_model=args.phase_model,
@@ -232,7 +244,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.long:
         res["long_sets"] = eval_long_sets(phase_model=args.phase_model)
     if args.pushfit:
-        res["pushfit"] = {s: eval_pushfit(s, args.limit) for s in ("posekit", "mediapipe")}
+        res["pushfit"] = {s: eval_pushfit(s, args.limit, args.pose_model if s == "posekit" else None)
+                          for s in ("posekit", "mediapipe")}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "reps_eval.json").write_text(json.dumps(res, indent=2))
     short = {k: v for k, v in res.items() if k != "pushfit"}

@@ -85,6 +85,11 @@ def init_weights(model, path: str | Path) -> None:
     from .student import build_student, student_config
 
     path = Path(path)
+    if path.suffix == ".tflite":  # a shipped float16 model (training.from_tflite)
+        from .from_tflite import load_into
+
+        load_into(model, path)
+        return
     if not (path.parent / "config.json").exists():  # weights from elsewhere: same network assumed
         model.load_weights(path)
         return
@@ -155,6 +160,10 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     if cfg.train_only == "regression":
         for layer in model.layers:
             layer.trainable = layer.name.startswith(REGRESSION_LAYERS)
+    if cfg.init and cfg.init.endswith(".tflite"):  # its batch norms are folded: keep them an affine map
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False
     total = max(cfg.epochs * cfg.steps_per_epoch, 1)
     if cfg.init or cfg.backbone == "teacher":  # fresh optimiser on trained weights: warm up to the peak rate
         warm = min(cfg.steps_per_epoch, total // 4)

@@ -90,3 +90,19 @@ def test_phase_training_and_int8_export_run_end_to_end(tmp_path, shared_data):
 
     with pytest.raises(SystemExit):
         main(["--run", str(tmp_path), "--install"])
+
+
+@pytest.mark.parametrize("argv", [["--repcount", "--pose-model", "{model}"], ["--pushfit", "--pose-model", "{missing}"]])
+def test_a_pose_model_is_refused_where_it_reads_nothing_or_is_missing(argv, tmp_path, capsys):
+    from pathlib import Path
+
+    import posekit.models
+    from training import eval_reps
+
+    model = Path(posekit.models.__file__).parent / "pose_student_float16.tflite"
+    argv = [a.format(model=model, missing=tmp_path / "nope.tflite") for a in argv]
+    with pytest.raises(SystemExit) as e:
+        eval_reps.main(argv + ["--out", str(tmp_path)])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "--pose-model" in err and "--pushfit" in err and "Traceback" not in err
