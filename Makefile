@@ -8,7 +8,7 @@ INPUT ?=
 OUT ?= out/sample
 RUNS ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/runs
 
-.PHONY: arm64-check android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose train-pose-own train-activity train-phase eval-reps eval-falls export-activity export-all clean
+.PHONY: arm64-check android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose finetune-pose train-pose-own train-activity train-phase eval-reps eval-falls export-activity export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -84,12 +84,20 @@ label: install-dev
 	    --folder yoga=$(DATA)/yoga/data --folder ccp=$(DATA)/ccp/photos --folder "sports=$(DATA)/sports/Machine Learning" \
 	    --folder har=$(DATA)/har
 	$(BIN)/python -m training.label --workers 2 --every 5 --folder workouttracker=$(SHARED_DATA)/workouttracker/videos
-# Pose (shipped): the teacher's encoder-decoder rebuilt from its .tflite at 160x160, its 864- and
+# Pose from the teacher: its encoder-decoder rebuilt from its .tflite at 160x160, its 864- and
 # 528-channel expansions thinned to half, fine-tuned under the student's heads on heavy's labels of
-# every source, 12% of each batch presence negatives.
+# every source, 12% of each batch presence negatives. (The shipped student's own recipe is in its
+# manifest entry: training.config, training.lineage.)
+POSE_NET := --backbone teacher --keep-wide 0.5 --thin-from 528 --input-size 160 --heat-prior 4
 train-pose: install-dev
-	$(BIN)/python -m training.train_pose --backbone teacher --keep-wide 0.5 --thin-from 528 --input-size 160 --heat-prior 4 \
+	$(BIN)/python -m training.train_pose $(POSE_NET) \
 	    --epochs 10 --steps 250 --lr 4e-4 --neg-frac 0.12 --sources $(POSE_SOURCES) --out $(RUNS)/pose
+# Pose from the shipped student: its float16 file's weights as the start (training/from_tflite.py),
+# fine-tuned on every labelled source and LSPET's human labels (`make label`, then
+# `python -m training.label --sources lspet`). Put your own folders in POSE_SOURCES to retrain on them.
+finetune-pose: install-dev
+	$(BIN)/python -m training.train_pose $(POSE_NET) --init posekit/models/pose_student_float16.tflite \
+	    --epochs 10 --steps 250 --lr 2e-4 --neg-frac 0.12 --sources $(POSE_SOURCES) lspet --out $(RUNS)/pose_ft
 # The earlier student, from scratch: 18 epochs, then 10 at a lower, warmed-up peak rate from the
 # best weights, then 20 more with quarter-turned crops, then the heat prior (no training steps: the
 # regression maps read the heatmap logits at temperature 16, chosen on the validation split).
