@@ -75,6 +75,18 @@ def _pairs(reps: list[RepEvent], readings: list[RepEvent], bottom_tol: float) ->
     return held
 
 
+def _after_final(readings: list[RepEvent], final: list[RepEvent], bottom_tol: float) -> list[RepEvent]:
+    """The ``readings`` that are not a ``final`` rep (one that left the buffer's re-analysis, whose
+    reading has the last word) read again: none whose bottom lies before the last final rep's end,
+    and none that is one of them (:func:`_same_rep`) with its bottom moved past that end (a partial
+    rep frozen as read, then read whole: counting both counted one rep twice, with one event)."""
+    if not final:
+        return readings
+    after = [r for r in readings if r.bottom_s > final[-1].end_s]
+    again = _pairs(after, final, bottom_tol)
+    return [r for i, r in enumerate(after) if i not in again]
+
+
 def _unmatched(reps: list[RepEvent], readings: list[RepEvent], bottom_tol: float) -> list[RepEvent]:
     """The ``reps`` that no reading holds (:func:`_pairs`)."""
     held = _pairs(reps, readings, bottom_tol)
@@ -368,10 +380,9 @@ class ActivityTracker:
         # Re-analysis of an overlapping buffer finds the same rep again with slightly moved
         # boundaries: a rep is the same as one already known when their bottoms are close.
         tol = 0.5 * self.rep_options.min_cycle_s
-        # A rep whose bottom lies before the end of the last final rep is that rep read again.
-        final_until = self._frozen[-1].end_s if self._frozen else -np.inf
-        found = [RepEvent(r.end_s + offset, r.exercise, r.quality, r.start_s + offset, r.bottom_s + offset,
-                          r.end_s + offset) for r in rep.rep_events if r.bottom_s + offset > final_until]
+        found = _after_final([RepEvent(r.end_s + offset, r.exercise, r.quality, r.start_s + offset,
+                                       r.bottom_s + offset, r.end_s + offset) for r in rep.rep_events],
+                             [r for r in self._frozen if r.end_s >= offset], tol)
         # A reading of a rep already sent (its bottom can move by half a second between readings
         # of a flat-bottomed squat, its start and end hardly) is not sent again, nor are its cues.
         held = _pairs(found, self._sent, tol)

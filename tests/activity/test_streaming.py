@@ -193,3 +193,19 @@ def test_stream_windows_stay_on_the_stride_grid_as_the_buffer_slides():
         clf.classify(normalise(body[a:a + 600], 30.0), ClassifierOptions(), cache, a / 30.0)
     # First buffer: all its windows; then 10 model frames per step = 1-2 grid windows + the newest.
     assert calls[0] >= 35 and max(calls[1:]) <= 3, calls
+
+
+def test_a_final_rep_read_again_with_its_bottom_moved_is_not_a_new_rep():
+    """A partial push-up frozen as read (it left the re-analysed buffer) and then read whole, its
+    bottom now past the frozen reading's end, is that rep again: counting it anew counted one rep
+    twice while the stream sent one event (a 31-rep push-up video read 35 reps for 34 events)."""
+    from posekit.activity.results import Activity, RepEvent, RepQuality
+    from posekit.activity.streaming import _after_final
+
+    def rep(start, bottom, end, quality=RepQuality.FULL):
+        return RepEvent(end, Activity.PUSH_UP, quality, start, bottom, end)
+
+    frozen = [rep(21.0, 21.3, 21.6), rep(22.23, 22.37, 22.43, RepQuality.PARTIAL)]
+    again, before, nxt = rep(22.23, 22.53, 22.63), rep(22.0, 22.3, 22.5), rep(22.63, 23.1, 23.5)
+    assert _after_final([before, again, nxt], frozen, bottom_tol=0.2) == [nxt]
+    assert _after_final([before, again, nxt], [], bottom_tol=0.2) == [before, again, nxt]
