@@ -47,17 +47,15 @@ def _leaf_layers(model) -> list:
     return out
 
 
-def _role(segment: str, name: str) -> str | None:
-    """What a constant's name segment says it is for layer ``name``: 'kernel', 'bias', or None."""
-    m = re.search(rf"(?:^|/){re.escape(name)}_\d+/(.+)$", segment)
-    if not m:
-        return None
-    op = m.group(1)
-    if op in ("convolution", "depthwise", "MatMul", "Tensordot/MatMul"):
-        return "kernel"
-    if op in ("BiasAdd", "Add", "Exp"):
-        return "bias"
-    return "other"
+def _ops(segments: list[str], name: str) -> list[str]:
+    """The ops a constant's name segments give it in layer ``name`` (e.g. 'convolution',
+    'BiasAdd'): the Keras layer path ``.../<name>_<n>/<op>`` the converter kept."""
+    found = (re.search(rf"(?:^|/){re.escape(name)}_\d+/(.+)$", seg) for seg in segments)
+    return [m.group(1) for m in found if m]
+
+
+#: Ops whose constant is a layer's kernel (convolution, depthwise, dense).
+KERNEL_OPS = {"convolution", "depthwise", "MatMul", "Tensordot/MatMul"}
 
 
 def load_into(model, path: str | Path) -> list[str]:
@@ -80,10 +78,10 @@ def load_into(model, path: str | Path) -> list[str]:
             continue
         if kind == "BatchNormalization":
             continue  # set with the convolution it follows
-        mine = [(seg, a) for segs, a in consts for seg in segs if _role(seg, layer.name)]
-        kernels = [a for seg, a in mine if _role(seg, layer.name) == "kernel" and a.ndim >= 2]
+        mine = [(ops, a) for ops, a in ((_ops(segs, layer.name), a) for segs, a in consts) if ops]
+        kernels = [a for ops, a in mine if KERNEL_OPS & set(ops) and a.ndim >= 2]
         if kind == "Temperature":
-            exp = [a for seg, a in mine if seg.endswith("/Exp") and a.size == 1]
+            exp = [a for ops, a in mine if "Exp" in ops and a.size == 1]
             if not exp:
                 raise InvalidInputError(f"init={str(path)!r}: no constant for layer {layer.name!r}")
             layer.set_weights([np.array(np.log(float(exp[0])), np.float32)])
@@ -101,7 +99,7 @@ def load_into(model, path: str | Path) -> list[str]:
             raise InvalidInputError(f"init={str(path)!r}: layer {layer.name!r} has kernel {k.shape}, "
                                     f"the network wants {want[0]}")
         c = k.shape[-1] if kind != "DepthwiseConv2D" else k.shape[2]
-        biases = [a for seg, a in mine if a.ndim == 1 and a.shape[0] == c]
+        biases = [a for _, a in mine if a.ndim == 1 and a.shape[0] == c]
         bias = biases[0] if biases else np.zeros(c, np.float32)
         bn = by_name.get(f"{layer.name}_bn")
         if len(want) == 2:
