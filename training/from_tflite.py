@@ -69,7 +69,6 @@ def load_into(model, path: str | Path) -> list[str]:
     if not any(a.ndim == 4 for _, a in consts):
         raise InvalidInputError(f"init={str(path)!r} holds no float convolution weights (an int8 build?); "
                                 "start from the float16 file")
-    frozen: list[str] = []
     leaves = _leaf_layers(model)
     by_name = {layer.name: layer for layer in leaves}
     for layer in leaves:
@@ -110,8 +109,17 @@ def load_into(model, path: str | Path) -> list[str]:
                 eps = float(bn.epsilon)
                 bn.set_weights([np.full(c, np.sqrt(1 + eps), np.float32), bias,
                                 np.zeros(c, np.float32), np.ones(c, np.float32)])
-                bn.trainable = False
-                frozen.append(bn.name)
             elif biases:
                 raise InvalidInputError(f"init={str(path)!r}: layer {layer.name!r} has a bias but the network none")
-    return frozen
+    return freeze_batch_norms(model)
+
+
+def freeze_batch_norms(model) -> list[str]:
+    """Freeze every batch-norm layer (Keras then runs it in inference mode, an affine map); their
+    names. A run started from a .tflite calls this again when it resumes."""
+    names = []
+    for layer in _leaf_layers(model):
+        if type(layer).__name__ == "BatchNormalization":
+            layer.trainable = False
+            names.append(layer.name)
+    return names

@@ -161,9 +161,9 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
         for layer in model.layers:
             layer.trainable = layer.name.startswith(REGRESSION_LAYERS)
     if cfg.init and cfg.init.endswith(".tflite"):  # its batch norms are folded: keep them an affine map
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.BatchNormalization):
-                layer.trainable = False
+        from .from_tflite import freeze_batch_norms
+
+        freeze_batch_norms(model)
     total = max(cfg.epochs * cfg.steps_per_epoch, 1)
     if cfg.init or cfg.backbone == "teacher":  # fresh optimiser on trained weights: warm up to the peak rate
         warm = min(cfg.steps_per_epoch, total // 4)
