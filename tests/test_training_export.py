@@ -310,3 +310,39 @@ def test_training_starts_from_a_shipped_float16_model(shared_data, teacher_path,
         load_into(build_student(student_config(config)), models / "pose_student_int8.tflite")
     with pytest.raises(InvalidInputError, match="kernel"):
         load_into(build_student(student_config({**config, "thin_from": 864})), models / "pose_student_float16.tflite")
+
+
+def test_weighted_sources_are_drawn_in_proportion_and_bad_weights_are_refused(tmp_path):
+    from posekit.errors import InvalidInputError
+    from training.train_pose import TrainConfig, draw_probabilities, main, train
+
+    source = np.array([0] * 10 + [1] * 30, np.int16)  # 10 samples of "a", 30 of "b"
+    p = draw_probabilities(("a", "b"), {"a": 3.0}, source)
+    assert p.sum() == pytest.approx(1.0)
+    assert p[source == 0].sum() == pytest.approx(0.5)  # 10 x 3 against 30 x 1
+    assert p[0] == pytest.approx(3 * p[-1])
+    for weights, match in (({"coco": 2.0}, r"names 'coco', not one of the sources \['a', 'b'\]"),
+                           ({"a": 0.0}, r"source_weights\['a'\] must be a weight in \(0, 100\], got 0.0")):
+        with pytest.raises(InvalidInputError, match=match):
+            train(TrainConfig(tiny=True, sources=("a", "b"), source_weights=weights), tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+    for arg in ("lspet", "lspet=x", "=2"):
+        with pytest.raises(SystemExit) as e:
+            main(["--out", str(tmp_path / "run"), "--sources", "lspet", "--weigh", arg])
+        assert e.value.code == 2
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_run_continued_from_a_run_that_began_at_a_tflite_keeps_its_batch_norms_frozen(tmp_path):
+    import json
+
+    from training.train_pose import folded_batch_norms
+
+    first, second = tmp_path / "ft", tmp_path / "ft2"
+    for run, init in ((first, "posekit/models/pose_student_float16.tflite"), (second, str(first / "best.weights.h5"))):
+        run.mkdir()
+        (run / "config.json").write_text(json.dumps({"init": init}))
+    assert folded_batch_norms(str(second / "best.weights.h5"))
+    (first / "config.json").write_text(json.dumps({"init": None}))  # a chain that began from scratch
+    assert not folded_batch_norms(str(second / "best.weights.h5"))
+    assert not folded_batch_norms(None)

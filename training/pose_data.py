@@ -24,11 +24,11 @@ def load_cache(sources: tuple[str, ...] = ("lspet",), min_score: float = 0.5,
     Samples the teacher is unsure of (pose score below ``min_score``) and held-back files are left out.
 
     Returns dict with image (N, 256, 256, 3) uint8, uv (N, 33, 2) base-crop coords, vis (N, 33),
-    weight (N, 33), negatives (M, 160, 160, 3) uint8.
+    weight (N, 33), source (N,) int16 index into ``sources``, negatives (M, 160, 160, 3) uint8.
     """
     root = root or cache_dir() / "teacher"
-    imgs, uvs, viss, ws, negs = [], [], [], [], []
-    for src in sources:
+    imgs, uvs, viss, ws, srcs, negs = [], [], [], [], [], []
+    for si, src in enumerate(sources):
         for f in sorted((root / src).glob("shard_*.npz")):
             if f.name.endswith(".tmp.npz"):
                 continue
@@ -49,10 +49,11 @@ def load_cache(sources: tuple[str, ...] = ("lspet",), min_score: float = 0.5,
             w[human_vis] = 1.5
             vis[human_vis] = np.maximum(vis[human_vis], 0.8)
             imgs.append(d["image"][keep]); uvs.append(uv); viss.append(vis); ws.append(w)
+            srcs.append(np.full(len(uv), si, np.int16))
     if not imgs:
         raise FileNotFoundError(f"no teacher shards under {root}; run python -m training.label first")
     out = {"image": np.concatenate(imgs), "uv": np.concatenate(uvs).astype(np.float32),
-           "vis": np.concatenate(viss).astype(np.float32), "weight": np.concatenate(ws)}
+           "vis": np.concatenate(viss).astype(np.float32), "weight": np.concatenate(ws), "source": np.concatenate(srcs)}
     out["negatives"] = np.concatenate(negs) if negs else np.zeros((0, 160, 160, 3), np.uint8)
     if limit:
         out = {k: v[:limit] for k, v in out.items()}

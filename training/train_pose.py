@@ -47,6 +47,8 @@ class TrainConfig:
     seed: int = 0
     sources: tuple[str, ...] = ("fallaction", "yoga", "ccp", "sports", "har", "workouttracker")  # make label
     init: str | None = None  # weights to start from (a second, lower-rate stage); ignored when resuming
+    source_weights: dict[str, float] = dataclasses.field(default_factory=dict)  # a sample of SOURCE is drawn
+    # W times as often as one of a source left out (1); e.g. more of the set whose label convention must hold
 
     def check(self) -> None:
         """Raises InvalidInputError for a fraction outside [0, 1] (a typo would otherwise train
@@ -65,6 +67,11 @@ class TrainConfig:
             raise InvalidInputError(f"TrainConfig.backbone must be 'own' or 'teacher', got {self.backbone!r}")
         if self.train_only not in TRAIN_ONLY:
             raise InvalidInputError(f"TrainConfig.train_only must be one of {list(TRAIN_ONLY)}, got {self.train_only!r}")
+        for name, w in self.source_weights.items():
+            if name not in self.sources:
+                raise InvalidInputError(f"TrainConfig.source_weights names {name!r}, not one of the sources {list(self.sources)}")
+            if not (isinstance(w, (int, float)) and not isinstance(w, bool) and 0.0 < w <= 100.0):
+                raise InvalidInputError(f"TrainConfig.source_weights[{name!r}] must be a weight in (0, 100], got {w!r}")
         if not (isinstance(self.heat_prior, (int, float)) and 0.0 <= self.heat_prior <= 100.0):
             raise InvalidInputError(f"TrainConfig.heat_prior must be 0 (off) or a temperature in (0, 100], got {self.heat_prior!r}")
 
@@ -74,6 +81,19 @@ class TrainConfig:
 TRAIN_ONLY = ("all", "regression")
 #: Name prefixes of the regression branch's coordinate layers (visibility and presence keep theirs).
 REGRESSION_LAYERS = ("reg_sep", "reg_maps", "reg_heat")
+
+
+def folded_batch_norms(init: str | None) -> bool:
+    """Whether weights started from ``init`` carry a .tflite's folded batch norms: the file itself,
+    or a run whose chain of ``init``s (each run's ``config.json``) began at one."""
+    seen = set()
+    while init and init not in seen:
+        if init.endswith(".tflite"):
+            return True
+        seen.add(init)
+        cfg = Path(init).parent / "config.json"
+        init = json.loads(cfg.read_text()).get("init") if cfg.exists() else None
+    return False
 
 
 def init_weights(model, path: str | Path) -> None:
@@ -160,7 +180,7 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     if cfg.train_only == "regression":
         for layer in model.layers:
             layer.trainable = layer.name.startswith(REGRESSION_LAYERS)
-    if cfg.init and cfg.init.endswith(".tflite"):  # its batch norms are folded: keep them an affine map
+    if folded_batch_norms(cfg.init):  # batch norms folded into shifts: keep them an affine map
         from .from_tflite import freeze_batch_norms
 
         freeze_batch_norms(model)
@@ -174,6 +194,15 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     opt = keras.optimizers.Adam(sched)
     augment = make_augmenter(cfg.input_size, quarter_turns=cfg.quarter_turns)
     negs = data["negatives"]
+    draw = None  # uniform over the training samples unless sources are weighted
+    if cfg.source_weights:
+        if "source" not in data:
+            from posekit.errors import InvalidInputError
+
+            raise InvalidInputError("TrainConfig.source_weights needs data with a 'source' array (load_cache gives one)")
+        draw = draw_probabilities(cfg.sources, cfg.source_weights, data["source"][tr])
+        share = {s: round(float(draw[data["source"][tr] == i].sum()), 3) for i, s in enumerate(cfg.sources)}
+        log.info("share of the draws per source: %s", share)
     bce = keras.losses.BinaryCrossentropy(reduction="none")
 
     @tf.function  # XLA on this CPU compiled for ~2 min and ran slower
@@ -223,7 +252,7 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     for epoch in range(start_epoch, cfg.epochs):
         sums: dict[str, float] = {}
         for i in range(cfg.steps_per_epoch):
-            idx = rng.choice(tr, cfg.batch)
+            idx = rng.choice(tr, cfg.batch, p=draw)
             neg_mask = (rng.random(cfg.batch) < cfg.neg_frac) if len(negs) else np.zeros(cfg.batch, bool)
             neg_imgs = negs[rng.integers(0, len(negs), cfg.batch)] if len(negs) else np.zeros((cfg.batch, cfg.input_size, cfg.input_size, 3), np.uint8)
             if neg_imgs.shape[1] != cfg.input_size:
@@ -289,6 +318,32 @@ def plot_curves(log_paths: Path | list[Path], png: Path) -> None:
     fig.tight_layout(); fig.savefig(png, dpi=100); plt.close(fig)
 
 
+def draw_probabilities(sources: tuple[str, ...], weights: dict[str, float], source: np.ndarray) -> np.ndarray:
+    """Probability of drawing each sample: its source's weight (1 where not named), normalised.
+    ``source`` holds each sample's index into ``sources`` (``load_cache``'s ``source``)."""
+    w = np.ones(len(sources))
+    for name, v in weights.items():
+        w[sources.index(name)] = v
+    p = w[source]
+    return p / p.sum()
+
+
+def parse_weights(items: list[str]) -> dict[str, float]:
+    """``["lspet=3", "har=0.5"]`` -> ``{"lspet": 3.0, "har": 0.5}``; InvalidInputError naming a bad item."""
+    from posekit.errors import InvalidInputError
+
+    out = {}
+    for item in items:
+        name, eq, val = item.partition("=")
+        try:
+            out[name] = float(val) if eq and name else float("nan")
+        except ValueError:
+            out[name] = float("nan")
+        if out[name] != out[name]:
+            raise InvalidInputError(f"--weigh takes SOURCE=WEIGHT (e.g. lspet=3), got {item!r}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
@@ -305,6 +360,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--keep-wide", type=float, help="teacher backbone: fraction of the widest expansions' channels kept")
     ap.add_argument("--thin-from", type=int, help="teacher backbone: thin the expansions at least this wide (default 864)")
     ap.add_argument("--sources", nargs="+", help="teacher-labelled sources to train on (folders under the cache's teacher/)")
+    ap.add_argument("--weigh", nargs="+", metavar="SOURCE=W",
+                    help="draw samples of SOURCE W times as often as the others (e.g. lspet=3)")
     ap.add_argument("--neg-frac", type=float, help="fraction of each batch replaced by presence negatives")
     ap.add_argument("--tiny", action="store_true", help="tiny network (tests)")
     args = ap.parse_args(argv)
@@ -317,6 +374,14 @@ def main(argv: list[str] | None = None) -> None:
                  ("sources", tuple(args.sources) if args.sources else None)):
         if v is not None:
             setattr(cfg, k, v)
+    from posekit.errors import InvalidInputError
+
+    try:
+        if args.weigh:
+            cfg.source_weights = parse_weights(args.weigh)
+        cfg.check()
+    except InvalidInputError as e:
+        ap.error(str(e))
     res = train(cfg, args.out)
     log.info("best validation PCK@0.2 %.4f", res["best_val_pck"])
 
