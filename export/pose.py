@@ -148,6 +148,13 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
     float16 is the default: it is the more accurate build on held-back LSPET (int8 loses ~3 points).
     Which build is faster depends on the CPU (int8 on one with VNNI; README)."""
     s = cfg["input_size"]
+    start = bundled_start(run)  # read before the manifest entries it may start from are replaced
+    stages = lineage(run)
+    data = training_data(cfg)
+    if start is not None:
+        data += (f"; fine-tuned from the student shipped at {start['training'].get('commit')}, "
+                 f"itself trained on: {start['training'].get('data')}")
+    command = f"make {'finetune-pose' if start is not None else 'train-pose'} (see Makefile)"
     for q, default in (("int8", False), ("float16", True)):
         name = f"pose_student_{q}"
         data = (out / f"{name}.tflite").read_bytes()
@@ -159,9 +166,9 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
             input_size=s, keypoint_layout="blazepose33", quantisation=q,
             calibration=(f"{CALIB_N} tracking-ROI crops, seed 0, from the teacher-labelled training cache"
                          if q == "int8" else None),
-            training={"data": training_data(cfg),
+            training={"data": data,
                       "config": cfg, "epochs_logged": _epochs_trained(run / "log.csv"), "commit": tfl.git_commit(),
-                      "lineage": lineage(run), "command": "make train-pose (see Makefile)"},
+                      "lineage": stages, "command": command},
             metrics={**metrics, "eval_split": "LSPET 5001-6000 (held back), human labels, 12 limb joints"},
         )
         tfl.update_manifest(MODELS_DIR, name, entry, default_for="pose" if default else None)
@@ -183,8 +190,9 @@ def training_data(cfg: dict[str, Any]) -> str:
     """The manifest's ``training.data``: each source and who labelled it."""
     sources = cfg.get("sources") or ["lspet", "videos"]
     teacher = "MediaPipe BlazePose GHUM heavy" if sources != ["lspet", "videos"] else "MediaPipe BlazePose GHUM full"
+    weights = cfg.get("source_weights") or {}
     text = f"teacher labels ({teacher}, 1 file in 20 held back per source) of: " + "; ".join(
-        SOURCES.get(s, s) for s in sources)
+        SOURCES.get(s, s) + (f", drawn {weights[s]:g}x as often" if s in weights else "") for s in sources)
     if cfg.get("backbone") == "teacher":
         text += ("; starts from the teacher's own encoder-decoder weights (pose_landmark_full.tflite, Apache-2.0), "
                  f"expansions >= {cfg.get('thin_from', 864)} channels thinned to {cfg.get('keep_wide')}")
@@ -231,11 +239,26 @@ def lineage_runs(run: Path) -> list[Path]:
     return runs[::-1]
 
 
+def bundled_start(run: Path) -> dict[str, Any] | None:
+    """The manifest entry of the bundled model the run's first stage started from (``--init
+    posekit/models/NAME.tflite``); None when it started elsewhere."""
+    runs = lineage_runs(run)
+    init = json.loads((runs[0] / "config.json").read_text()).get("init") if runs else None
+    manifest = MODELS_DIR / "manifest.json"
+    if not (init and init.endswith(".tflite") and manifest.exists()):
+        return None
+    return next((e for e in json.loads(manifest.read_text())["models"].values() if e.get("file") == Path(init).name), None)
+
+
 def lineage(run: Path) -> list[dict[str, Any]]:
     """The training stages behind a run, oldest first: each stage's directory name, epochs
     logged / planned, peak learning rate, quarter-turn fraction, heat prior, which weights it
     trained and what it started from (``--init``)."""
     stages = []
+    start = bundled_start(run)
+    if start is not None:  # started from a bundled model: its own stages first
+        commit = start.get("training", {}).get("commit")
+        stages += [{**st, "shipped_at": commit} for st in start.get("training", {}).get("lineage", [])]
     for r in lineage_runs(run):
         cfg = json.loads((r / "config.json").read_text())
         logged = _epochs_trained(r / "log.csv")
@@ -243,6 +266,7 @@ def lineage(run: Path) -> list[dict[str, Any]]:
                        "backbone": cfg.get("backbone", "own"),
                        "quarter_turns": cfg.get("quarter_turns", 0.0),  # stages before the option had none
                        "heat_prior": cfg.get("heat_prior", 0.0), "train_only": cfg.get("train_only", "all"),
+                       "sources": cfg.get("sources"), "source_weights": cfg.get("source_weights") or {},
                        "init": Path(cfg["init"]).parent.name + "/" + Path(cfg["init"]).name if cfg.get("init") else None})
     return stages
 

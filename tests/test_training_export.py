@@ -346,3 +346,22 @@ def test_a_run_continued_from_a_run_that_began_at_a_tflite_keeps_its_batch_norms
     (first / "config.json").write_text(json.dumps({"init": None}))  # a chain that began from scratch
     assert not folded_batch_norms(str(second / "best.weights.h5"))
     assert not folded_batch_norms(None)
+
+
+def test_a_fine_tuned_runs_lineage_begins_with_the_bundled_models_own_stages(tmp_path):
+    from export.pose import bundled_start, lineage
+    from posekit.runtime import read_manifest
+
+    shipped = read_manifest()["models"]["pose_student_float16"]["training"]
+    run = tmp_path / "ft"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"init": "posekit/models/pose_student_float16.tflite", "epochs": 2,
+                                                 "lr": 1e-4, "sources": ["lspet"], "source_weights": {"lspet": 4.0}}))
+    assert bundled_start(run)["training"] == shipped
+    stages = lineage(run)
+    assert len(stages) == len(shipped["lineage"]) + 1
+    assert all(st["shipped_at"] == shipped["commit"] for st in stages[:-1])
+    assert stages[-1]["run"] == "ft" and stages[-1]["source_weights"] == {"lspet": 4.0}
+    assert stages[-1]["init"] == "models/pose_student_float16.tflite"
+    (run / "config.json").write_text(json.dumps({"init": None, "epochs": 2, "lr": 1e-4}))  # from scratch
+    assert bundled_start(run) is None and [st["run"] for st in lineage(run)] == ["ft"]
