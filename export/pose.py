@@ -148,13 +148,7 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
     float16 is the default: it is the more accurate build on held-back LSPET (int8 loses ~3 points).
     Which build is faster depends on the CPU (int8 on one with VNNI; README)."""
     s = cfg["input_size"]
-    start = bundled_start(run)  # read before the manifest entries it may start from are replaced
-    stages = lineage(run)
-    data = training_data(cfg)
-    if start is not None:
-        data += (f"; fine-tuned from the student shipped at {start['training'].get('commit')}, "
-                 f"itself trained on: {start['training'].get('data')}")
-    command = f"make {'finetune-pose' if start is not None else 'train-pose'} (see Makefile)"
+    training = training_record(run, cfg)  # read before the manifest entries it may start from are replaced
     for q, default in (("int8", False), ("float16", True)):
         name = f"pose_student_{q}"
         data = (out / f"{name}.tflite").read_bytes()
@@ -166,12 +160,23 @@ def install_bundle(out: Path, rep: dict[str, Any], cfg: dict[str, Any], run: Pat
             input_size=s, keypoint_layout="blazepose33", quantisation=q,
             calibration=(f"{CALIB_N} tracking-ROI crops, seed 0, from the teacher-labelled training cache"
                          if q == "int8" else None),
-            training={"data": data,
-                      "config": cfg, "epochs_logged": _epochs_trained(run / "log.csv"), "commit": tfl.git_commit(),
-                      "lineage": stages, "command": command},
+            training=training,
             metrics={**metrics, "eval_split": "LSPET 5001-6000 (held back), human labels, 12 limb joints"},
         )
         tfl.update_manifest(MODELS_DIR, name, entry, default_for="pose" if default else None)
+
+
+def training_record(run: Path, cfg: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's ``training`` for a run: data, config, epochs, commit, lineage, command. A run
+    fine-tuned from a bundled student names that student's data and stages (and the commit it was
+    shipped at) before its own."""
+    start = bundled_start(run)
+    data = training_data(cfg)
+    if start is not None:
+        data += (f"; fine-tuned from the student shipped at {start['training'].get('commit')}, "
+                 f"itself trained on: {start['training'].get('data')}")
+    return {"data": data, "config": cfg, "epochs_logged": _epochs_trained(run / "log.csv"), "commit": tfl.git_commit(),
+            "lineage": lineage(run), "command": f"make {'finetune-pose' if start is not None else 'train-pose'} (see Makefile)"}
 
 
 #: What each teacher-labelled source is (``training.label``; docs/training.md says where each comes from).

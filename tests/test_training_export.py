@@ -349,7 +349,7 @@ def test_a_run_continued_from_a_run_that_began_at_a_tflite_keeps_its_batch_norms
 
 
 def test_a_fine_tuned_runs_lineage_begins_with_the_bundled_models_own_stages(tmp_path):
-    from export.pose import bundled_start, lineage
+    from export.pose import bundled_start, lineage, training_record
     from posekit.runtime import read_manifest
 
     shipped = read_manifest()["models"]["pose_student_float16"]["training"]
@@ -363,5 +363,9 @@ def test_a_fine_tuned_runs_lineage_begins_with_the_bundled_models_own_stages(tmp
     assert all(st["shipped_at"] == shipped["commit"] for st in stages[:-1])
     assert stages[-1]["run"] == "ft" and stages[-1]["source_weights"] == {"lspet": 4.0}
     assert stages[-1]["init"] == "models/pose_student_float16.tflite"
+    record = training_record(run, json.loads((run / "config.json").read_text()))
+    assert record["lineage"] == stages and record["command"].startswith("make finetune-pose")
+    assert "drawn 4x as often" in record["data"] and record["data"].endswith(f"itself trained on: {shipped['data']}")
     (run / "config.json").write_text(json.dumps({"init": None, "epochs": 2, "lr": 1e-4}))  # from scratch
     assert bundled_start(run) is None and [st["run"] for st in lineage(run)] == ["ft"]
+    assert training_record(run, {"sources": ["lspet"]})["command"].startswith("make train-pose")

@@ -334,12 +334,12 @@ def parse_weights(items: list[str]) -> dict[str, float]:
 
     out = {}
     for item in items:
-        name, eq, val = item.partition("=")
+        name, _, val = item.partition("=")
         try:
-            out[name] = float(val) if eq and name else float("nan")
+            out[name] = float(val)
         except ValueError:
             out[name] = float("nan")
-        if out[name] != out[name]:
+        if not name or out[name] != out[name]:
             raise InvalidInputError(f"--weigh takes SOURCE=WEIGHT (e.g. lspet=3), got {item!r}")
     return out
 
