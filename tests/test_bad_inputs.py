@@ -189,6 +189,7 @@ def test_analyze_keypoints_never_crashes(seq, fps, with_cuts):
         except InvalidInputError:
             return  # e.g. no frame with coordinates: said, with the field
     assert len(report.frame_labels) == len(kps) and report.reps_total >= 0
+    assert all(f.onset_s <= f.impact_s for f in report.falls)
     json.dumps(report.to_dict())
 
 
@@ -205,7 +206,9 @@ def test_the_streaming_tracker_never_crashes(rows, steps):
         frame = t.update(pose, ts)
         assert frame.reps >= 0
     t.flush()
-    json.dumps(t.summary().to_dict())
+    summary = t.summary()
+    assert all(f.onset_s <= f.impact_s for f in summary.falls)
+    json.dumps(summary.to_dict())
 
 
 # --------------------------------------------------------------------------- files

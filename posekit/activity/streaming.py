@@ -93,6 +93,15 @@ def _unmatched(reps: list[RepEvent], readings: list[RepEvent], bottom_tol: float
     return [a for i, a in enumerate(reps) if i not in held]
 
 
+def earliest_reading(onset_s: float, impact_s: float, earlier: list[tuple[float, float]]) -> tuple[float, float]:
+    """The (onset, impact) of a fall as the reading with the earliest impact saw it, among this
+    reading's and the ``earlier`` readings' of the same fall (onsets within :data:`FALL_SAME_S`).
+    Onset and impact come from one reading: an impact taken alone from an earlier reading can lie
+    before this reading's onset."""
+    same = [(o, i) for o, i in earlier if abs(o - onset_s) <= FALL_SAME_S]
+    return min([(onset_s, impact_s)] + same, key=lambda pair: pair[1])
+
+
 class ActivityTracker:
     """The activity engine for one stream: keeps a sliding buffer of poses and reads it again every
     ``every`` frames.
@@ -433,12 +442,14 @@ class ActivityTracker:
             # tilt crosses into lying moves with more of the clip, and a wait restarted at each
             # move would come ever later (URFD fall-01: impact read at 3.4 s, then 4.07 s). A fall
             # the detector is unsure of waits from its latest impact: the floor-exercise veto
-            # reads what follows it (a push-up clip's false fall is vetoed so).
+            # reads what follows it (a push-up clip's false fall is vetoed so). The earliest impact
+            # comes with the onset read with it: an onset from one reading and an impact from
+            # another put the onset after the impact.
             wait = self.fall_options.confirm_s
             impact = f.impact_s + offset
             if f.confidence >= self.fall_options.sure_confidence:
                 wait = min(wait, self.fall_options.sure_confirm_s)
-                impact = min([impact] + [i for o, i in deferred if abs(o - on) <= FALL_SAME_S])
+                on, impact = earliest_reading(on, impact, deferred)
             if not final and impact - offset + wait > buffer_end_s:
                 if on > self._last_fall + 5.0:
                     due = impact + wait
