@@ -333,9 +333,9 @@ def test_weighted_sources_are_drawn_in_proportion_and_bad_weights_are_refused(tm
     assert not (tmp_path / "run").exists()
 
 
-def test_a_run_continued_from_a_run_that_began_at_a_tflite_keeps_its_batch_norms_frozen(tmp_path):
-    import json
-
+def test_folded_batch_norms_are_traced_through_a_chain_of_runs_back_to_a_tflite(tmp_path):
+    """A run continued from a run that began at the bundled .tflite carries its folded batch norms
+    (``train`` freezes them when this says so)."""
     from training.train_pose import folded_batch_norms
 
     first, second = tmp_path / "ft", tmp_path / "ft2"
