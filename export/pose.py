@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from training.train_pose import first_init, lineage_runs
+
 from . import tflite as tfl
 from .parity import parity_report, write_report
 
@@ -234,21 +236,10 @@ def _epochs_trained(log_csv: Path) -> int | None:
         return sum(int(r["step"]) > 0 for r in csv.DictReader(f))
 
 
-def lineage_runs(run: Path) -> list[Path]:
-    """The run directories behind a run, oldest first, following each stage's ``--init``."""
-    runs = []
-    while run is not None and (run / "config.json").exists():
-        runs.append(run)
-        init = json.loads((run / "config.json").read_text()).get("init")
-        run = Path(init).parent if init else None
-    return runs[::-1]
-
-
 def bundled_start(run: Path) -> dict[str, Any] | None:
     """The manifest entry of the bundled model the run's first stage started from (``--init
     posekit/models/NAME.tflite``); None when it started elsewhere."""
-    runs = lineage_runs(run)
-    init = json.loads((runs[0] / "config.json").read_text()).get("init") if runs else None
+    init = first_init(run)
     manifest = MODELS_DIR / "manifest.json"
     if not (init and init.endswith(".tflite") and manifest.exists()):
         return None

@@ -116,7 +116,8 @@ def load_into(model, path: str | Path) -> list[str]:
 
 def freeze_batch_norms(model) -> list[str]:
     """Freeze every batch-norm layer (Keras then runs it in inference mode, an affine map); their
-    names. A run started from a .tflite calls this again when it resumes."""
+    names. ``train`` calls it for every run whose chain of ``--init``s began at a .tflite
+    (``train_pose.folded_batch_norms``), resumed or continued."""
     names = []
     for layer in _leaf_layers(model):
         if type(layer).__name__ == "BatchNormalization":

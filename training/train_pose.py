@@ -83,17 +83,29 @@ TRAIN_ONLY = ("all", "regression")
 REGRESSION_LAYERS = ("reg_sep", "reg_maps", "reg_heat")
 
 
+def lineage_runs(run: Path) -> list[Path]:
+    """The run directories behind a run, oldest first, following each stage's ``--init``."""
+    runs: list[Path] = []
+    while run is not None and run not in runs and (run / "config.json").exists():
+        runs.append(run)
+        init = json.loads((run / "config.json").read_text()).get("init")
+        run = Path(init).parent if init else None
+    return runs[::-1]
+
+
+def first_init(run: Path) -> str | None:
+    """What the oldest stage behind ``run`` started from (its ``--init``; None: from scratch)."""
+    runs = lineage_runs(run)
+    return json.loads((runs[0] / "config.json").read_text()).get("init") if runs else None
+
+
 def folded_batch_norms(init: str | None) -> bool:
     """Whether weights started from ``init`` carry a .tflite's folded batch norms: the file itself,
     or a run whose chain of ``init``s (each run's ``config.json``) began at one."""
-    seen = set()
-    while init and init not in seen:
-        if init.endswith(".tflite"):
-            return True
-        seen.add(init)
-        cfg = Path(init).parent / "config.json"
-        init = json.loads(cfg.read_text()).get("init") if cfg.exists() else None
-    return False
+    if not init:
+        return False
+    start = init if init.endswith(".tflite") else first_init(Path(init).parent)
+    return bool(start and start.endswith(".tflite"))
 
 
 def init_weights(model, path: str | Path) -> None:
