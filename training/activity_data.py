@@ -98,6 +98,12 @@ MD4FD_IMAGE_SIZE = {"le2i": (320, 240), "urfd": (640, 480)}
 NOT_FALL = -1
 
 
+#: MD4FD's 11 joints, in its order (MD4FD's landmark_extractor.py: face, left and right shoulder,
+#: hip and knee, then right ankle before left, then the wrists from the hand model), as BODY13
+#: slots (head, LS, RS, LE, RE, LW, RW, LH, RH, LK, RK, LA, RA); it has no elbows.
+MD4FD_SLOTS = [0, 1, 2, 7, 8, 9, 10, 12, 11, 5, 6]
+
+
 def md4fd_windows() -> dict[str, list[tuple[np.ndarray, int]]]:
     """Dataset -> [(body13 (90, 13, 3) normalised by image size, label 1 fall / 0 daily activity)].
 
@@ -109,16 +115,20 @@ def md4fd_windows() -> dict[str, list[tuple[np.ndarray, int]]]:
         raw["le2i"] += json.loads((d / f).read_text())
     with zipfile.ZipFile(d / "URFD_normalized.zip") as z:
         raw["urfd"] = json.loads(z.read("URFD_normalized.json"))
-    # MD4FD order -> BODY13 slots (head, LS, RS, LE, RE, LW, RW, LH, RH, LK, RK, LA, RA); no elbows.
-    slots = [0, 1, 2, 5, 6, 7, 8, 9, 10, 11, 12]
     out: dict[str, list[tuple[np.ndarray, int]]] = {}
     for name, windows in raw.items():
         items = []
         for w in windows:
             frames = np.asarray(w[:-1], dtype=np.float64)[:, :22].reshape(-1, 11, 2)
             body = np.full((len(frames), 13, 3), np.nan)
-            body[:, slots, :2] = frames
-            body[:, slots, 2] = 1.0
+            body[:, MD4FD_SLOTS, :2] = frames
+            body[:, MD4FD_SLOTS, 2] = 1.0
+            # A wrist the hand model did not find was written as its hip plus 0.001-0.01 in x
+            # and y (MD4FD's fix_wrist_landmarks): not seen.
+            for wrist, hip in ((5, 7), (6, 8)):
+                d = body[:, wrist, :2] - body[:, hip, :2]
+                made_up = ((d >= 0.001 - 1e-9) & (d <= 0.01 + 1e-9)).all(axis=1)
+                body[made_up, wrist] = np.nan
             items.append((body, int(w[-1])))
         out[name] = items
     return out

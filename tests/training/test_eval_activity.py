@@ -237,6 +237,25 @@ def test_md4fd_urfd_windows_are_counted_once(shared_data):
     assert x.shape == (64, WINDOW, TOKENS, 3)
 
 
+def test_md4fd_joints_land_in_their_body13_slots(shared_data):
+    # MD4FD writes face, shoulders, hips, knees, right ankle, left ankle, then the wrists (its
+    # landmark_extractor.py). Read in another order, the "hips" were the knees and the "ankles"
+    # the wrists: a standing body's order top to bottom tells. A wrist the hand model missed was
+    # written as its hip plus at most 0.01: not seen.
+    from posekit.activity.body import AN, HIP, KN, SH
+    from training.activity_data import md4fd_windows
+
+    for name, items in md4fd_windows().items():
+        body = np.concatenate([b for b, lab in items if lab == 0])  # daily activity: mostly upright
+        y = lambda idx: float(np.nanmedian(body[:, idx, 1]))
+        assert y([0]) < y(SH) < y(HIP) < y(KN) < y(AN), name
+        for wrist, hip in ((5, 7), (6, 8)):
+            d = body[:, wrist, :2] - body[:, hip, :2]
+            assert not ((d >= 0.001 - 1e-9) & (d <= 0.01 + 1e-9)).all(axis=1).any(), name
+        # Left and right kept apart: the left hip and left ankle on one side of the right ones.
+        assert np.nanmedian(np.sign(body[:, 7, 0] - body[:, 8, 0]) * np.sign(body[:, 11, 0] - body[:, 12, 0])) > 0
+
+
 def test_md4fd_windows_chain_into_runs_of_one_recording():
     from training.eval_activity import MD4FD_STRIDE, md4fd_runs, run_counts
 
