@@ -12,6 +12,11 @@ exercise video, and how long after the impact the live alert comes.
 * Exercise video, every clip a negative: WorkoutTracker's clips with rep markers (pixels) and
   cs231n-pushfit's 261 push-up clips (pixels, and the MediaPipe landmarks the set ships; fetched
   into ``<cache>/data/pushfit``): clips with a fall, alarms per hour.
+* The upright test a way down starts from (:func:`~posekit.activity.falls.upright_signal`) on
+  single poses labelled by people: RepCount-pose's salient frames (MediaPipe's landmarks; per
+  exercise and phase) and, where ``<cache>/teacher/fallaction`` holds them, the Fall Action
+  Dataset's people in boxes labelled stand, sit and fall (MediaPipe heavy's landmarks): of the
+  poses whose torso reads upright, the share that passes.
 * URFD fall-01 and WorkoutTracker again with MediaPipe BlazePose full as the pose network in the
   same tracker (``*_mediapipe_full``; ``--posekit-only`` leaves them out): the fall detector must
   not rest on one estimator's errors.
@@ -96,6 +101,77 @@ def eval_urfd(opts: FallOptions = FallOptions(), pose: str = "posekit") -> dict[
             **_delays(live["fall_delays_s"]),
             "alert_after_labelled_lying_s": (live["fall_sent_s"][0] - URFD_LYING_FRAME / fps
                                              if live["fall_sent_s"] else None)}
+
+
+def _upright_shares(poses: list[np.ndarray], layout: str = "blazepose33") -> dict[str, Any]:
+    """Of single (33, 3) poses (pixels), how many read upright by the torso alone (within
+    ``upright_tilt`` of vertical, not horizontal) and the share of those that pass the whole
+    upright test (the legs under the hips too)."""
+    from posekit.activity.body import normalise, to_body13
+    from posekit.activity.falls import horizontal_signal, upright_signal
+
+    opts = FallOptions()
+    by_torso = passed = 0
+    for k in poses:
+        seq = normalise(to_body13(k[None], layout), 30.0)
+        tilt = np.nan_to_num(seq.tilt, nan=0.0)
+        horiz = horizontal_signal(seq, opts)
+        torso = bool(np.isfinite(seq.tilt[0]) and tilt[0] < opts.upright_tilt and not horiz[0])
+        by_torso += torso
+        passed += torso and bool(upright_signal(seq, tilt, horiz, opts)[0])
+    return {"poses": len(poses), "torso_upright": by_torso,
+            "share_passing": round(passed / by_torso, 3) if by_torso else None}
+
+
+#: The Fall Action Dataset's box classes (its data.yaml order).
+FALLACTION_CLASSES = ("fall", "sit", "stand")
+
+
+def fallaction_poses() -> dict[str, list[np.ndarray]]:
+    """MediaPipe heavy's poses of the Fall Action Dataset's people (``<cache>/teacher/fallaction``,
+    ``make label``) by the class of the labelled box their hips fall in; {} without the cache."""
+    import cv2
+
+    from posekit.pose.roi import Roi
+
+    root = cache_dir() / "teacher" / "fallaction"
+    if not (root / "source.json").is_file():
+        return {}
+    images = Path(json.loads((root / "source.json").read_text())["root"])
+    out: dict[str, list[np.ndarray]] = {c: [] for c in FALLACTION_CLASSES}
+    for shard in sorted(root.glob("shard_*.npz")):
+        z = np.load(shard)
+        for t, roi, rel, score in zip(z["teacher"], z["roi"], z["path"], z["score"]):
+            path = images / str(rel)
+            txt = path.parent.parent / "labels" / (path.stem + ".txt")
+            boxes = [v.split() for v in txt.read_text().split("\n") if len(v.split()) == 5] if txt.is_file() else []
+            img = cv2.imread(str(path)) if boxes and score >= 0.5 else None
+            if img is None:
+                continue
+            h, w = img.shape[:2]
+            xy = Roi(*roi).to_image(t[:, :2])
+            hx, hy = xy[[23, 24]].mean(0) / (w, h)
+            inside = [b[0] for b in boxes
+                      if abs(hx - float(b[1])) <= float(b[3]) / 2 and abs(hy - float(b[2])) <= float(b[4]) / 2]
+            if len(inside) == 1 and inside[0].isdigit() and int(inside[0]) < len(FALLACTION_CLASSES):
+                out[FALLACTION_CLASSES[int(inside[0])]].append(np.concatenate([xy, t[:, 2:3]], axis=1))
+    return out
+
+
+def eval_upright() -> dict[str, Any]:
+    """:func:`_upright_shares` per RepCount-pose exercise and phase (start: 0, middle: 1), and per
+    Fall Action Dataset class where its teacher labels are cached."""
+    from .repcount import load_videos
+
+    rc: dict[str, list[np.ndarray]] = {}
+    for v in load_videos():
+        rc.setdefault(f"{v.exercise}/start", []).extend(v.starts)
+        rc.setdefault(f"{v.exercise}/middle", []).extend(v.middles)
+    out = {"repcount": {k: _upright_shares(v) for k, v in sorted(rc.items())}}
+    fa = fallaction_poses()
+    if fa:
+        out["fallaction"] = {k: _upright_shares(v) for k, v in fa.items()}
+    return out
 
 
 def eval_md4fd(folds: dict[str, Path] | None, opts: FallOptions = FallOptions()) -> dict[str, Any]:
@@ -196,7 +272,8 @@ def main(argv: list[str] | None = None) -> None:
     folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
     res: dict[str, Any] = {"confirm_s": opts.confirm_s, "urfd_fall_01_pixels": eval_urfd(opts),
                            "md4fd": eval_md4fd(folds, opts), "synthetic": eval_synthetic(args.synthetic, opts=opts),
-                           "workouttracker_pixels": eval_workouttracker(args.limit, opts)}
+                           "workouttracker_pixels": eval_workouttracker(args.limit, opts),
+                           "upright_test": eval_upright()}
     if not args.posekit_only:
         res["urfd_fall_01_mediapipe_full"] = eval_urfd(opts, "mediapipe_full")
         res["workouttracker_mediapipe_full"] = eval_workouttracker(args.limit, opts, "mediapipe_full")

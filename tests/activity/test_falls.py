@@ -117,12 +117,14 @@ def test_classifier_led_fall_needs_a_way_down():
     h = np.where(np.arange(n) < 40, 0.0, 1.0)
     h[-1] = -0.5  # the glitch: hips jump above standing height on the last frame
     dhip = np.gradient(h) * RATE
-    out = _model_falls(None, (np.array([n / RATE]), np.array([0.95])), [], horiz, h, dhip, tilt, FallOptions(), 1.0)
+    upright = tilt < FallOptions().upright_tilt
+    out = _model_falls(None, (np.array([n / RATE]), np.array([0.95])), [], horiz, h, dhip, tilt, upright,
+                       FallOptions(), 1.0)
     assert out == []
     # Without the glitch the same window is a fall, timed from the drop at frame 40.
     h[-1] = 1.0
     out = _model_falls(None, (np.array([n / RATE]), np.array([0.95])), [], horiz, h, np.gradient(h) * RATE, tilt,
-                       FallOptions(), 1.0)
+                       upright, FallOptions(), 1.0)
     assert len(out) == 1 and 38 / RATE <= out[0].onset_s <= out[0].impact_s <= 41 / RATE
 
 
@@ -140,7 +142,8 @@ def test_classifier_led_fall_needs_lying_after_the_way_down():
 
     def run(drop, horiz):
         h = np.where(k < 40, 0.0, drop)
-        return _model_falls(None, prob, [], horiz, h, np.gradient(h) * RATE, tilt, FallOptions(), 1.0)
+        upright = (tilt < FallOptions().upright_tilt) & ~horiz
+        return _model_falls(None, prob, [], horiz, h, np.gradient(h) * RATE, tilt, upright, FallOptions(), 1.0)
 
     never = np.zeros(n, bool)
     assert run(0.5, never) == []
@@ -237,3 +240,31 @@ def test_a_fallen_person_still_down_is_reported_once_and_one_who_gets_up_is_not(
     assert len(rep.falls) == 1 and rep.still_down == ()
     assert analyze_keypoints(arr["noisy"], 30.0, fall_options=FallOptions(still_down_s=0)).still_down == ()
     assert len(analyze_keypoints(arr["noisy"], 30.0, fall_options=FallOptions(still_down_s=5)).still_down) == 1
+
+
+def test_a_way_down_needs_a_body_that_stood_on_its_legs():
+    """A push-up filmed head-on: the torso points at the camera and reads upright, and the way
+    down to the floor reads as a tip to horizontal; but the legs run away from the camera, level
+    with the hips in the image, not down from them. The same motion over legs under the hips is
+    a fall."""
+    m, arr = make_sequence("fall", 201, seconds=8.0)
+    kps = arr["noisy"].copy()
+    assert len(analyze_keypoints(kps, 30.0, classify=False).falls) == 1
+    hip_y = (kps[:, 23, 1] + kps[:, 24, 1]) / 2
+    kps[:, 25:33, 1] = hip_y[:, None]
+    assert analyze_keypoints(kps, 30.0, classify=False).falls == ()
+
+
+def test_upright_means_seen_on_its_legs_for_a_fifth_of_a_second():
+    from posekit.activity.falls import RATE, UPRIGHT_HOLD_S, horizontal_signal, stood, upright_signal
+
+    hold = int(round(UPRIGHT_HOLD_S * RATE))
+    assert stood(np.r_[np.zeros(30, bool), np.ones(hold, bool)])
+    assert not stood(np.r_[np.zeros(30, bool), np.ones(hold - 1, bool)])  # a glitch of a few frames
+    _, arr = make_sequence("standing", 3, seconds=2.0)
+    kps = arr["noisy"].copy()
+    kps[:20] = np.nan  # nobody in view yet
+    seq = normalise(to_body13(kps), 30.0)
+    tilt = np.nan_to_num(seq.tilt, nan=0.0)
+    up = upright_signal(seq, tilt, horizontal_signal(seq))
+    assert not up[:20].any() and up[25:].all()

@@ -76,3 +76,17 @@ def test_a_bad_confirmation_time_is_a_usage_error(capsys):
         main(["--confirm-s", "-1"])
     assert e.value.code == 2
     assert "confirm_s" in capsys.readouterr().err
+
+
+def test_upright_test_on_poses_labelled_by_people(shared_data, tmp_path, monkeypatch):
+    # RepCount-pose's salient frames (in shared): people standing through an exercise pass the
+    # legs test far more often than sit-ups halfway up, whose torso reads upright over legs
+    # stretched out along the floor. Without the Fall Action teacher cache that part is left out.
+    from training.eval_falls import eval_upright
+
+    monkeypatch.setenv("POSEKIT_CACHE", str(tmp_path))
+    out = eval_upright()
+    assert "fallaction" not in out
+    rc = out["repcount"]
+    assert rc["squat/start"]["torso_upright"] > 200 and rc["squat/start"]["share_passing"] >= 0.9
+    assert rc["sit_up/middle"]["torso_upright"] > 100 and rc["sit_up/middle"]["share_passing"] <= 0.3
