@@ -28,20 +28,39 @@ from .results import FallEvent
 
 
 def horizontal_signal(seq: BodySequence, opts: FallOptions = FallOptions()) -> np.ndarray:
-    """(T,) bool: the body lies (tilt above ``lying_tilt`` or its box is clearly wider than tall)."""
+    """(T,) bool: the body lies (tilt above ``lying_tilt`` or its box is clearly wider than tall),
+    unless it stands on straight legs (ankles :data:`LEGS_STRAIGHT_DOWN` below the hips): bending
+    over to pick something up lays the torso flat too."""
     tilt = moving_average(seq.tilt, 5)
     pts = np.where(seq.mask[..., None], seq.xy, np.nan)
     pts = np.where(np.isfinite(pts), pts, 0.0)  # missing frames collapse to a point: not wide
     w = pts[..., 0].max(1) - pts[..., 0].min(1)
     h = pts[..., 1].max(1) - pts[..., 1].min(1)
     wide = np.nan_to_num(w / np.maximum(h, 1e-6), nan=0.0) > 1.3
-    return (np.nan_to_num(tilt, nan=0.0) > opts.lying_tilt) | wide
+    standing = np.nan_to_num(_below_hips(seq, AN), nan=0.0) >= LEGS_STRAIGHT_DOWN
+    return ((np.nan_to_num(tilt, nan=0.0) > opts.lying_tilt) | wide) & ~standing
+
+
+def on_legs(seq: BodySequence, a: int, b: int) -> bool:
+    """Whether the legs stand straight down under the hips (:data:`LEGS_STRAIGHT_DOWN`) in most of
+    frames ``a:b`` where the ankles are seen: crouching or sitting down, not lying."""
+    below = _below_hips(seq, AN)[a:b]
+    below = below[np.isfinite(below)]
+    return len(below) > 0 and float(np.mean(below >= LEGS_STRAIGHT_DOWN)) >= 0.5
+
+
+def _below_hips(seq: BodySequence, joints: list[int]) -> np.ndarray:
+    """(T,) how far ``joints`` (their mean, where seen) are below the hips, in body lengths."""
+    return nanmean(seq.xy[:, joints, 1], axis=1) - nanmean(seq.xy[:, HIP, 1], axis=1)
 
 
 #: Standing or sitting, the feet are under the hips: in an upright frame the ankles are at least
 #: this many body lengths (torso lengths, :class:`BodySequence`) below the hips, or, with no ankle
 #: seen, the knees at least half as far. A push-up filmed head-on reads upright by its torso alone.
 LEGS_BELOW = 0.5
+#: Legs straight down under the hips: the ankles this far below them (a body kneeling on all
+#: fours has them about 0.7 below, standing about 1.4: the Fall Action Dataset's standing people).
+LEGS_STRAIGHT_DOWN = 1.0
 #: A way down starts from a body upright for at least this long (not necessarily at a stretch):
 #: a pose network's glitch of a frame or two reads upright too.
 UPRIGHT_HOLD_S = 0.2
@@ -55,9 +74,7 @@ def upright_signal(seq: BodySequence, tilt: np.ndarray, horiz: np.ndarray, opts:
     (``python -m training.eval_falls``, ``upright_test``): 98% of the Fall Action Dataset's
     standing people and 95% of its sitting ones pass; 71% of RepCount-pose's push-ups at the top
     (filmed head-on) and 13% of its sit-ups halfway up do. Unseen frames are not upright."""
-    hip_y = nanmean(seq.xy[:, HIP, 1], axis=1)
-    ankles = nanmean(seq.xy[:, AN, 1], axis=1) - hip_y
-    knees = nanmean(seq.xy[:, KN, 1], axis=1) - hip_y
+    ankles, knees = _below_hips(seq, AN), _below_hips(seq, KN)
     legs = np.where(np.isfinite(ankles), ankles >= LEGS_BELOW,
                     np.where(np.isfinite(knees), knees >= 0.5 * LEGS_BELOW, True))
     return np.isfinite(seq.tilt) & (tilt < opts.upright_tilt) & ~horiz & legs
@@ -207,30 +224,36 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
                  opts: FallOptions, scale: float) -> list[FallEvent]:
     """Falls the classifier is confident about (P(fall) >= ``0.8 - 0.6 * sensitivity``) where the
     motion rules saw no clean transition (the fall is cut by the buffer's edge, or seen end-on), as
-    long as the window holds a way down from an upright body: it ends horizontal after not being
-    so, or tilted (>= ``upright_tilt``) with the hips at least half the rules' descent below their
-    highest point in it, or with them a torso length lower whatever the tilt. Lying that merely
-    continues is not a new fall; hips lower under an upright torso is sitting down. The body must
-    then lie (:func:`horizontal_signal`) within ``confirm_s`` of the hips' fastest drop, as far as
-    the data goes, unless they dropped 0.8 torso lengths or more: bending over or crouching tips
-    the torso and lowers the hips without lying, while a fall seen end-on (which foreshortens the
-    torso instead) or one from a seat to the floor brings the hips further down. Onset = where the
-    hips start their fastest drop."""
+    long as the window holds a way down from a body that stood (:func:`upright_signal`,
+    :func:`stood`): the hips at least half the rules' descent below their highest point up to
+    where it last stood, and the window ending horizontal after not being so, or tilted (>=
+    ``upright_tilt``), or with the hips a torso length lower whatever the tilt. Lying that merely
+    continues is not a new fall; hips lower under an upright torso is sitting down; hips that rise
+    as the body tips over are no way down. The body must then lie (:func:`horizontal_signal`)
+    within ``confirm_s`` of the hips' fastest drop, as far as the data goes, unless they dropped
+    0.8 torso lengths or more and the legs do not stand straight down under them
+    (:func:`on_legs`): bending over or crouching tips the torso and lowers the hips without lying,
+    while a fall seen end-on (which foreshortens the torso instead) or one from a seat to the floor
+    brings the hips further down. Onset = where the hips start their fastest drop."""
     n = len(h)
     confirm = int(opts.confirm_s * RATE)
     out: list[FallEvent] = []
     taken = [(e.onset_s - opts.confirm_s, e.impact_s + opts.confirm_s) for e in found]
     for s, e, tail, p in _confident_windows(fall_prob, n, opts):
-        dropped = float(np.mean(h[tail]) - np.min(h[s:e]))
+        # The way down starts from an upright body (a push-up or a plank is horizontal
+        # throughout) and runs from the hips' highest position up to where it last stood: hips
+        # that rise once the body is down (a dip's swing off the bars) are no way down.
+        if not stood(upright[s:e]):
+            continue
+        last_up = s + int(np.flatnonzero(upright[s:e])[-1])
+        top = s + int(np.argmin(h[s:last_up + 1]))
+        dropped = float(np.mean(h[tail]) - h[top])
         went_down = horiz[tail].mean() >= 0.5 and not horiz[s:tail.start].all()
         # Hips lower but the torso still upright is sitting down, unless the drop is a fall's
         # (falls toward the camera foreshorten the torso instead of tilting it).
         tipped = float(np.mean(tilt[tail])) >= opts.upright_tilt
-        if not (went_down or (dropped >= 0.5 * opts.min_descent * scale and tipped) or dropped >= 1.0 * scale):
+        if dropped < 0.5 * opts.min_descent * scale or not (went_down or tipped or dropped >= 1.0 * scale):
             continue
-        # The way down runs from the window's highest hip position to its end, and starts from
-        # an upright body (a push-up or a plank is horizontal throughout).
-        top = s + int(np.argmin(h[s:e]))
         j = top + int(np.argmax(dhip[top:e]))
         if dhip[j] <= 0:
             continue  # the hips never go down after their highest point (e.g. it is the window's end)
@@ -238,7 +261,7 @@ def _model_falls(seq: BodySequence, fall_prob: tuple[np.ndarray, np.ndarray], fo
             continue
         moving = np.flatnonzero(dhip[top:j + 1] < 0.3 * max(float(dhip[j]), 1e-6))
         onset = top + int(moving[-1]) + 1 if len(moving) else top
-        if not horiz[j:j + confirm].any() and dropped < 0.8 * scale:
+        if not horiz[j:j + confirm].any() and (dropped < 0.8 * scale or on_legs(seq, j, j + confirm)):
             continue  # bending or crouching
         lying = np.flatnonzero(horiz[j:e])
         impact = j + int(lying[0]) if len(lying) else j

@@ -71,8 +71,9 @@ def test_a_cut_is_not_a_fall_and_each_shot_counts_its_own_reps():
 def test_a_compilation_video_is_analysed_shot_by_shot(shared_data):
     """WorkoutTracker's dips compilation (7 marked reps in 9 shots of 5 frames to 5.2 s) from
     pixels: the tracker finds its cuts, and where the picture cuts to a close-up at 11.1 s the
-    keypoints flip, which without the cuts reads as a fall and loses the reps (none counted with
-    the LSTM before generators v3, one or two since; 4-7 with the cuts)."""
+    keypoints flip, which without the cuts loses the reps (none counted with the LSTM before
+    generators v3, one or two since; 4-7 with the cuts) and read as a fall until a way down had
+    to start from a body seen standing on its legs."""
     from training.eval_activity import run_video, stream_keypoints
 
     kps, fps, cuts = run_video(shared_data / "workouttracker" / "videos" / "dips" / "videoplayback.mp4")
@@ -80,7 +81,7 @@ def test_a_compilation_video_is_analysed_shot_by_shot(shared_data):
     without = analyze_keypoints(kps, fps)
     rep = analyze_keypoints(kps, fps, cuts=cuts)
     assert rep.falls == () and 4 <= rep.reps_total <= 7
-    assert len(without.falls) >= 1 and without.reps_total < rep.reps_total
+    assert without.reps_total < rep.reps_total
     live = stream_keypoints(kps, fps, cuts=cuts)  # the stream reads the same shots
     assert live["reps_total"] == rep.reps_total and live["falls"] == []
     # ... steadily: 14 reps sent and 9 withdrawn while resampling lost the first frame of a shot

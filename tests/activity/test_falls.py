@@ -106,33 +106,39 @@ def test_push_up_clip_raises_no_fall(shared_data):
 
 
 def test_classifier_led_fall_needs_a_way_down():
-    """A confident classifier window whose highest hip position is its last sample (a tracking
-    glitch at the end of the data) has no way down to time: no event, rather than one whose
-    impact comes before its onset (seen on URFD fall-01 from pixels)."""
+    """A confident classifier window needs the hips to go down after the body last stood. A
+    tracking glitch at the end of the data (the hips jump above standing height on the last
+    frame, seen on URFD fall-01 from pixels) neither makes a way down nor hides one: the event
+    is timed from the drop, never with its impact before its onset."""
     from posekit.activity.falls import RATE, _model_falls
 
     n = 60
     tilt = np.where(np.arange(n) < 40, 0.0, 80.0)
     horiz = tilt > 60
-    h = np.where(np.arange(n) < 40, 0.0, 1.0)
-    h[-1] = -0.5  # the glitch: hips jump above standing height on the last frame
-    dhip = np.gradient(h) * RATE
     upright = tilt < FallOptions().upright_tilt
-    out = _model_falls(None, (np.array([n / RATE]), np.array([0.95])), [], horiz, h, dhip, tilt, upright,
-                       FallOptions(), 1.0)
-    assert out == []
-    # Without the glitch the same window is a fall, timed from the drop at frame 40.
-    h[-1] = 1.0
-    out = _model_falls(None, (np.array([n / RATE]), np.array([0.95])), [], horiz, h, np.gradient(h) * RATE, tilt,
-                       upright, FallOptions(), 1.0)
-    assert len(out) == 1 and 38 / RATE <= out[0].onset_s <= out[0].impact_s <= 41 / RATE
+    prob = (np.array([n / RATE]), np.array([0.95]))
+
+    def run(h):
+        return _model_falls(None, prob, [], horiz, h, np.gradient(h) * RATE, tilt, upright, FallOptions(), 1.0)
+
+    h = np.zeros(n)
+    h[-1] = -0.5  # the glitch, on hips that never went down: the body tipped over where it stood
+    assert run(h) == []
+    h = np.where(np.arange(n) < 40, 0.0, 1.0)
+    for last in (1.0, -0.5):  # without and with the glitch: a fall, timed from the drop at frame 40
+        h[-1] = last
+        out = run(h)
+        assert len(out) == 1 and 38 / RATE <= out[0].onset_s <= out[0].impact_s <= 41 / RATE
 
 
 def test_classifier_led_fall_needs_lying_after_the_way_down():
     """A confident classifier over a body that bends or crouches (torso tipped to 45 degrees, hips
     half a torso length lower) and never lies is not a fall: three URFD daily-activity windows
     alarmed so. A fall seen end-on, which foreshortens the torso instead of laying it flat, still
-    counts when the hips drop 0.8 torso lengths or more; a body that lies after the drop counts."""
+    counts when the hips drop 0.8 torso lengths or more, unless the legs still stand straight down
+    under them (crouching or sitting down fast: URFD daily-activity windows once the joints were
+    read in MD4FD's order); a body that lies after the drop counts."""
+    from posekit.activity.body import AN, HIP, BodySequence
     from posekit.activity.falls import RATE, _model_falls
 
     n = 90
@@ -140,17 +146,47 @@ def test_classifier_led_fall_needs_lying_after_the_way_down():
     tilt = np.where(k < 40, 5.0, 45.0)
     prob = (np.array([n / RATE]), np.array([0.95]))
 
-    def run(drop, horiz):
+    def body(ankles_after):
+        xy = np.zeros((n, 13, 2))
+        xy[:, AN, 1] = np.where(k < 40, 1.4, ankles_after)[:, None]  # standing, then as given
+        xy[:, HIP, 1] = 0.0
+        ones = np.ones(n)
+        return BodySequence(xy=xy, conf=np.ones((n, 13)), mask=np.ones((n, 13), bool), hip=np.zeros((n, 2)),
+                            torso=ones, tilt=tilt, t=k / RATE, scale=ones)
+
+    def run(drop, horiz, ankles_after=0.3):
         h = np.where(k < 40, 0.0, drop)
         upright = (tilt < FallOptions().upright_tilt) & ~horiz
-        return _model_falls(None, prob, [], horiz, h, np.gradient(h) * RATE, tilt, upright, FallOptions(), 1.0)
+        return _model_falls(body(ankles_after), prob, [], horiz, h, np.gradient(h) * RATE, tilt, upright,
+                            FallOptions(), 1.0)
 
     never = np.zeros(n, bool)
     assert run(0.5, never) == []
     assert len(run(0.9, never)) == 1  # end-on, or from a seat to the floor: the hips fall far
+    assert run(0.9, never, ankles_after=1.2) == []  # as far, but still on straight legs
     lies = k >= 55
     out = run(0.5, lies)
     assert len(out) == 1 and 38 / RATE <= out[0].onset_s <= out[0].impact_s <= 56 / RATE
+
+
+def test_hips_that_rise_once_the_body_is_down_are_no_way_down():
+    """A dip's swing off the bars read from pixels: the body tips from upright to horizontal
+    while the hips rise two torso lengths, then sag a little. The way down is measured from where
+    the body last stood, so the sag is no fall (it was, measured from the hips' highest point)."""
+    from posekit.activity.falls import RATE, _model_falls
+
+    n = 90
+    k = np.arange(n)
+    tilt = np.where(k < 45, 5.0, 100.0)
+    horiz = k >= 45
+    h = np.where(k < 45, 0.0, np.where(k < 60, -2.0, -1.4))  # y down: up 2, then 0.6 down
+    upright = (tilt < FallOptions().upright_tilt) & ~horiz
+    prob = (np.array([n / RATE]), np.array([0.95]))
+    assert _model_falls(None, prob, [], horiz, h, np.gradient(h) * RATE, tilt, upright, FallOptions(), 1.0) == []
+    # The same tip with the hips going down instead is a fall.
+    h = np.where(k < 45, 0.0, 0.6)
+    out = _model_falls(None, prob, [], horiz, h, np.gradient(h) * RATE, tilt, upright, FallOptions(), 1.0)
+    assert len(out) == 1
 
 
 def _probs_around(seq, lo, hi, p=0.95):
