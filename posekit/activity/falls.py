@@ -7,10 +7,13 @@ Cues (all from :class:`BodySequence`, view-independent as far as 2D allows):
 * hip-centre descent (torso lengths) and its speed;
 * "horizontal" = tilt above ``lying_tilt`` or the body's box wider than tall (falls toward the
   camera foreshorten the torso, so the box is the fallback);
-* after impact: horizontal for most of ``confirm_s`` with low motion.
+* after impact: horizontal for most of ``confirm_s`` with low motion;
+* before it: a body seen upright, on legs under the hips, for a fifth of a second
+  (:func:`upright_signal`): a push-up filmed head-on, or a pose network's glitch, reads upright
+  by its torso alone.
 
 Lying down on purpose (slow), sitting down hard (stays upright) and bending to pick something up
-(hips stay up, returns upright) fail one cue each and do not alarm.
+(hips stay up, the legs straight under them, returns upright) fail one cue each and do not alarm.
 """
 
 from __future__ import annotations
@@ -25,6 +28,18 @@ from .classifier import MODEL_RATE, WINDOW
 from .labels import FLOOR_EXERCISES, LABEL_ID
 from .options import FallOptions
 from .results import FallEvent
+
+
+#: Standing or sitting, the feet are under the hips: in an upright frame the ankles are at least
+#: this many body lengths (torso lengths, :class:`BodySequence`) below the hips, or, with no ankle
+#: seen, the knees at least half as far. A push-up filmed head-on reads upright by its torso alone.
+LEGS_BELOW = 0.5
+#: Legs straight down under the hips: the ankles this far below them (a body kneeling on all
+#: fours has them about 0.7 below, standing about 1.4: the Fall Action Dataset's standing people).
+LEGS_STRAIGHT_DOWN = 1.0
+#: A way down starts from a body upright for at least this long (not necessarily at a stretch):
+#: a pose network's glitch of a frame or two reads upright too.
+UPRIGHT_HOLD_S = 0.2
 
 
 def horizontal_signal(seq: BodySequence, opts: FallOptions = FallOptions()) -> np.ndarray:
@@ -52,18 +67,6 @@ def on_legs(seq: BodySequence, a: int, b: int) -> bool:
 def _below_hips(seq: BodySequence, joints: list[int]) -> np.ndarray:
     """(T,) how far ``joints`` (their mean, where seen) are below the hips, in body lengths."""
     return nanmean(seq.xy[:, joints, 1], axis=1) - nanmean(seq.xy[:, HIP, 1], axis=1)
-
-
-#: Standing or sitting, the feet are under the hips: in an upright frame the ankles are at least
-#: this many body lengths (torso lengths, :class:`BodySequence`) below the hips, or, with no ankle
-#: seen, the knees at least half as far. A push-up filmed head-on reads upright by its torso alone.
-LEGS_BELOW = 0.5
-#: Legs straight down under the hips: the ankles this far below them (a body kneeling on all
-#: fours has them about 0.7 below, standing about 1.4: the Fall Action Dataset's standing people).
-LEGS_STRAIGHT_DOWN = 1.0
-#: A way down starts from a body upright for at least this long (not necessarily at a stretch):
-#: a pose network's glitch of a frame or two reads upright too.
-UPRIGHT_HOLD_S = 0.2
 
 
 def upright_signal(seq: BodySequence, tilt: np.ndarray, horiz: np.ndarray, opts: FallOptions = FallOptions()
