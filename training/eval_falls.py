@@ -103,7 +103,7 @@ def eval_urfd(opts: FallOptions = FallOptions(), pose: str = "posekit") -> dict[
                                              if live["fall_sent_s"] else None)}
 
 
-def _upright_shares(poses: list[np.ndarray], layout: str = "blazepose33") -> dict[str, Any]:
+def _upright_shares(poses: list[np.ndarray]) -> dict[str, Any]:
     """Of single (33, 3) poses (pixels), how many read upright by the torso alone (within
     ``upright_tilt`` of vertical, not horizontal) and the share of those that pass the whole
     upright test (the legs under the hips too)."""
@@ -113,7 +113,7 @@ def _upright_shares(poses: list[np.ndarray], layout: str = "blazepose33") -> dic
     opts = FallOptions()
     by_torso = passed = 0
     for k in poses:
-        seq = normalise(to_body13(k[None], layout), 30.0)
+        seq = normalise(to_body13(k[None]), 30.0)
         tilt = np.nan_to_num(seq.tilt, nan=0.0)
         horiz = horizontal_signal(seq, opts)
         torso = bool(np.isfinite(seq.tilt[0]) and tilt[0] < opts.upright_tilt and not horiz[0])
@@ -134,6 +134,8 @@ def fallaction_poses() -> dict[str, list[np.ndarray]]:
 
     from posekit.pose.roi import Roi
 
+    from .label import yolo_labels
+
     root = cache_dir() / "teacher" / "fallaction"
     if not (root / "source.json").is_file():
         return {}
@@ -143,18 +145,16 @@ def fallaction_poses() -> dict[str, list[np.ndarray]]:
         z = np.load(shard)
         for t, roi, rel, score in zip(z["teacher"], z["roi"], z["path"], z["score"]):
             path = images / str(rel)
-            txt = path.parent.parent / "labels" / (path.stem + ".txt")
-            boxes = [v.split() for v in txt.read_text().split("\n") if len(v.split()) == 5] if txt.is_file() else []
-            img = cv2.imread(str(path)) if boxes and score >= 0.5 else None
+            boxes = yolo_labels(path) if score >= 0.5 else []
+            img = cv2.imread(str(path)) if boxes else None  # the labels are normalised by its size
             if img is None:
                 continue
             h, w = img.shape[:2]
             xy = Roi(*roi).to_image(t[:, :2])
             hx, hy = xy[[23, 24]].mean(0) / (w, h)
-            inside = [b[0] for b in boxes
-                      if abs(hx - float(b[1])) <= float(b[3]) / 2 and abs(hy - float(b[2])) <= float(b[4]) / 2]
-            if len(inside) == 1 and inside[0].isdigit() and int(inside[0]) < len(FALLACTION_CLASSES):
-                out[FALLACTION_CLASSES[int(inside[0])]].append(np.concatenate([xy, t[:, 2:3]], axis=1))
+            inside = [c for c, cx, cy, bw, bh in boxes if abs(hx - cx) <= bw / 2 and abs(hy - cy) <= bh / 2]
+            if len(inside) == 1 and inside[0] < len(FALLACTION_CLASSES):
+                out[FALLACTION_CLASSES[inside[0]]].append(np.concatenate([xy, t[:, 2:3]], axis=1))
     return out
 
 

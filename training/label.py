@@ -195,19 +195,23 @@ def people_in(teacher, detector, image: np.ndarray, boxes: list[tuple[float, flo
     return out
 
 
-def yolo_boxes(path: Path, w: int, h: int) -> list[tuple[float, float, float, float]] | None:
-    """Boxes of ``images/x.jpg`` from ``labels/x.txt`` (YOLO: class cx cy w h, normalised), if any."""
-    if path.parent.name != "images":
-        return None
+def yolo_labels(path: Path) -> list[tuple[int, float, float, float, float]]:
+    """The labels of ``images/x.jpg`` in ``labels/x.txt`` (YOLO: class, then cx cy w h normalised
+    by the image), [] if it has none."""
     txt = path.parent.parent / "labels" / (path.stem + ".txt")
-    if not txt.is_file():
-        return None
-    boxes = []
+    if path.parent.name != "images" or not txt.is_file():
+        return []
+    out = []
     for line in txt.read_text().split("\n"):
         v = line.split()
-        if len(v) == 5:
-            cx, cy, bw, bh = (float(t) for t in v[1:])
-            boxes.append(((cx - bw / 2) * w, (cy - bh / 2) * h, bw * w, bh * h))
+        if len(v) == 5 and v[0].isdigit():
+            out.append((int(v[0]), *(float(t) for t in v[1:])))
+    return out
+
+
+def yolo_boxes(path: Path, w: int, h: int) -> list[tuple[float, float, float, float]] | None:
+    """Boxes (x, y, w, h pixels) of ``images/x.jpg`` from its YOLO labels (:func:`yolo_labels`), if any."""
+    boxes = [((cx - bw / 2) * w, (cy - bh / 2) * h, bw * w, bh * h) for _, cx, cy, bw, bh in yolo_labels(path)]
     return boxes[:MAX_PEOPLE] or None
 
 

@@ -52,21 +52,22 @@ def horizontal_signal(seq: BodySequence, opts: FallOptions = FallOptions()) -> n
     w = pts[..., 0].max(1) - pts[..., 0].min(1)
     h = pts[..., 1].max(1) - pts[..., 1].min(1)
     wide = np.nan_to_num(w / np.maximum(h, 1e-6), nan=0.0) > 1.3
-    standing = np.nan_to_num(_below_hips(seq, AN), nan=0.0) >= LEGS_STRAIGHT_DOWN
+    standing = np.nan_to_num(_below_hips(seq.xy, AN), nan=0.0) >= LEGS_STRAIGHT_DOWN
     return ((np.nan_to_num(tilt, nan=0.0) > opts.lying_tilt) | wide) & ~standing
 
 
 def on_legs(seq: BodySequence, a: int, b: int) -> bool:
     """Whether the legs stand straight down under the hips (:data:`LEGS_STRAIGHT_DOWN`) in most of
     frames ``a:b`` where the ankles are seen: crouching or sitting down, not lying."""
-    below = _below_hips(seq, AN)[a:b]
+    below = _below_hips(seq.xy[a:b], AN)
     below = below[np.isfinite(below)]
     return len(below) > 0 and float(np.mean(below >= LEGS_STRAIGHT_DOWN)) >= 0.5
 
 
-def _below_hips(seq: BodySequence, joints: list[int]) -> np.ndarray:
-    """(T,) how far ``joints`` (their mean, where seen) are below the hips, in body lengths."""
-    return nanmean(seq.xy[:, joints, 1], axis=1) - nanmean(seq.xy[:, HIP, 1], axis=1)
+def _below_hips(xy: np.ndarray, joints: list[int]) -> np.ndarray:
+    """(T,) how far ``joints`` (their mean, where seen) are below the hips in :class:`BodySequence`
+    joints ``xy`` (T, 13, 2), in body lengths."""
+    return nanmean(xy[:, joints, 1], axis=1) - nanmean(xy[:, HIP, 1], axis=1)
 
 
 def upright_signal(seq: BodySequence, tilt: np.ndarray, horiz: np.ndarray, opts: FallOptions = FallOptions()
@@ -75,9 +76,9 @@ def upright_signal(seq: BodySequence, tilt: np.ndarray, horiz: np.ndarray, opts:
     (``tilt``, smoothed), not horizontal (``horiz``), and the legs, where seen, under the hips
     (:data:`LEGS_BELOW`). Of single poses labelled by people whose torso reads upright
     (``python -m training.eval_falls``, ``upright_test``): 98% of the Fall Action Dataset's
-    standing people and 95% of its sitting ones pass; 71% of RepCount-pose's push-ups at the top
+    standing people and 95% of its sitting ones pass; 75% of RepCount-pose's push-ups at the top
     (filmed head-on) and 13% of its sit-ups halfway up do. Unseen frames are not upright."""
-    ankles, knees = _below_hips(seq, AN), _below_hips(seq, KN)
+    ankles, knees = _below_hips(seq.xy, AN), _below_hips(seq.xy, KN)
     legs = np.where(np.isfinite(ankles), ankles >= LEGS_BELOW,
                     np.where(np.isfinite(knees), knees >= 0.5 * LEGS_BELOW, True))
     return np.isfinite(seq.tilt) & (tilt < opts.upright_tilt) & ~horiz & legs
