@@ -62,14 +62,47 @@ def _finish(conv, quantisation: str, representative, float_ops: tuple[str, ...] 
             raise ValueError("int8 needs a representative dataset")
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.representative_dataset = representative
+        # One weight scale per dense layer, not per output channel: interpreters before TF 2.13
+        # (python-for-android's tflite-runtime 2.8 among them) read only the first of a
+        # FULLY_CONNECTED's per-channel scales and compute every other channel wrong.
+        conv._experimental_disable_per_channel_quantization_for_dense_layers = True
         conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         if float_ops:
+            # Selective quantisation, as tf.lite.experimental.QuantizationDebugger does it (calibrate,
+            # then quantise all but the denylisted ops) but keeping the dense-layer option above,
+            # which the debugger does not pass on.
+            from tensorflow.lite.python import convert as tfl_convert
+
             conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
-            dbg = tf.lite.experimental.QuantizationDebugger(
-                converter=conv, debug_dataset=representative,
-                debug_options=tf.lite.experimental.QuantizationDebugOptions(denylisted_ops=list(float_ops)))
-            return dbg.get_nondebug_quantized_model()
+            conv.experimental_mlir_quantizer = True
+            conv._experimental_calibrate_only = True
+            data = tfl_convert.mlir_quantize(conv.convert(), denylisted_ops=list(float_ops),
+                                             disable_per_channel_for_dense_layers=True)
+        else:
+            data = conv.convert()
+        if per_channel_dense_ops(data):
+            raise RuntimeError(f"int8 dense layers quantised per channel: {per_channel_dense_ops(data)[:3]}")
+        return data
     return conv.convert()
+
+
+def per_channel_dense_ops(tflite: bytes) -> list[str]:
+    """Output tensor names of the FULLY_CONNECTED ops whose int8 weights carry one scale per
+    output channel, which interpreters before TF 2.13 read wrongly (:func:`_finish`)."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    m = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(tflite, 0))
+    fc = [i for i, oc in enumerate(m.operatorCodes)
+          if max(oc.builtinCode, oc.deprecatedBuiltinCode) == schema.BuiltinOperator.FULLY_CONNECTED]
+    out = []
+    for g in m.subgraphs:
+        for op in g.operators:
+            if op.opcodeIndex not in fc:
+                continue
+            w = g.tensors[op.inputs[1]]
+            if w.quantization is not None and w.quantization.scale is not None and len(w.quantization.scale) > 1:
+                out.append(g.tensors[op.outputs[0]].name.decode())
+    return out
 
 
 def op_versions(tflite: bytes) -> list[tuple[str, int]]:

@@ -82,36 +82,12 @@ def bundled_model_names(task: str | None = None) -> list[str]:
     return sorted(n for n, e in models.items() if task is None or e.get("task") == task)
 
 
-def interpreter_version() -> tuple[str, tuple[int, ...]]:
-    """The interpreter package :func:`interpreter_class` picks and its version, e.g.
-    ``("tflite_runtime", (2, 8, 0))``."""
-    module = interpreter_class().__module__.split(".")[0]
-    version = getattr(importlib.import_module(module), "__version__", "0")
-    return module, tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
-
-
-def runs_correctly(entry: dict[str, Any], runtime: tuple[str, tuple[int, ...]] | None = None) -> bool:
-    """Whether a manifest entry's model gives right results under ``runtime`` (default: this
-    one). ``min_runtime`` in the entry names the oldest version of an interpreter package that
-    does (``make tflite28-check`` measures it): e.g. the int8 LSTM's outputs are constant under
-    tflite-runtime 2.8 and 2.9."""
-    module, version = runtime or interpreter_version()
-    need = entry.get("min_runtime", {}).get(module)
-    return need is None or version >= tuple(int(p) for p in str(need).split("."))
-
-
-def default_model_name(task: str, runtime: tuple[str, tuple[int, ...]] | None = None) -> str:
-    """The bundled default for ``task``, or, where this interpreter gets it wrong (its entry's
-    ``min_runtime``), the first bundled model of the task that it runs correctly."""
+def default_model_name(task: str) -> str:
+    """The bundled default model for ``task``."""
     manifest = read_manifest()
     name = manifest.get("defaults", {}).get(task)
     if name is None:
         raise ModelError(f"no bundled default model for task {task!r}; bundled: {sorted(manifest.get('models', {}))}")
-    models = manifest.get("models", {})
-    if name in models and not runs_correctly(models[name], runtime):
-        ok = [n for n in bundled_model_names(task) if runs_correctly(models[n], runtime)]
-        if ok:
-            return ok[0]
     return name
 
 

@@ -119,17 +119,3 @@ def test_interpreter_prefers_litert():
     from ai_edge_litert.interpreter import Interpreter
 
     assert interpreter_class() is Interpreter
-
-
-def test_default_activity_model_falls_back_where_the_interpreter_gets_it_wrong():
-    """tflite-runtime 2.8/2.9 (python-for-android's recipe builds 2.8) turn the int8 LSTM's
-    output into a constant (make tflite28-check); there the default becomes a model it runs
-    right, MotionBERT-lite, which matches LiteRT within 4e-7."""
-    from posekit.runtime import default_model_name, interpreter_version, runs_correctly
-
-    lstm = read_manifest()["models"]["activity_lstm_int8"]
-    assert not runs_correctly(lstm, ("tflite_runtime", (2, 8, 0)))
-    assert runs_correctly(lstm, ("tflite_runtime", (2, 10, 0))) and runs_correctly(lstm, ("ai_edge_litert", (2, 3, 0)))
-    assert default_model_name("activity", ("tflite_runtime", (2, 8, 0))) == "activity_motionbert_float16"
-    assert default_model_name("activity", ("ai_edge_litert", (2, 3, 0))) == "activity_lstm_int8"
-    assert interpreter_version()[0] == "ai_edge_litert" and default_model_name("activity") == "activity_lstm_int8"

@@ -11,7 +11,7 @@ exercise video, and how long after the impact the live alert comes.
   of onset, alarms per hour, live alert delay.
 * Exercise video, every clip a negative: WorkoutTracker's clips with rep markers (pixels) and
   cs231n-pushfit's 261 push-up clips (pixels, and the MediaPipe landmarks the set ships; fetched
-  into ``<cache>/data/pushfit``): clips with a fall, alarms per hour.
+  into ``<cache>/data/pushfit``): clips with a fall, alarms per hour, each read whole and live.
 * The upright test a way down starts from (:func:`~posekit.activity.falls.upright_signal`) on
   single poses labelled by people: RepCount-pose's salient frames (MediaPipe's landmarks; per
   exercise and phase) and, where ``<cache>/teacher/fallaction`` holds them, the Fall Action
@@ -214,8 +214,10 @@ def eval_synthetic(n: int, seed: int = 8100, opts: FallOptions = FallOptions()) 
 
 def _exercise_clips(clips: list[tuple[str, np.ndarray, float, list[int]]], opts: FallOptions = FallOptions()
                     ) -> dict[str, Any]:
-    """Clips of exercise (every fall a false alarm): (name, keypoints, fps, cuts) each."""
-    alarms, with_fall, seconds = 0, [], 0.0
+    """Clips of exercise (every fall a false alarm): (name, keypoints, fps, cuts) each, read whole
+    (``analyze_keypoints``) and live (the streaming tracker, as ``posekit run`` and the app read
+    them: an alert sent early, ``FallOptions.sure_confirm_s``, cannot be taken back by what follows)."""
+    alarms, live_alarms, with_fall, live_with_fall, seconds = 0, 0, [], [], 0.0
     for name, kps, fps, cuts in clips:
         seconds += len(kps) / fps
         try:
@@ -224,11 +226,17 @@ def _exercise_clips(clips: list[tuple[str, np.ndarray, float, list[int]]], opts:
                 n = len(analyze_keypoints(kps, fps, cuts=cuts, fall_options=opts).falls)
         except InvalidInputError:  # nobody found in the clip
             n = 0
+        live = len(stream_keypoints(kps, fps, _live(opts), cuts=cuts)["falls"])
         alarms += n
+        live_alarms += live
         if n:
             with_fall.append(name)
+        if live:
+            live_with_fall.append(name)
     return {"clips": len(clips), "hours": round(seconds / 3600.0, 3), "alarms": alarms,
-            "alarms_per_hour": _per_hour(alarms, seconds), "clips_with_a_fall": with_fall}
+            "alarms_per_hour": _per_hour(alarms, seconds), "clips_with_a_fall": with_fall,
+            "live_alarms": live_alarms, "live_alarms_per_hour": _per_hour(live_alarms, seconds),
+            "live_clips_with_a_fall": live_with_fall}
 
 
 def eval_workouttracker(limit: int | None = None, opts: FallOptions = FallOptions(), pose: str = "posekit"
@@ -258,6 +266,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--confirm-s", type=float, default=FallOptions().confirm_s,
                     help="FallOptions.confirm_s: seconds of lying after the impact before a fall is reported "
                          "(the alert's delay against false alarms)")
+    ap.add_argument("--sure-confirm-s", type=float, default=FallOptions().sure_confirm_s,
+                    help="FallOptions.sure_confirm_s: live, the lying a fall the detector is sure of waits instead")
+    ap.add_argument("--sure-confidence", type=float, default=FallOptions().sure_confidence,
+                    help="FallOptions.sure_confidence: the confidence from which a fall waits sure_confirm_s only")
     ap.add_argument("--posekit-only", action="store_true",
                     help="read pixels with posekit's pose network only (not MediaPipe full's too, which takes minutes "
                          "the first time)")
@@ -266,11 +278,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.synthetic < 1:
         ap.error(f"--synthetic takes a number of sequences >= 1, got {args.synthetic}")
     try:
-        opts = FallOptions(confirm_s=args.confirm_s)
+        opts = FallOptions(confirm_s=args.confirm_s, sure_confirm_s=args.sure_confirm_s,
+                           sure_confidence=args.sure_confidence)
     except InvalidInputError as e:
         ap.error(str(e))
     folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
-    res: dict[str, Any] = {"confirm_s": opts.confirm_s, "urfd_fall_01_pixels": eval_urfd(opts),
+    res: dict[str, Any] = {"confirm_s": opts.confirm_s, "sure_confirm_s": opts.sure_confirm_s,
+                           "sure_confidence": opts.sure_confidence, "urfd_fall_01_pixels": eval_urfd(opts),
                            "md4fd": eval_md4fd(folds, opts), "synthetic": eval_synthetic(args.synthetic, opts=opts),
                            "workouttracker_pixels": eval_workouttracker(args.limit, opts),
                            "upright_test": eval_upright()}

@@ -203,6 +203,63 @@ def train(out: Path, epochs: int = 60, seed: int = 0, dev_fold: int | None = Non
     return metrics
 
 
+def int8_dense_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(kernel (in, out), bias) of each FULLY_CONNECTED op of an int8 ``.tflite``, in graph order,
+    dequantised (per-channel or per-tensor scales alike)."""
+    from posekit.runtime import interpreter_class
+
+    it = interpreter_class()(model_path=str(path))
+    it.allocate_tensors()
+    details = {d["index"]: d for d in it.get_tensor_details()}
+
+    def value(i: int) -> np.ndarray:
+        q = details[i]["quantization_parameters"]
+        a = np.asarray(it.get_tensor(i))
+        if not len(q["scales"]):
+            return a.astype(np.float32)
+        shape = [1] * a.ndim
+        shape[q["quantized_dimension"]] = -1
+        scale, zero = (np.reshape(v, shape if len(v) > 1 else [1] * a.ndim) for v in (q["scales"], q["zero_points"]))
+        return ((a.astype(np.float32) - zero) * scale).astype(np.float32)
+
+    out = []
+    for op in it._get_ops_details():
+        if op["op_name"] == "FULLY_CONNECTED":
+            w = value(op["inputs"][1]).T
+            out.append((w, value(op["inputs"][2]) if op["inputs"][2] >= 0 else np.zeros(w.shape[1], np.float32)))
+    return out
+
+
+def rebuild(tflite: Path, out: Path) -> dict:
+    """A phase model whose run is gone (e.g. the shipped one) as a run again: the network of
+    :func:`build_model` with the file's dequantised weights, measured as :func:`train` measures,
+    so that ``export.phase`` can quantise it anew (another quantisation scheme) without training
+    another draw, whose counts move with its seed."""
+    import hashlib
+
+    layers = int8_dense_weights(tflite)
+    if [w.shape for w, _ in layers][:1] != [(FEATURES, layers[0][0].shape[1])] or len(layers) != 3:
+        raise ValueError(f"{tflite} is not a rep phase model: dense layers {[w.shape for w, _ in layers]}")
+    model = build_model(layers[0][0].shape[1])
+    for layer, (w, b) in zip([x for x in model.layers if x.weights], layers):
+        layer.set_weights([w, b])
+    videos = load_videos()
+    train_v, held_v = [v for v in videos if not v.held_back], [v for v in videos if v.held_back]
+    hxy, hseen, hcls, hphase, _ = poses(held_v)
+    other, other_test = other_poses("train"), other_poses("test")
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / "model.keras")
+    data = tflite.read_bytes()
+    metrics = {"train_videos": len(train_v), "measured_videos": len(held_v), "train_frames": int(len(poses(train_v)[0])),
+               "measured_on": "held-back videos",
+               "held_back": per_frame_metrics(np.asarray(model(frame_features(hxy, hseen), training=False)), hcls, hphase),
+               "penn_other_test": other_metrics(np.asarray(model(frame_features(*other_test), training=False))),
+               "other_frames": int(len(other[0])), "hidden": int(layers[0][0].shape[1]),
+               "rebuilt_from": {"file": tflite.name, "sha256": hashlib.sha256(data).hexdigest()}}
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return metrics
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=Path.home() / ".cache" / "posekit" / "runs" / "phase")
@@ -212,8 +269,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--members", type=int, default=1, help="networks (seeds) whose probabilities are averaged")
     ap.add_argument("--dev-fold", type=int, choices=(1, 2, 3, 4),
                     help="leave out this fold of the training videos too and measure on it (design choices)")
+    ap.add_argument("--from-tflite", type=Path, metavar="FILE",
+                    help="no training: rebuild the network from an int8 phase model's weights (e.g. the shipped "
+                         "one, to export it anew) and measure it")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.from_tflite:
+        try:
+            m = rebuild(args.from_tflite.expanduser(), args.out.expanduser())
+        except (OSError, ValueError) as e:
+            ap.error(str(e))
+        print(json.dumps(m, indent=2))
+        print(f"then: python -m export.phase --run {args.out}")
+        return
     m = train(args.out.expanduser(), args.epochs, args.seed, args.dev_fold, args.hidden, args.members)
     print(json.dumps(m, indent=2))
     print(f"then: python -m export.phase --run {args.out}")

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import InputWarning, InvalidInputError
 from ..keypoints import NUM_KEYPOINTS, Keypoint
-from ..runtime import bundled_model_names, read_manifest, runs_correctly
+from ..runtime import bundled_model_names
 from ..threads import OneThread
 from .analysis import analyse_shots
 from .body import HIP, SH, regular_frames, to_body13
@@ -182,9 +182,7 @@ class ActivityTracker:
         elif isinstance(phase_model, (str, os.PathLike)):
             self.phase_model = PhaseModel(phase_model)
         elif phase_model is None:
-            # Not under an interpreter that reads it wrongly (its manifest entry's min_runtime).
-            entry = read_manifest().get("models", {}).get(PHASE_MODEL)
-            if activity_model is not False and entry is not None and runs_correctly(entry):
+            if activity_model is not False and PHASE_MODEL in bundled_model_names():
                 self.phase_model = PhaseModel()
         elif phase_model is not False:
             raise InvalidInputError("phase_model must be a bundled model name, a .tflite path, a PhaseModel, None or "

@@ -124,22 +124,6 @@ def test_bad_phase_models_are_named(value):
         posekit.ActivityTracker(phase_model=value)
 
 
-def test_the_phase_model_is_left_out_where_the_interpreter_reads_it_wrong(monkeypatch):
-    """tflite-runtime 2.8 and 2.9 (python-for-android builds 2.8) read the int8 phase model up to
-    0.74 away from LiteRT; 2.10 matches exactly (make tflite28-check): under such an interpreter the
-    engine counts without it, as it did before it."""
-    import posekit.runtime
-    from posekit.runtime import runs_correctly
-
-    entry = read_manifest()["models"]["rep_phase_int8"]
-    assert not runs_correctly(entry, ("tflite_runtime", (2, 9, 1)))
-    assert runs_correctly(entry, ("tflite_runtime", (2, 10, 0))) and runs_correctly(entry, ("ai_edge_litert", (2, 3, 0)))
-    assert posekit.ActivityTracker().phase_model is not None
-    monkeypatch.setattr(posekit.runtime, "interpreter_version", lambda: ("tflite_runtime", (2, 8, 0)))
-    assert posekit.ActivityTracker().phase_model is None
-    assert posekit.ActivityTracker(phase_model="rep_phase_int8").phase_model is not None  # asked for by name
-
-
 @pytest.mark.parametrize("exercise", PHASE_EXERCISES)
 def test_an_empty_stretch_has_no_reps(model, exercise):
     """Spans padded by a second each way can leave the next one no frames: that stretch reaches the
@@ -277,3 +261,43 @@ def test_a_lunge_rep_bottoms_out_where_the_body_is_lowest_though_repcount_starts
         [e.bottom_s for e in full], truth)
     assert not [c for c in report.form_cues if c.cue == "lunge_depth" and not any(
         r.start / 30.0 <= c.t_s <= r.end / 30.0 and "front_knee_shallow" in r.faults for r in m.reps)]
+
+
+def test_the_shipped_network_is_rebuilt_from_its_int8_file(model, held_back, tmp_path):
+    """training.train_phase --from-tflite: the bundled file's dequantised weights in the training
+    network give its probabilities back (to int8 rounding), so that it can be exported anew without
+    training another draw; a file that is not a phase model is refused naming it."""
+    import keras
+
+    from training.train_phase import build_model, int8_dense_weights, poses, rebuild
+
+    layers = int8_dense_weights(_bundled("rep_phase_int8"))
+    assert [w.shape for w, _ in layers] == [(FEATURES, 96), (96, 96), (96, OUTPUTS)]
+    net = build_model(96)
+    for layer, (w, b) in zip([x for x in net.layers if x.weights], layers):
+        layer.set_weights([w, b])
+    xy, seen, *_ = poses(held_back[:20])
+    feats = frame_features(xy, seen)
+    want = model.predict(feats)
+    got = np.asarray(net(feats, training=False))
+    assert np.abs(got - want).mean() < 0.01
+    assert (got.argmax(-1) == want.argmax(-1)).mean() >= 0.9
+    keras.backend.clear_session()
+    with pytest.raises(ValueError, match="activity_lstm_int8.tflite is not a rep phase model"):
+        rebuild(_bundled("activity_lstm_int8"), tmp_path / "run")
+
+
+def _bundled(name):
+    from pathlib import Path
+
+    import posekit.models
+
+    return Path(posekit.models.__file__).parent / f"{name}.tflite"
+
+
+def test_rebuilding_from_a_missing_file_is_a_usage_error(tmp_path, capsys):
+    from training.train_phase import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--from-tflite", str(tmp_path / "none.tflite"), "--out", str(tmp_path / "run")])
+    assert e.value.code == 2 and "none.tflite" in capsys.readouterr().err
