@@ -11,7 +11,7 @@ exercise video, and how long after the impact the live alert comes.
   of onset, alarms per hour, live alert delay.
 * Exercise video, every clip a negative: WorkoutTracker's clips with rep markers (pixels) and
   cs231n-pushfit's 261 push-up clips (pixels, and the MediaPipe landmarks the set ships; fetched
-  into ``<cache>/data/pushfit``): clips with a fall, alarms per hour, each read whole and live.
+  into ``<cache>/data/pushfit``): clips with a fall, alarms per hour.
 * The upright test a way down starts from (:func:`~posekit.activity.falls.upright_signal`) on
   single poses labelled by people: RepCount-pose's salient frames (MediaPipe's landmarks; per
   exercise and phase) and, where ``<cache>/teacher/fallaction`` holds them, the Fall Action
@@ -214,10 +214,10 @@ def eval_synthetic(n: int, seed: int = 8100, opts: FallOptions = FallOptions()) 
 
 def _exercise_clips(clips: list[tuple[str, np.ndarray, float, list[int]]], opts: FallOptions = FallOptions()
                     ) -> dict[str, Any]:
-    """Clips of exercise (every fall a false alarm): (name, keypoints, fps, cuts) each, read whole
-    (``analyze_keypoints``) and live (the streaming tracker, as ``posekit run`` and the app read
-    them: an alert sent early, ``FallOptions.sure_confirm_s``, cannot be taken back by what follows)."""
-    alarms, live_alarms, with_fall, live_with_fall, seconds = 0, 0, [], [], 0.0
+    """Clips of exercise (every fall a false alarm): (name, keypoints, fps, cuts) each, through
+    ``analyze_keypoints``, which is the live engine fed frame by frame: an alert it sends early
+    (``FallOptions.sure_confirm_s``) counts even where later frames would not hold the fall."""
+    alarms, with_fall, seconds = 0, [], 0.0
     for name, kps, fps, cuts in clips:
         seconds += len(kps) / fps
         try:
@@ -226,17 +226,11 @@ def _exercise_clips(clips: list[tuple[str, np.ndarray, float, list[int]]], opts:
                 n = len(analyze_keypoints(kps, fps, cuts=cuts, fall_options=opts).falls)
         except InvalidInputError:  # nobody found in the clip
             n = 0
-        live = len(stream_keypoints(kps, fps, _live(opts), cuts=cuts)["falls"])
         alarms += n
-        live_alarms += live
         if n:
             with_fall.append(name)
-        if live:
-            live_with_fall.append(name)
     return {"clips": len(clips), "hours": round(seconds / 3600.0, 3), "alarms": alarms,
-            "alarms_per_hour": _per_hour(alarms, seconds), "clips_with_a_fall": with_fall,
-            "live_alarms": live_alarms, "live_alarms_per_hour": _per_hour(live_alarms, seconds),
-            "live_clips_with_a_fall": live_with_fall}
+            "alarms_per_hour": _per_hour(alarms, seconds), "clips_with_a_fall": with_fall}
 
 
 def eval_workouttracker(limit: int | None = None, opts: FallOptions = FallOptions(), pose: str = "posekit"
@@ -267,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="FallOptions.confirm_s: seconds of lying after the impact before a fall is reported "
                          "(the alert's delay against false alarms)")
     ap.add_argument("--sure-confirm-s", type=float, default=FallOptions().sure_confirm_s,
-                    help="FallOptions.sure_confirm_s: live, the lying a fall the detector is sure of waits instead")
+                    help="FallOptions.sure_confirm_s: the lying after which a fall the detector is sure of is sent")
     ap.add_argument("--sure-confidence", type=float, default=FallOptions().sure_confidence,
                     help="FallOptions.sure_confidence: the confidence from which a fall waits sure_confirm_s only")
     ap.add_argument("--posekit-only", action="store_true",
