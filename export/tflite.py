@@ -74,7 +74,6 @@ def _finish(conv, quantisation: str, representative, float_ops: tuple[str, ...] 
             from tensorflow.lite.python import convert as tfl_convert
 
             conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
-            conv.experimental_mlir_quantizer = True
             conv._experimental_calibrate_only = True
             data = tfl_convert.mlir_quantize(conv.convert(), denylisted_ops=list(float_ops),
                                              disable_per_channel_for_dense_layers=True)
