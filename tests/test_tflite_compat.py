@@ -25,7 +25,7 @@ def test_compare_finds_each_models_difference_and_load_failure(tmp_path):
     # Another run whose LSTM differs and whose detector failed to load.
     b = dict(np.load(tmp_path / "a.npz"))
     b["activity_lstm_int8/0"] = b["activity_lstm_int8/0"] + 0.5
-    b["rep_phase_int8/0"] = b["rep_phase_int8/0"][..., ::-1]  # every frame's classes the other way round
+    b["rep_phase_float16/0"] = b["rep_phase_float16/0"][..., ::-1]  # every frame's classes the other way round
     np.savez(tmp_path / "b.npz", **b)
     rb = dict(rep, runtime="other 1.0", models=dict(rep["models"], pose_detection={"loaded": False, "error": "op X"}))
     (tmp_path / "b.json").write_text(json.dumps(rb))
@@ -35,7 +35,7 @@ def test_compare_finds_each_models_difference_and_load_failure(tmp_path):
     assert "max_abs_diff" not in res["models"]["pose_detection"]
     # Shifted alike, the LSTM's classes keep their order; the phase model's reversed ones do not.
     assert res["models"]["activity_lstm_int8"]["top_class_agrees"] == 1.0
-    assert res["models"]["rep_phase_int8"]["top_class_agrees"] < 0.2
+    assert res["models"]["rep_phase_float16"]["top_class_agrees"] < 0.2
     assert "top_class_agrees" not in res["models"]["pose_student_int8"]
     md = tflite_compat.markdown(res)
     assert "does not load: op X" in md and "relative 5.0e-01 (OVER 0.02)" in md

@@ -15,7 +15,7 @@
   one a false alarm).
 
     python -m training.eval_reps --out eval/ --repcount --long --pushfit
-    python -m training.eval_reps --out eval/fold1 --repcount --dev-fold 1 --phase-model RUN/rep_phase_int8.tflite
+    python -m training.eval_reps --out eval/fold1 --repcount --dev-fold 1 --phase-model RUN/rep_phase_float16.tflite
 """
 
 from __future__ import annotations

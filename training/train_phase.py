@@ -8,7 +8,7 @@ exercises need not be called one. Augmentation stands in for other
 cameras and estimators: mirror images, rotation, horizontal and vertical stretch (other viewing
 angles), joint noise and joints dropped. Poses mixed from a start and a middle pose of one video
 are trained as that mixture of the two phases, so the phase probability moves smoothly through a
-rep rather than jumping. The int8 export is ``export.phase``.
+rep rather than jumping. The float16 export is ``export.phase``.
 
     python -m training.train_phase --out ~/.cache/posekit/runs/phase
     python -m export.phase --run ~/.cache/posekit/runs/phase --install
@@ -203,16 +203,20 @@ def train(out: Path, epochs: int = 60, seed: int = 0, dev_fold: int | None = Non
     return metrics
 
 
-def int8_dense_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(kernel (in, out), bias) of each FULLY_CONNECTED op of an int8 ``.tflite``, in graph order,
-    dequantised (per-channel or per-tensor scales alike)."""
+def dense_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(kernel (in, out), bias) of each FULLY_CONNECTED op of a ``.tflite``, in graph order, as
+    float32: float16 constants read through their DEQUANTIZE op, int8 ones dequantised
+    (per-channel or per-tensor scales alike)."""
     from posekit.runtime import interpreter_class
 
     it = interpreter_class()(model_path=str(path))
     it.allocate_tensors()
     details = {d["index"]: d for d in it.get_tensor_details()}
+    ops = it._get_ops_details()
+    dequantised = {op["outputs"][0]: op["inputs"][0] for op in ops if op["op_name"] == "DEQUANTIZE"}
 
     def value(i: int) -> np.ndarray:
+        i = dequantised.get(i, i)
         q = details[i]["quantization_parameters"]
         a = np.asarray(it.get_tensor(i))
         if not len(q["scales"]):
@@ -223,7 +227,7 @@ def int8_dense_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
         return ((a.astype(np.float32) - zero) * scale).astype(np.float32)
 
     out = []
-    for op in it._get_ops_details():
+    for op in ops:
         if op["op_name"] == "FULLY_CONNECTED":
             w = value(op["inputs"][1]).T
             out.append((w, value(op["inputs"][2]) if op["inputs"][2] >= 0 else np.zeros(w.shape[1], np.float32)))
@@ -232,12 +236,12 @@ def int8_dense_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def rebuild(tflite: Path, out: Path) -> dict:
     """A phase model whose run is gone (e.g. the shipped one) as a run again: the network of
-    :func:`build_model` with the file's dequantised weights, measured as :func:`train` measures,
-    so that ``export.phase`` can quantise it anew (another quantisation scheme) without training
+    :func:`build_model` with the file's weights (float16 or int8), measured as :func:`train`
+    measures, so that ``export.phase`` can export it anew (another format) without training
     another draw, whose counts move with its seed."""
     import hashlib
 
-    layers = int8_dense_weights(tflite)
+    layers = dense_weights(tflite)
     if [w.shape for w, _ in layers][:1] != [(FEATURES, layers[0][0].shape[1])] or len(layers) != 3:
         raise ValueError(f"{tflite} is not a rep phase model: dense layers {[w.shape for w, _ in layers]}")
     model = build_model(layers[0][0].shape[1])
@@ -270,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dev-fold", type=int, choices=(1, 2, 3, 4),
                     help="leave out this fold of the training videos too and measure on it (design choices)")
     ap.add_argument("--from-tflite", type=Path, metavar="FILE",
-                    help="no training: rebuild the network from an int8 phase model's weights (e.g. the shipped "
+                    help="no training: rebuild the network from a phase model file's weights (e.g. the shipped "
                          "one, to export it anew) and measure it")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

@@ -18,7 +18,7 @@ from .body import RATE, BodySequence, moving_average, nanmean, normalise
 from .classifier import ActivityClassifier, frame_labels, smooth_decisions
 from .falls import FLOOR_CONTEXT_S, ON_PURPOSE_AFTER, detect_falls, during_floor_exercise, horizontal_signal
 from .form import plank_cues, rep_cues
-from .labels import EXERCISES, LABEL_ID, LABELS, MOVEMENT_SPAN_EXERCISES, REP_EXERCISES
+from .labels import EXERCISES, FLOOR_EXERCISES, LABEL_ID, LABELS, MOVEMENT_SPAN_EXERCISES, REP_EXERCISES
 from .options import ClassifierOptions, FallOptions, FormOptions, RepOptions
 from .phase import PHASE_EXERCISES, PhaseModel, exercise_probs, phase_signal
 from .reps import Cycle, correlation, count_cycles, count_reps, exercise_signal, jitter, quantiles
@@ -449,8 +449,10 @@ def analyse_sequence(seq: BodySequence, n_source: int, fps: float, rep_opts: Rep
     if smoothed is not None and falls:  # the classifier's own judgement (a fixed ``exercise`` is not evidence)
         cols = [classifier.labels.index(e) for e in ON_PURPOSE_AFTER if e in classifier.model_labels]
         on_purpose_p = frame_labels(times, smoothed[:, cols].sum(axis=1), n, RATE)
+        floor = [classifier.labels.index(e) for e in FLOOR_EXERCISES if e in classifier.model_labels]
+        floor_p = frame_labels(times, smoothed[:, floor].sum(axis=1), n, RATE)
         falls = [f for f in falls
-                 if not during_floor_exercise(labels, f.onset_s, f.impact_s, on_purpose_p, fall_opts)]
+                 if not during_floor_exercise(labels, f.onset_s, f.impact_s, on_purpose_p, fall_opts, floor_p)]
     if falls and phase_model is not None:
         frames = PhaseFrames(phase_model, seq)
         falls = [f for f in falls if not reads_push_ups(frames, f)]

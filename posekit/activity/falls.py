@@ -329,7 +329,8 @@ ON_PURPOSE_AFTER: tuple[str, ...] = (*FLOOR_EXERCISES, "sitting_lying")
 
 
 def during_floor_exercise(labels: np.ndarray, onset_s: float, impact_s: float | None = None,
-                           on_purpose_p: np.ndarray | None = None, opts: FallOptions = FallOptions()) -> bool:
+                           on_purpose_p: np.ndarray | None = None, opts: FallOptions = FallOptions(),
+                           floor_p: np.ndarray | None = None) -> bool:
     """Whether per-frame ``labels`` put a floor exercise in most of the :data:`FLOOR_CONTEXT_S`
     before ``onset_s``, or the classifier is sure of something done on purpose on the floor
     (per-frame P(:data:`ON_PURPOSE_AFTER`) ``on_purpose_p``, mean >= ``opts.overrule_confidence``)
@@ -340,11 +341,15 @@ def during_floor_exercise(labels: np.ndarray, onset_s: float, impact_s: float | 
     that is unsure between them (two Le2i falls, docs/evidence/falls.md). Each side needs at least 0.5 s of
     context to count. ``confirm_s`` is what the fall detector waits anyway before it reports, so
     the streaming tracker has those frames in time. ``on_purpose_p`` None: the side after the
-    impact is not judged."""
+    impact is not judged. ``floor_p``: per-frame P(:data:`FLOOR_EXERCISES`); given, the side
+    before needs it at 0.5 or more on average too, not only the labels: the frames before a
+    clip's first full window take that window's label, and a person walking in, half in view,
+    read as a bench press at 0.58 vetoed a fall (URFD fall-01 mirrored)."""
     floor = [LABEL_ID[e] for e in FLOOR_EXERCISES]
     i = int(round(onset_s * RATE))
     before = labels[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i]
-    if len(before) >= int(0.5 * RATE) and float(np.isin(before, floor).mean()) >= 0.5:
+    if len(before) >= int(0.5 * RATE) and float(np.isin(before, floor).mean()) >= 0.5 and (
+            floor_p is None or float(np.mean(floor_p[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i])) >= 0.5):
         return True
     if impact_s is None or on_purpose_p is None:
         return False

@@ -1,6 +1,6 @@
 """The rep phase model: per frame, which exercise the pose belongs to and where in a rep it is.
 
-A small int8 network (``rep_phase_int8``) reads one frame's body (the 13 body joints, hip-centred
+A small float16 network (``rep_phase_float16``) reads one frame's body (the 13 body joints, hip-centred
 and torso-scaled as :class:`~posekit.activity.body.BodySequence` holds them, plus which were
 seen) and gives a probability for each (exercise, phase) pair: phase 0 is a rep's start and end
 (standing in a squat, arms down in a front raise), phase 1 its middle. It was trained on
@@ -32,7 +32,7 @@ OUTPUTS = 2 * len(PHASE_EXERCISES) + 1
 FEATURES = 39
 #: Frames per invoke (the model's fixed batch).
 BATCH = 64
-MODEL_NAME = "rep_phase_int8"
+MODEL_NAME = "rep_phase_float16"
 
 
 def frame_features(xy: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -353,7 +353,9 @@ class ActivityTracker:
                  ) -> tuple[list[RepEvent], list[RepEvent], list[FallEvent], list[FormCue]]:
         ts = np.asarray(self._ts, dtype=np.float64)
         span = (ts[-1] - ts[0]) / 1000.0
-        fps = (len(ts) - 1) / span if span > 0 else 30.0
+        # To 0.01 fps: times in whole milliseconds (as streams carry them) move a rate read off a
+        # buffer's ends by less than that, and a rate that moved read the same poses differently.
+        fps = round((len(ts) - 1) / span, 2) if span > 0 else 30.0
         if self._pending:
             block = np.stack(self._pending)
             self._body = np.concatenate([self._body, to_body13(block, "blazepose33") if self._raw_rows else block])
