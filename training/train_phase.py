@@ -254,7 +254,8 @@ def rebuild(tflite: Path, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / "model.keras")
     data = tflite.read_bytes()
-    metrics = {"train_videos": len(train_v), "measured_videos": len(held_v), "train_frames": int(len(poses(train_v)[0])),
+    metrics = {"train_videos": len(train_v), "measured_videos": len(held_v),
+               "train_frames": sum(len(v.starts) + len(v.middles) for v in train_v),
                "measured_on": "held-back videos",
                "held_back": per_frame_metrics(np.asarray(model(frame_features(hxy, hseen), training=False)), hcls, hphase),
                "penn_other_test": other_metrics(np.asarray(model(frame_features(*other_test), training=False))),

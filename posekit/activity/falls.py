@@ -347,9 +347,10 @@ def during_floor_exercise(labels: np.ndarray, onset_s: float, impact_s: float | 
     read as a bench press at 0.58 vetoed a fall (URFD fall-01 mirrored)."""
     floor = [LABEL_ID[e] for e in FLOOR_EXERCISES]
     i = int(round(onset_s * RATE))
-    before = labels[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i]
+    ctx = slice(max(0, i - int(FLOOR_CONTEXT_S * RATE)), i)
+    before = labels[ctx]
     if len(before) >= int(0.5 * RATE) and float(np.isin(before, floor).mean()) >= 0.5 and (
-            floor_p is None or float(np.mean(floor_p[max(0, i - int(FLOOR_CONTEXT_S * RATE)):i])) >= 0.5):
+            floor_p is None or float(np.mean(floor_p[ctx])) >= 0.5):
         return True
     if impact_s is None or on_purpose_p is None:
         return False
