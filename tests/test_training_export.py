@@ -175,6 +175,55 @@ def test_augmented_keypoints_follow_the_image(quarter_turns):
     assert sideways.all() if quarter_turns else not sideways.any()
 
 
+def test_frame_edges_black_out_beyond_a_line_and_hide_the_joints_there():
+    """``frame_edges``: a cut sample is black beyond a straight edge across the body, as the
+    tracker's crop is beyond the image; the joints beyond keep their place as targets but are
+    not visible, the rest are; a person cut at the waist is still present."""
+    import tensorflow as tf
+
+    from training.label import BASE_SIZE
+    from training.pose_data import make_augmenter
+
+    n, s = 32, 64
+    rng = np.random.default_rng(0)
+    base = rng.integers(40, 255, (n, BASE_SIZE, BASE_SIZE, 3), dtype=np.uint8)  # no black pixel anywhere
+    uv = np.stack([np.full(33, 0.5), np.linspace(0.3, 0.7, 33)], -1).astype(np.float32)  # a vertical body
+    uv = np.broadcast_to(uv, (n, 33, 2)).copy()
+    uv[:, 11], uv[:, 12], uv[:, 23], uv[:, 24] = [0.45, 0.4], [0.55, 0.4], [0.45, 0.55], [0.55, 0.55]
+    ones = np.ones((n, 33), np.float32)
+    tf.random.set_seed(5)
+    aug = make_augmenter(s, strong=False, frame_edges=1.0)
+    x, t = aug(base, uv, ones, ones, np.zeros((n, s, s, 3), np.uint8), np.zeros(n, np.float32))
+    x, kuv, vis, w = x.numpy(), t["uv"].numpy(), t["vis"].numpy(), t["w"].numpy()
+    black = (x == 0).all(-1)
+    # The edge: whole rows or columns of black from one border of the crop (the rotated base
+    # crop's own corners are black too, but never a whole row of a crop this far inside it).
+    band = np.zeros_like(black)
+    for i in range(n):
+        rows, cols = black[i].all(1), black[i].all(0)
+        for line, axis in ((rows, 0), (cols, 1)):
+            for run in (line, line[::-1]):
+                k = int(np.argmin(run)) if not run.all() else s
+                if k:
+                    idx = np.arange(k) if run is line else np.arange(s - k, s)
+                    (band[i].__setitem__((idx, slice(None)) if axis == 0 else (slice(None), idx), True))
+    cut = band.any((1, 2))
+    assert cut.mean() > 0.9  # every sample is cut (unless the line misses the crop)
+    for i in np.flatnonzero(cut):
+        px = np.clip((kuv[i] * s).astype(int), 0, s - 1)
+        inside = ((kuv[i] > 0) & (kuv[i] < 1)).all(-1)
+        around = [band[i][max(y - 1, 0):y + 2, max(x - 1, 0):x + 2] for x, y in px]  # a pixel either side
+        hidden = np.array([a.all() for a in around]) & inside
+        near = np.array([a.any() for a in around])
+        assert hidden.any() and (vis[i][hidden] == 0).all()
+        assert (vis[i][inside & ~near] > 0).all()  # joints in the picture stay visible
+        assert (w[i] == 1).all()  # the targets stay: the legs are still below the frame
+    # Present while two of the four torso joints are in view (a person cut at the waist).
+    torso_seen = (vis[:, [11, 12, 23, 24]] > 0).sum(1)
+    assert ((t["presence"].numpy()[:, 0] == 1) == (torso_seen >= 2))[cut].all()
+    assert (torso_seen[cut] == 2).any() and (torso_seen[cut] < 2).any()  # both sides of that line were drawn
+
+
 def test_student_on_the_teachers_backbone_trains_and_exports(tiny_cache, tmp_path):
     """``backbone="teacher"``: the teacher's encoder-decoder (thinned) under the student's heads
     trains, exports (TFLite = Keras = ONNX), rebuilds from its run for export without samples,
@@ -200,7 +249,7 @@ def test_student_on_the_teachers_backbone_trains_and_exports(tiny_cache, tmp_pat
     assert uv.shape == (33, 2) and np.isfinite(uv).all() and 0 <= score <= 1
 
 
-@pytest.mark.parametrize("field, value", [("quarter_turns", 15.0), ("quarter_turns", -0.1), ("neg_frac", 2)])
+@pytest.mark.parametrize("field, value", [("quarter_turns", 15.0), ("quarter_turns", -0.1), ("neg_frac", 2), ("frame_edges", 1.5)])
 def test_training_config_rejects_fractions_outside_0_1(tmp_path, field, value):
     from posekit.errors import InvalidInputError
     from training.train_pose import TrainConfig, train

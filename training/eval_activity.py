@@ -500,11 +500,16 @@ def _count_or_zero(kps: np.ndarray, fps: float, cuts: list[int]) -> int:
         return 0
 
 
-def _capture_job(job: tuple[str, str, str | None]) -> dict[str, Any]:
+def _capture_job(job: tuple[str, str, str | None, str | None]) -> dict[str, Any]:
     """One video under one capture condition: the report's reps, falls and named exercise."""
-    video, capture, model = job
+    video, capture, model, pose = job
     urfd = video.startswith("urfd/")
-    kps, fps, cuts = run_video(data_dir() / video, right_half=urfd, capture=capture)
+    pose_model = None
+    if pose:
+        from posekit.pose.model import PoseModel
+
+        pose_model = PoseModel(pose)
+    kps, fps, cuts = run_video(data_dir() / video, right_half=urfd, capture=capture, model=pose_model)
     try:
         rep = analyze_keypoints(kps, fps, cuts=cuts, activity_model=model)
     except InvalidInputError:  # the tracker never found the person
@@ -514,11 +519,12 @@ def _capture_job(job: tuple[str, str, str | None]) -> dict[str, Any]:
 
 
 def eval_capture(conditions: list[str] | None = None, limit: int | None = None, urfd_model: Path | None = None,
-                 workers: int | None = None) -> dict[str, Any]:
+                 workers: int | None = None, pose_model: Path | None = None) -> dict[str, Any]:
     """The figures from pixels (WorkoutTracker reps and false falls, URFD fall-01) with each video
     seen as if filmed otherwise (:data:`CAPTURE`): how far they move when the camera, light or
     encoder differ from the clips we measured on. ``urfd_model``: a classifier that never saw URFD
-    for fall-01 (None = the bundled one). Videos run in ``workers`` processes (default: one per core)."""
+    for fall-01 (None = the bundled one); ``pose_model``: a student .tflite instead of the bundled
+    one. Videos run in ``workers`` processes (default: one per core)."""
     from concurrent.futures import ProcessPoolExecutor
 
     conditions = conditions or list(CAPTURE)
@@ -528,9 +534,10 @@ def eval_capture(conditions: list[str] | None = None, limit: int | None = None, 
     rows = [r for r in csv.DictReader((data_dir() / "workouttracker" / "index.csv").open())
             if int(r["rep_markers"]) > 0][:limit]
     videos = [f"workouttracker/{r['video']}" for r in rows] + ["urfd/fall-01-cam0.mp4"]
-    jobs = [(v, c, str(urfd_model) if urfd_model and v.startswith("urfd/") else None) for c in conditions for v in videos]
+    jobs = [(v, c, str(urfd_model) if urfd_model and v.startswith("urfd/") else None,
+             str(pose_model) if pose_model else None) for c in conditions for v in videos]
     with ProcessPoolExecutor(workers or os.cpu_count() or 1) as pool:
-        got = dict(zip(((v, c) for v, c, _ in jobs), pool.map(_capture_job, jobs)))
+        got = dict(zip(((v, c) for v, c, _, _ in jobs), pool.map(_capture_job, jobs)))
     true = np.array([int(r["rep_markers"]) for r in rows])
     onset = URFD_ONSET_FRAME / URFD_FPS
     out: dict[str, Any] = {"clips": len(rows), "conditions": {}}
@@ -549,6 +556,7 @@ def eval_capture(conditions: list[str] | None = None, limit: int | None = None, 
                          for r, t, p in zip(rows, true, per)}}
         log.info("capture %s: %s", c, {k: v for k, v in out["conditions"][c].items() if k != "per_clip"})
     out["urfd_classifier"] = Path(urfd_model).parent.parent.name if urfd_model else None
+    out["pose_model"] = str(pose_model) if pose_model else None
     return out
 
 
@@ -720,7 +728,7 @@ def main(argv: list[str] | None = None) -> None:
         ap.error(f"--capture takes names from {', '.join(CAPTURE)}, got {args.capture!r}")
     folds = fold_models(args.fall_folds.expanduser()) if args.fall_folds else None
     if args.capture:
-        cap = eval_capture(names, args.limit, folds["urfd"] if folds else None)
+        cap = eval_capture(names, args.limit, folds["urfd"] if folds else None, pose_model=args.pose_model)
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "capture_eval.json").write_text(json.dumps(cap, indent=2))
         print(json.dumps({c: {k: v for k, v in r.items() if k != "per_clip"} for c, r in cap["conditions"].items()}, indent=2))

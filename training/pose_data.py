@@ -62,12 +62,18 @@ def load_cache(sources: tuple[str, ...] = ("lspet",), min_score: float = 0.5,
 
 
 def make_augmenter(input_size: int, heatmap_stride: int = 4, sigma: float = 1.5, strong: bool = True,
-                   quarter_turns: float = 0.0):
+                   quarter_turns: float = 0.0, frame_edges: float = 0.0):
     """Returns ``fn(images, uv, vis, weight, neg_images, neg_mask) -> (x, targets)`` as a tf.function.
 
     ``quarter_turns``: fraction of samples turned a further +-90 degrees. Acquisition crops are
     upright, so a person in a plank, a push-up or lying on the floor lies sideways in them; a
     student that never saw that collapses there and tracks the collapse.
+
+    ``frame_edges``: fraction of samples cut by a frame's edge: everything beyond a line across
+    the body turns black, as the tracker's crop is beyond the image (:func:`frame_edge_mask`).
+    The joints beyond keep their targets (where the teacher saw them) with visibility 0: a
+    person filmed from the waist up still has legs below the frame, and a student that never saw
+    that folds them into the picture (a hanging body's legs laid along its arms).
     """
     s = input_size
     hs = s // heatmap_stride
@@ -148,6 +154,17 @@ def make_augmenter(input_size: int, heatmap_stride: int = 4, sigma: float = 1.5,
             occ = tf.reshape(occ, [b, NUM_KEYPOINTS])
             occ = tf.where(flip[:, None], tf.gather(occ, flip_perm, axis=1), occ)
             kvis = kvis * (1.0 - occ)
+        hw = kw * tf.cast(inside, tf.float32)
+        if frame_edges > 0:
+            beyond, cut_pt = frame_edge_mask(kuv, s, frame_edges)
+            x = tf.where(beyond[..., None], 0.0, x)
+            kvis = kvis * (1.0 - cut_pt)
+            hw = hw * (1.0 - cut_pt)  # nothing in the picture to peak on
+            cut = tf.reduce_any(beyond, axis=[1, 2])
+            # A person cut at the waist is still there: two torso joints in view will do.
+            seen = tf.cast(inside, tf.float32) * (1.0 - cut_pt)
+            presence = tf.where(cut, tf.cast(tf.reduce_sum(tf.gather(seen, torso, axis=1), 1) >= 2, tf.float32),
+                                presence)
         # Negatives replace some samples: background patches (a third of them flat colour + noise,
         # like an empty or dark frame), no person.
         neg = tf.cast(neg_mask, tf.bool)
@@ -159,6 +176,7 @@ def make_augmenter(input_size: int, heatmap_stride: int = 4, sigma: float = 1.5,
         presence = tf.where(neg, 0.0, presence)
         kw = kw * (1.0 - tf.cast(neg, tf.float32))[:, None]
         kvis = kvis * (1.0 - tf.cast(neg, tf.float32))[:, None]
+        hw = hw * (1.0 - tf.cast(neg, tf.float32))[:, None]
         # Gaussian heatmaps at stride 4.
         g = (tf.range(hs, dtype=tf.float32) + 0.5)
         hx = kuv[..., 0] * hs
@@ -166,8 +184,40 @@ def make_augmenter(input_size: int, heatmap_stride: int = 4, sigma: float = 1.5,
         gx = tf.exp(-((g[None, None, :] - hx[..., None]) ** 2) / (2 * sigma ** 2))  # b,33,hs
         gy = tf.exp(-((g[None, None, :] - hy[..., None]) ** 2) / (2 * sigma ** 2))
         heat = tf.einsum("bky,bkx->byxk", gy, gx)
-        hw = kw * tf.cast(inside, tf.float32)
         targets = {"uv": kuv, "vis": kvis, "w": kw, "heat": heat, "heat_w": hw, "presence": presence[:, None]}
         return x, targets
 
     return augment
+
+
+#: Which edge of the frame cuts a sample (``make_augmenter``'s ``frame_edges``), cumulative:
+#: mostly the bottom (a person close to the camera, filmed from the waist or the knees up),
+#: then the top, left and right.
+EDGE_SIDES = (0.55, 0.70, 0.85, 1.0)
+
+
+def frame_edge_mask(kuv, s: int, rate: float):
+    """For a batch's keypoints ``kuv`` (b, 33, 2) in crop units: which crop pixels lie beyond a
+    frame edge (b, s, s) bool, and which joints do (b, 33) float. A ``rate`` share of the samples
+    is cut: by the bottom edge at 30-90% of the body's height from its top, by another edge at
+    10-40% of the body's extent from that side."""
+    import tensorflow as tf
+
+    b = tf.shape(kuv)[0]
+    on = tf.random.uniform([b]) < rate
+    r = tf.random.uniform([b])
+    side = tf.reduce_sum(tf.cast(r[:, None] >= tf.constant(EDGE_SIDES[:-1]), tf.int32), 1)  # 0 bottom, 1 top, 2 left, 3 right
+    lo, hi = tf.reduce_min(kuv, axis=1), tf.reduce_max(kuv, axis=1)  # (b, 2)
+    f = tf.where(side == 0, tf.random.uniform([b], 0.3, 0.9), tf.random.uniform([b], 0.1, 0.4))
+    axis = tf.where(side <= 1, 1, 0)  # y for bottom/top, x for left/right
+    lo_a = tf.gather(lo, axis, batch_dims=1)
+    hi_a = tf.gather(hi, axis, batch_dims=1)
+    far = (side == 0) | (side == 3)  # the edge is at the high end of the axis
+    pos = tf.where(far, lo_a + f * (hi_a - lo_a), hi_a - f * (hi_a - lo_a))  # the cut, in crop units
+    coord = tf.gather(kuv, axis, axis=2, batch_dims=1)  # (b, 33)
+    cut_pt = tf.where(far[:, None], coord > pos[:, None], coord < pos[:, None]) & on[:, None]
+    g = (tf.range(s, dtype=tf.float32) + 0.5) / s
+    rows, cols = tf.broadcast_to(g[None, :, None], [b, s, s]), tf.broadcast_to(g[None, None, :], [b, s, s])
+    along = tf.where((axis == 1)[:, None, None], rows, cols)  # each pixel's coordinate on the cut's axis
+    beyond = tf.where(far[:, None, None], along > pos[:, None, None], along < pos[:, None, None]) & on[:, None, None]
+    return beyond, tf.cast(cut_pt, tf.float32)

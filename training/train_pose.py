@@ -38,6 +38,7 @@ class TrainConfig:
     vis_weight: float = 0.5
     presence_weight: float = 0.5
     quarter_turns: float = 0.15  # fraction of crops turned +-90 degrees (see make_augmenter)
+    frame_edges: float = 0.0  # fraction of crops cut by a frame's edge (see make_augmenter)
     heat_prior: float = 0.0  # StudentConfig.heat_prior: the regression maps read the heatmap logits
     train_only: str = "all"  # "regression": freeze everything but the regression branch
     backbone: str = "own"  # StudentConfig.backbone: "own" (from scratch) or "teacher" (its weights)
@@ -55,7 +56,7 @@ class TrainConfig:
         silently with every or no sample affected)."""
         from posekit.errors import InvalidInputError
 
-        for name in ("neg_frac", "val_frac", "quarter_turns"):
+        for name in ("neg_frac", "val_frac", "quarter_turns", "frame_edges"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and 0.0 <= v <= 1.0):
                 raise InvalidInputError(f"TrainConfig.{name} must be a fraction in [0, 1], got {v!r}")
@@ -204,7 +205,7 @@ def train(cfg: TrainConfig, out: Path, data: dict[str, np.ndarray] | None = None
     else:
         sched = keras.optimizers.schedules.CosineDecay(cfg.lr, total, alpha=0.02)
     opt = keras.optimizers.Adam(sched)
-    augment = make_augmenter(cfg.input_size, quarter_turns=cfg.quarter_turns)
+    augment = make_augmenter(cfg.input_size, quarter_turns=cfg.quarter_turns, frame_edges=cfg.frame_edges)
     negs = data["negatives"]
     draw = None  # uniform over the training samples unless sources are weighted
     if cfg.source_weights:
@@ -365,6 +366,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--input-size", type=int)
     ap.add_argument("--lr", type=float, help="peak learning rate of the cosine schedule")
     ap.add_argument("--quarter-turns", type=float, help="fraction of crops turned +-90 degrees")
+    ap.add_argument("--frame-edges", type=float, help="fraction of crops cut by a frame's edge (black beyond a line "
+                    "across the body; the joints there keep their targets, not visible)")
     ap.add_argument("--init", help="start from these weights (e.g. an earlier run's best.weights.h5)")
     ap.add_argument("--heat-prior", type=float, help="regression maps read the heatmap logits at this initial temperature")
     ap.add_argument("--train-only", choices=TRAIN_ONLY, help="freeze all but the regression branch ('regression')")
@@ -381,6 +384,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = TrainConfig(tiny=args.tiny)
     for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps), ("batch", args.batch), ("input_size", args.input_size),
                  ("lr", args.lr), ("init", args.init), ("quarter_turns", args.quarter_turns),
+                 ("frame_edges", args.frame_edges),
                  ("heat_prior", args.heat_prior), ("train_only", args.train_only), ("backbone", args.backbone),
                  ("keep_wide", args.keep_wide), ("thin_from", args.thin_from), ("neg_frac", args.neg_frac),
                  ("sources", tuple(args.sources) if args.sources else None)):
