@@ -8,7 +8,7 @@ INPUT ?=
 OUT ?= out/sample
 RUNS ?= $(or $(POSEKIT_CACHE),$(HOME)/.cache/posekit)/runs
 
-.PHONY: arm64-check android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose finetune-pose train-pose-own train-activity train-phase eval-reps eval-falls export-activity export-all clean
+.PHONY: arm64-check android-stage tflite28-check run test bench mpref eval-capture fold-models venv install-run install-dev label train-pose finetune-pose check-pose train-pose-own train-activity train-phase eval-reps eval-falls export-activity export-all clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (set PY=python3 to use another)"; exit 1; }
@@ -98,6 +98,22 @@ train-pose: install-dev
 finetune-pose: install-dev
 	$(BIN)/python -m training.train_pose $(POSE_NET) --init posekit/models/pose_student_float16.tflite \
 	    --epochs 10 --steps 250 --lr 2e-4 --neg-frac 0.12 --sources $(POSE_SOURCES) lspet --out $(RUNS)/pose_ft
+# A retrained pose network beside the shipped one, before it is installed (POSE_RUN: its run
+# directory): exported, then PCK per set beside MediaPipe (`eval_pose`), and the figures from
+# pixels it moves: WorkoutTracker reps and falls, URFD fall-01, cs231n-pushfit's falls, and the
+# capture conditions that read a pose network's guesses (greyscale, a portrait frame). ~45 min;
+# everything lands in $(POSE_RUN)/check. `python -m export.pose --run $(POSE_RUN) --install --eval
+# $(POSE_RUN)/check/pose_eval.json` then ships it.
+POSE_RUN ?= $(RUNS)/pose_ft
+POSE_NEW = $(POSE_RUN)/export/pose_student_float16.tflite
+check-pose: install-dev $(if $(wildcard $(RUNS)/falls_without_le2i),fold-models)
+	$(BIN)/python -m export.pose --run $(POSE_RUN)
+	$(BIN)/python -m training.eval_pose --teacher --limit 300 --model pose_student_float16 --model pose_student_int8 \
+	    --model new_float16=$(POSE_NEW) --model new_int8=$(POSE_RUN)/export/pose_student_int8.tflite --out $(POSE_RUN)/check
+	$(BIN)/python -m training.eval_activity --videos-only --pose-model $(POSE_NEW) --out $(POSE_RUN)/check \
+	    $(if $(wildcard $(RUNS)/falls_without_le2i),--fall-folds $(RUNS))
+	$(BIN)/python -m training.eval_reps --pushfit --pose-model $(POSE_NEW) --out $(POSE_RUN)/check
+	$(BIN)/python -m training.eval_activity --capture greyscale,portrait_letterbox --pose-model $(POSE_NEW) --out $(POSE_RUN)/check
 # The earlier student, from scratch: 18 epochs, then 10 at a lower, warmed-up peak rate from the
 # best weights, then 20 more with quarter-turned crops, then the heat prior (no training steps: the
 # regression maps read the heatmap logits at temperature 16, chosen on the validation split).

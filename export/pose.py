@@ -261,6 +261,7 @@ def lineage(run: Path) -> list[dict[str, Any]]:
         stages.append({"run": r.name, "epochs_logged": logged, "epochs_planned": cfg["epochs"], "lr": cfg["lr"],
                        "backbone": cfg.get("backbone", "own"),
                        "quarter_turns": cfg.get("quarter_turns", 0.0),  # stages before the option had none
+                       "frame_edges": cfg.get("frame_edges", 0.0),
                        "heat_prior": cfg.get("heat_prior", 0.0), "train_only": cfg.get("train_only", "all"),
                        "sources": cfg.get("sources"), "source_weights": cfg.get("source_weights") or {},
                        "init": Path(cfg["init"]).parent.name + "/" + Path(cfg["init"]).name if cfg.get("init") else None})
