@@ -94,10 +94,12 @@ train-pose: install-dev
 	    --epochs 10 --steps 250 --lr 4e-4 --neg-frac 0.12 --sources $(POSE_SOURCES) --out $(RUNS)/pose
 # Pose from the shipped student: its float16 file's weights as the start (training/from_tflite.py),
 # fine-tuned on every labelled source and LSPET's human labels (`make label`, then
-# `python -m training.label --sources lspet`). Put your own folders in POSE_SOURCES to retrain on them.
+# `python -m training.label --sources lspet`; LSPET drawn 3x, about a quarter of the draws), 15% of
+# the crops cut by a frame's edge. Put your own folders in POSE_SOURCES to retrain on them.
 finetune-pose: install-dev
 	$(BIN)/python -m training.train_pose $(POSE_NET) --init posekit/models/pose_student_float16.tflite \
-	    --epochs 10 --steps 250 --lr 2e-4 --neg-frac 0.12 --sources $(POSE_SOURCES) lspet --out $(RUNS)/pose_ft
+	    --epochs 10 --steps 250 --lr 2e-4 --neg-frac 0.12 --frame-edges 0.15 --sources $(POSE_SOURCES) lspet \
+	    --weigh lspet=3 --out $(RUNS)/pose_ft
 # A retrained pose network beside the shipped one, before it is installed (POSE_RUN: its run
 # directory): exported, then PCK per set beside MediaPipe (`eval_pose`), and the figures from
 # pixels it moves: WorkoutTracker reps and falls, URFD fall-01, cs231n-pushfit's falls, and the
