@@ -96,7 +96,8 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
     ``fall_prob``: the sequence classifier's P(fall) per window, as (window end times s, probs).
     With it, a transition to lying that the motion rules find too slow or too shallow still counts
     when the classifier is confident around it (threshold ``0.8 - 0.6 * sensitivity``) and the
-    person was upright before, dropped at least half the rules' descent, and stays down.
+    person was upright before, dropped at least half the rules' descent, and stays down. And a
+    fall the rules find is dropped when the classifier rules it out (:func:`ruled_out`).
 
     ``positions`` False: the keypoints do not keep the body's place and size from frame to frame
     (min-max normalised per frame), so the hips' descent, which these checks read, is not in
@@ -173,8 +174,21 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
         # Without positions the hips' drop that _model_falls checks is not in the keypoints.
         found = (_model_falls(seq, fall_prob, events, horiz, h, dhip, tilt, upright, opts, scale) if positions
                  else _shape_falls(tilt, fall_prob, events, opts))
-        events = sorted(events + found, key=lambda e: e.onset_s)
+        events = sorted([e for e in events if not ruled_out(e, fall_prob, opts)] + found, key=lambda e: e.onset_s)
     return events
+
+
+def ruled_out(event: FallEvent, fall_prob: tuple[np.ndarray, np.ndarray], opts: FallOptions = FallOptions()) -> bool:
+    """Whether the classifier rules a fall out: it read windows ending from 0.3 s before the
+    onset to 1.5 s after the impact (the span :func:`detect_falls` reads), and gave none of them
+    P(fall) of ``0.6 * (1 - sensitivity)`` (0.3 at the default) or more. The motion rules read a
+    pose network's glitch as a way down at times (a hanging body's legs guessed along its arms, a
+    skeleton that flips in a push-up filmed head-on), while a classifier that never saw a
+    recording's kind of falls still reads them at 0.3 or more (both MD4FD folds, docs/evidence/
+    falls.md). No window there (a short clip): not ruled out; sensitivity 1: never."""
+    times, probs = fall_prob
+    near = (times >= event.onset_s - 0.3) & (times <= event.impact_s + 1.5)
+    return bool(near.any()) and float(probs[near].max()) < 0.6 * (1.0 - opts.sensitivity)
 
 
 #: Length of a classifier window in seconds.

@@ -80,7 +80,9 @@ class FallOptions:
     """Fall detector options.
 
     Attributes:
-        sensitivity: 0-1; higher lowers the speed thresholds (more alarms, fewer misses).
+        sensitivity: 0-1; higher lowers the speed thresholds and the classifier's P(fall) that
+            confirms a fall on its own (``0.8 - 0.6 * sensitivity``) or rules one out (below
+            ``0.6 * (1 - sensitivity)``): more alarms, fewer misses.
         upright_tilt: degrees from vertical; the body counts as upright below this.
         lying_tilt: degrees from vertical; the body counts as horizontal above this (above
             ``upright_tilt``).

@@ -225,6 +225,31 @@ def test_classifier_led_fall_is_reported_once_and_lying_on_is_not_a_new_fall():
     assert detect_falls(lying, fall_prob=probs(lying, 0.0, 99.0)) == []
 
 
+def test_a_fall_the_classifier_rules_out_is_not_reported():
+    """The motion rules take a pose network's glitch for a way down at times; a fall they find is
+    dropped when the classifier read the span around it and gave every window P(fall) under
+    0.6 * (1 - sensitivity): 0.3 at the default, nothing at sensitivity 1. Without a window there
+    (a clip shorter than one) the rules stand alone."""
+    from posekit.activity.falls import detect_falls, ruled_out
+
+    m, arr = make_sequence("fall", 203, seconds=8.0)
+    seq = normalise(to_body13(arr["noisy"]), 30.0)
+    (rules,) = detect_falls(seq)
+    ends = windows(sequence_tokens(seq))[1] / MODEL_RATE
+
+    def flat(p):
+        return ends, np.full(len(ends), p)
+
+    assert ruled_out(rules, flat(0.29)) and not ruled_out(rules, flat(0.31))
+    assert detect_falls(seq, fall_prob=flat(0.05)) == []
+    assert [e.onset_s for e in detect_falls(seq, fall_prob=flat(0.35))] == [rules.onset_s]
+    assert len(detect_falls(seq, FallOptions(sensitivity=1.0), fall_prob=flat(0.0))) == 1
+    strict = FallOptions(sensitivity=0.0)
+    assert ruled_out(rules, flat(0.59), strict) and not ruled_out(rules, flat(0.61), strict)
+    far = (ends + 100.0, np.zeros(len(ends)))  # the classifier read nothing near the fall
+    assert len(detect_falls(seq, fall_prob=far)) == 1
+
+
 def test_falls_in_min_max_normalised_keypoints_need_only_the_bodys_shape():
     """Min-max normalised per frame, the hips' drop that a classifier-led fall needs is not in the
     keypoints: a fall cut at impact was missed. Without positions, an upright torso that tips and
