@@ -200,13 +200,15 @@ def test_frame_edges_black_out_beyond_a_line_and_hide_the_joints_there():
     # crop's own corners are black too, but never a whole row of a crop this far inside it).
     band = np.zeros_like(black)
     for i in range(n):
-        rows, cols = black[i].all(1), black[i].all(0)
-        for line, axis in ((rows, 0), (cols, 1)):
-            for run in (line, line[::-1]):
-                k = int(np.argmin(run)) if not run.all() else s
-                if k:
-                    idx = np.arange(k) if run is line else np.arange(s - k, s)
-                    (band[i].__setitem__((idx, slice(None)) if axis == 0 else (slice(None), idx), True))
+        for axis, line in ((0, black[i].all(1)), (1, black[i].all(0))):  # whole black rows, columns
+            for from_end in (False, True):
+                run = line[::-1] if from_end else line
+                k = s if run.all() else int(np.argmin(run))  # black lines from that border inwards
+                idx = np.arange(s - k, s) if from_end else np.arange(k)
+                if axis == 0:
+                    band[i, idx, :] = True
+                else:
+                    band[i, :, idx] = True
     cut = band.any((1, 2))
     assert cut.mean() > 0.9  # every sample is cut (unless the line misses the crop)
     for i in np.flatnonzero(cut):

@@ -183,9 +183,10 @@ def ruled_out(event: FallEvent, fall_prob: tuple[np.ndarray, np.ndarray], opts: 
     onset to 1.5 s after the impact (the span :func:`detect_falls` reads), and gave none of them
     P(fall) of ``0.6 * (1 - sensitivity)`` (0.3 at the default) or more. The motion rules read a
     pose network's glitch as a way down at times (a hanging body's legs guessed along its arms, a
-    skeleton that flips in a push-up filmed head-on), while a classifier that never saw a
-    recording's kind of falls still reads them at 0.3 or more (both MD4FD folds, docs/evidence/
-    falls.md). No window there (a short clip): not ruled out; sensitivity 1: never."""
+    skeleton that flips in a push-up filmed head-on); at 0.3 the gate drops none of the falls
+    found in either MD4FD cross-dataset fold, whose classifiers never saw the held-out set's
+    falls (docs/evidence/falls.md). No window there (a short clip): not ruled out; sensitivity
+    1: never."""
     times, probs = fall_prob
     near = (times >= event.onset_s - 0.3) & (times <= event.impact_s + 1.5)
     return bool(near.any()) and float(probs[near].max()) < 0.6 * (1.0 - opts.sensitivity)
