@@ -90,18 +90,22 @@ def test_analyze_writes_a_warning_for_box_normalised_keypoints(tmp_path, capsys)
 
 
 def test_analyze_takes_the_cuts_of_an_edited_video(tmp_path, capsys):
-    """Standing, then a cut to someone in a plank (another camera): a fall without ``--cuts``."""
+    """Standing, then a cut to someone lying on the floor (another camera): a fall without
+    ``--cuts``. (A cut to someone in a plank read as one until the classifier could rule a fall
+    out: it reads standing, then a plank.)"""
     from training.synth.dataset import make_sequence
 
-    a, b = make_sequence("standing", 11, seconds=6.0)[1]["noisy"], make_sequence("plank", 21, seconds=6.0)[1]["noisy"]
+    m, fall = make_sequence("fall", 201, seconds=8.0)
+    a, b = make_sequence("standing", 11, seconds=6.0)[1]["noisy"], fall["noisy"][int(m.fall_impact) + 30:]
     np.save(tmp_path / "kps.npy", np.concatenate([a, b]))
     args = ["analyze", str(tmp_path / "kps.npy"), "--fps", "30", "--out", str(tmp_path)]
     assert main(args) == 0 and len(json.loads((tmp_path / "summary.json").read_text())["falls"]) == 1
     assert main(args + ["--cuts", str(len(a))]) == 0 and json.loads((tmp_path / "summary.json").read_text())["falls"] == []
     assert main(args + ["--cuts", "180,x"]) == 2
     assert "posekit: error: --cuts must be frame indices separated by commas (e.g. 48,87), got '180,x'" in capsys.readouterr().err
-    assert main(args + ["--cuts", "400,300"]) == 2
-    assert "posekit: error: cuts must be strictly increasing frame indices in [1, 359]" in capsys.readouterr().err
+    assert main(args + ["--cuts", "250,200"]) == 2
+    last = len(a) + len(b) - 1
+    assert f"posekit: error: cuts must be strictly increasing frame indices in [1, {last}]" in capsys.readouterr().err
 
 
 def test_analyze_rereads_a_run_with_its_frame_rate_and_cuts(shared_data, tmp_path, capsys):

@@ -174,7 +174,10 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
         # Without positions the hips' drop that _model_falls checks is not in the keypoints.
         found = (_model_falls(seq, fall_prob, events, horiz, h, dhip, tilt, upright, opts, scale) if positions
                  else _shape_falls(tilt, fall_prob, events, opts))
-        events = sorted([e for e in events if not ruled_out(e, fall_prob, opts)] + found, key=lambda e: e.onset_s)
+        # The classifier rules out only what it read with positions: without them its P(fall) is
+        # weaker than the shape checks (docs/evidence/inputs.md).
+        events = sorted([e for e in events if not (positions and ruled_out(e, fall_prob, opts))] + found,
+                        key=lambda e: e.onset_s)
     return events
 
 

@@ -229,7 +229,7 @@ def test_a_fall_the_classifier_rules_out_is_not_reported():
     """The motion rules take a pose network's glitch for a way down at times; a fall they find is
     dropped when the classifier read the span around it and gave every window P(fall) under
     0.6 * (1 - sensitivity): 0.3 at the default, nothing at sensitivity 1. Without a window there
-    (a clip shorter than one) the rules stand alone."""
+    (a clip shorter than one), or without positions in the keypoints, the rules stand alone."""
     from posekit.activity.falls import detect_falls, ruled_out
 
     m, arr = make_sequence("fall", 203, seconds=8.0)
@@ -248,6 +248,8 @@ def test_a_fall_the_classifier_rules_out_is_not_reported():
     assert ruled_out(rules, flat(0.59), strict) and not ruled_out(rules, flat(0.61), strict)
     far = (ends + 100.0, np.zeros(len(ends)))  # the classifier read nothing near the fall
     assert len(detect_falls(seq, fall_prob=far)) == 1
+    # Keypoints without the body's place and size: the classifier reads less there and rules nothing out.
+    assert [e.onset_s for e in detect_falls(seq, fall_prob=flat(0.05), positions=False)] == [rules.onset_s]
 
 
 def test_falls_in_min_max_normalised_keypoints_need_only_the_bodys_shape():
