@@ -103,7 +103,7 @@ finetune-pose: install-dev
 # A retrained pose network beside the shipped one, before it is installed (POSE_RUN: its run
 # directory): exported, then PCK per set beside MediaPipe (`eval_pose`), and the figures from
 # pixels it moves: WorkoutTracker reps and falls, URFD fall-01, cs231n-pushfit's falls, and the
-# capture conditions that read a pose network's guesses (greyscale, a portrait frame). ~45 min;
+# capture conditions that read a pose network's guesses (greyscale, a portrait frame). ~15 min on 2 cores;
 # everything lands in $(POSE_RUN)/check. `python -m export.pose --run $(POSE_RUN) --install --eval
 # $(POSE_RUN)/check/pose_eval.json` then ships it.
 POSE_RUN ?= $(RUNS)/pose_ft
