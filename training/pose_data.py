@@ -201,8 +201,6 @@ def frame_edge_mask(kuv, s: int, rate: float):
     frame edge (b, s, s) bool, and which joints do (b, 33) float. A ``rate`` share of the samples
     is cut: by the bottom edge at 30-90% of the body's height from its top, by another edge at
     10-40% of the body's extent from that side."""
-    import tensorflow as tf
-
     b = tf.shape(kuv)[0]
     on = tf.random.uniform([b]) < rate
     r = tf.random.uniform([b])

@@ -175,7 +175,7 @@ def detect_falls(seq: BodySequence, opts: FallOptions = FallOptions(),
         found = (_model_falls(seq, fall_prob, events, horiz, h, dhip, tilt, upright, opts, scale) if positions
                  else _shape_falls(tilt, fall_prob, events, opts))
         # The classifier rules out only what it read with positions: without them its P(fall) is
-        # weaker than the shape checks (docs/evidence/inputs.md).
+        # weaker (docs/evidence/falls.md: it lost a fall cut at impact there).
         events = sorted([e for e in events if not (positions and ruled_out(e, fall_prob, opts))] + found,
                         key=lambda e: e.onset_s)
     return events
