@@ -13,8 +13,11 @@
   and, separately, from the MediaPipe landmarks the set ships: per cue, how many clips raise it and
   its precision and recall against the "wrong form" label; the exercise named; falls raised (every
   one a false alarm).
+* Estimators (``--estimators``): WorkoutTracker's clips with rep markers from pixels, read by
+  posekit's student (or ``--pose-model``) and by MediaPipe BlazePose full in the same tracker:
+  counts with the exercise classified and given, the exercise named, clips with a fall.
 
-    python -m training.eval_reps --out eval/ --repcount --long --pushfit
+    python -m training.eval_reps --out eval/ --repcount --long --pushfit --estimators
     python -m training.eval_reps --out eval/fold1 --repcount --dev-fold 1 --phase-model RUN/rep_phase_float16.tflite
 """
 
@@ -135,6 +138,69 @@ def eval_long_sets(seeds: int = LONG_SEEDS, seconds: float = LONG_S,
     return {**out, "per_set": per}
 
 
+# ----------------------------------------------------------------------------- estimators
+
+def workouttracker_keypoints(source: str, video: str, pose_model: Path | None = None
+                             ) -> tuple[np.ndarray, float, list[int]]:
+    """One WorkoutTracker clip's keypoints, fps and cuts from pixels, read by ``source``: 'posekit'
+    (the bundled student, or ``pose_model``, a student .tflite, cached under ``<cache>/keypoints/<its
+    sha256>``) or 'mediapipe_full' (in the same tracker), with :mod:`training.eval_falls`' caches."""
+    from .eval_falls import _pose_keypoints
+    from .paths import data_dir
+
+    root, name = data_dir() / "workouttracker", video.replace("/", "__") + ".npz"
+    if pose_model is None:
+        return _pose_keypoints(root / video, cache_dir() / "keypoints" / "workouttracker" / name, source)
+    from posekit.pose.model import PoseModel
+
+    from .eval_activity import video_keypoints
+
+    digest = hashlib.sha256(Path(pose_model).read_bytes()).hexdigest()[:16]
+    return video_keypoints(root / video, cache_dir() / "keypoints" / digest / "workouttracker" / name,
+                           model=PoseModel(str(pose_model)))
+
+
+def eval_estimators(limit: int | None = None, pose_model: Path | None = None,
+                    activity_model: str | Path | None = None) -> dict[str, Any]:
+    """WorkoutTracker's clips with rep markers from pixels, read by each pose estimator in the same
+    tracker (posekit's student, or ``pose_model`` in its place, and MediaPipe BlazePose full),
+    counted by ``analyze_keypoints`` (``activity_model`` in place of the bundled classifier) with
+    the exercise classified and given: count MAE and off-by-one accuracy, the exercise named, and
+    clips with a fall. The counter must not rest on one estimator's noise or biases."""
+    import csv
+
+    from .eval_activity import WT_EXERCISE
+    from .paths import data_dir
+
+    rows = [r for r in csv.DictReader((data_dir() / "workouttracker" / "index.csv").open())
+            if int(r["rep_markers"]) > 0][:limit]
+    kw = {} if activity_model is None else {"activity_model": activity_model}
+    res: dict[str, Any] = {}
+    for source in ("posekit", "mediapipe_full"):
+        per = []
+        for r in rows:
+            kps, fps, cuts = workouttracker_keypoints(source, r["video"], pose_model if source == "posekit" else None)
+            given = WT_EXERCISE.get(r["class"])
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", InputWarning)
+                    rep = analyze_keypoints(kps, fps, cuts=cuts, **kw)
+                    row = {"auto": rep.reps_total, "named": _named(rep), "falls": len(rep.falls),
+                           "given": analyze_keypoints(kps, fps, cuts=cuts, exercise=given, **kw).reps_total
+                           if given else None}
+            except InvalidInputError:  # nobody found in the clip
+                row = {"auto": 0, "named": None, "falls": 0, "given": 0 if given else None}
+            per.append({"video": r["video"], "exercise": given or r["class"], "true": int(r["rep_markers"]), **row})
+            log.info("%s %s: true %d auto %d (%s) given %s", source, r["video"], per[-1]["true"], row["auto"],
+                     row["named"], row["given"])
+        known = [p for p in per if p["exercise"] in WT_EXERCISE.values()]
+        res[source] = {"pose_model": str(pose_model) if source == "posekit" and pose_model else None,
+                       "counts": {k: _summary(per, k) for k in ("auto", "given")},
+                       "named": sum(p["named"] == p["exercise"] for p in known), "of": len(known),
+                       "clips_with_a_fall": sum(p["falls"] > 0 for p in per), "per_clip": per}
+    return res
+
+
 # ----------------------------------------------------------------------------- push-up form
 
 def pushfit_root() -> Path:
@@ -229,29 +295,35 @@ def main(argv: list[str] | None = None) -> None:
                          "--repcount-dev-fold)")
     ap.add_argument("--long", action="store_true", help="counts on synthetic sets of 20 to 60 reps")
     ap.add_argument("--pushfit", action="store_true", help="push-up form, names and falls on cs231n-pushfit")
-    ap.add_argument("--pose-model", type=Path, help="--pushfit: a student .tflite to read the clips' pixels with "
-                                                        "instead of the bundled one")
+    ap.add_argument("--estimators", action="store_true",
+                    help="WorkoutTracker from pixels read by posekit's student and by MediaPipe full, side by side")
+    ap.add_argument("--pose-model", type=Path, help="--pushfit, --estimators: a student .tflite to read the clips' "
+                                                        "pixels with instead of the bundled one")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    if not (args.repcount or args.long or args.pushfit):
-        ap.error("choose at least one of --repcount, --long, --pushfit")
-    if args.pose_model is not None and not (args.pushfit and args.pose_model.is_file()):
-        ap.error(f"--pose-model {args.pose_model} must be a .tflite file, and reads --pushfit's pixels only")
+    if not (args.repcount or args.long or args.pushfit or args.estimators):
+        ap.error("choose at least one of --repcount, --long, --pushfit, --estimators")
+    if args.pose_model is not None and not ((args.pushfit or args.estimators) and args.pose_model.is_file()):
+        ap.error(f"--pose-model {args.pose_model} must be a .tflite file, and reads the pixels of --pushfit or "
+                 "--estimators only")
     res: dict[str, Any] = {}
     if args.repcount:
         res["repcount"] = eval_repcount(args.limit, dev_fold=args.dev_fold, phase_model=args.phase_model,
                                         activity_model=args.activity_model)
     if args.long:
         res["long_sets"] = eval_long_sets(phase_model=args.phase_model)
+    if args.estimators:
+        res["estimators"] = eval_estimators(args.limit, args.pose_model, args.activity_model)
     if args.pushfit:
         res["pushfit"] = {s: eval_pushfit(s, args.limit, args.pose_model if s == "posekit" else None)
                           for s in ("posekit", "mediapipe")}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "reps_eval.json").write_text(json.dumps(res, indent=2))
-    short = {k: v for k, v in res.items() if k != "pushfit"}
+    short = {k: v for k, v in res.items() if k not in ("pushfit", "estimators")}
     short = {k: {a: b for a, b in v.items() if not a.startswith("per_")} for k, v in short.items()}
-    if "pushfit" in res:
-        short["pushfit"] = {s: {a: b for a, b in r.items() if a != "per_clip"} for s, r in res["pushfit"].items()}
+    for key in ("pushfit", "estimators"):
+        if key in res:
+            short[key] = {s: {a: b for a, b in r.items() if a != "per_clip"} for s, r in res[key].items()}
     print(json.dumps(short, indent=2))
 
 

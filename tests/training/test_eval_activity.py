@@ -326,3 +326,28 @@ def test_repcount_training_videos_leave_the_held_back_ones_and_the_dev_fold_out(
     x, y = sampler.sample(64)
     assert x.shape == (64, WINDOW, 14, 3) and np.abs(x[..., :2]).max() > 0
     assert len(set(y.tolist())) >= 6 and {LABELS[i] for i in y} <= set(CLASSES.values())  # class-balanced draws
+
+
+def test_estimator_offsets_move_seen_joints_only_and_hips_least():
+    from training.activity_data import augment_windows, estimator_offsets
+
+    rng = np.random.default_rng(0)
+    off = estimator_offsets((2000, WINDOW), rng, 0.25)
+    assert off.shape == (2000, WINDOW, 13, 2)
+    bias = np.abs(off.mean(axis=1)).mean(axis=(0, 2))  # per joint: the window's constant part
+    hips, others = bias[7:9], np.delete(bias, [7, 8])
+    assert 0.07 < others.mean() < 0.13  # U(0, 0.25) x N(0, 1): a mean |bias| of 0.1 torso lengths
+    assert hips.max() < 0.5 * others.min()
+    # Over a window the offsets drift as well: not the same in its first and last frames.
+    assert np.abs(off[:, 0] - off[:, -1]).mean() > 0.02
+    # Through the augmentation: unobserved joints (observed = 0) stay exactly zero, observed ones move.
+    x = np.zeros((64, WINDOW, TOKENS, 3), np.float32)
+    x[:, :, :13, 2] = 1.0
+    x[:, :, 4, 2] = 0.0
+    plain = augment_windows(x, np.random.default_rng(1))
+    moved = augment_windows(x, np.random.default_rng(1), estimator_bias=0.25)
+    for out in (plain, moved):  # (a flip swaps the unseen elbow's side)
+        unseen = out[:, :, :13, 2] == 0
+        assert unseen.sum() >= 64 * WINDOW and (out[:, :, :13, :2][unseen] == 0).all()
+    seen = (moved[:, :, :13, 2] > 0) & (plain[:, :, :13, 2] > 0)
+    assert np.abs(moved[:, :, :13, :2] - plain[:, :, :13, :2])[seen].mean() > 0.03

@@ -106,3 +106,29 @@ def test_a_pose_model_is_refused_where_it_reads_nothing_or_is_missing(argv, tmp_
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "--pose-model" in err and "--pushfit" in err and "Traceback" not in err
+
+
+def test_workouttracker_is_counted_with_each_estimators_keypoints(shared_data, tmp_path, monkeypatch, capsys):
+    """--estimators reads the same clip with a student file and with MediaPipe full, each cached
+    apart (the student's under its own sha256), and reports both side by side."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    import posekit.models
+    from training import eval_reps
+
+    monkeypatch.setenv("POSEKIT_CACHE", str(tmp_path / "cache"))
+    model = Path(posekit.models.__file__).parent / "pose_student_int8.tflite"
+    eval_reps.main(["--estimators", "--limit", "1", "--pose-model", str(model), "--out", str(tmp_path)])
+    res = json.loads((tmp_path / "reps_eval.json").read_text())["estimators"]
+    assert set(res) == {"posekit", "mediapipe_full"}
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()[:16]
+    assert len(list((tmp_path / "cache" / "keypoints" / digest / "workouttracker").glob("*.npz"))) == 1
+    assert len(list((tmp_path / "cache" / "keypoints" / "mediapipe_full" / "workouttracker").glob("*.npz"))) == 1
+    assert res["posekit"]["pose_model"] == str(model) and res["mediapipe_full"]["pose_model"] is None
+    for r in res.values():
+        (clip,) = r["per_clip"]
+        assert clip["video"] == "videos/dips/dips_13.mp4" and clip["true"] == 3 and clip["given"] is None  # no dips class
+        assert r["counts"]["auto"]["n"] == 1 and r["counts"]["auto"]["mae"] == pytest.approx(abs(clip["auto"] - 3) / 3)
+    assert "mediapipe_full" in capsys.readouterr().out
