@@ -208,9 +208,9 @@ class WindowSampler:
 
     def __init__(self, penn: list[dict], synth: list[dict], seed: int = 0, penn_frac: float = 0.5,
                  md4fd: list[dict] | None = None, md4fd_frac: float = 0.0, repcount: list[dict] | None = None,
-                 repcount_frac: float = 0.0, estimator_bias: float = 0.0) -> None:
+                 repcount_frac: float = 0.0, estimator_bias: float = 0.0, estimator_drift: float = 0.5) -> None:
         self.rng = np.random.default_rng(seed)
-        self.estimator_bias = estimator_bias
+        self.estimator_bias, self.estimator_drift = estimator_bias, estimator_drift
         self.penn, self.synth, self.penn_frac = penn, synth, penn_frac
         # Real people's exercise videos (clip label), drawn class-balanced like Penn Action's.
         self.repcount_frac = repcount_frac if repcount else 0.0
@@ -260,7 +260,7 @@ class WindowSampler:
                 si, end = self.synth_index[lab][self.rng.integers(len(self.synth_index[lab]))]
                 x[b], y[b] = cut(self.synth[si]["tokens"], end), lab
         if augment:
-            x = augment_windows(x, self.rng, self.estimator_bias)
+            x = augment_windows(x, self.rng, self.estimator_bias, self.estimator_drift)
         return x, y
 
 
@@ -274,11 +274,12 @@ MISSING_GROUPS = ((3, 4), (5, 6), (0,), (11, 12))
 HIP_BIAS_SHARE = 0.3
 
 
-def estimator_offsets(shape: tuple[int, int], rng: np.random.Generator, scale: float) -> np.ndarray:
+def estimator_offsets(shape: tuple[int, int], rng: np.random.Generator, scale: float,
+                      drift: float = 0.5) -> np.ndarray:
     """(B, WINDOW, 13, 2) offsets (torso lengths) that one pose estimator's keypoints carry against
     another's on the same video: per window and joint a constant bias (where each places an elbow,
-    an ankle, a hip; N(0, s) with s ~ U(0, ``scale``)), and a slow drift of half that size (a smooth
-    random curve over the window). Measured between the bundled student and MediaPipe full on
+    an ankle, a hip; N(0, s) with s ~ U(0, ``scale``)), and a slow drift of ``drift`` times that
+    size (a smooth random curve over the window). Measured between the bundled student and MediaPipe full on
     WorkoutTracker's videos: a mean |bias| of 0.03 (hips) to 0.14 (wrists) torso lengths per clip
     (docs/evidence/exercise.md)."""
     B, T = shape
@@ -287,12 +288,13 @@ def estimator_offsets(shape: tuple[int, int], rng: np.random.Generator, scale: f
     walk = np.cumsum(rng.normal(0, 1, (B, T, 13, 2)), axis=1)
     walk -= walk.mean(axis=1, keepdims=True)
     walk /= walk.std(axis=(1, 2, 3), keepdims=True) + 1e-6
-    off = s * (bias + 0.5 * walk)
+    off = s * (bias + drift * walk)
     off[:, :, 7:9] *= HIP_BIAS_SHARE
     return off.astype(np.float32)
 
 
-def augment_windows(x: np.ndarray, rng: np.random.Generator, estimator_bias: float = 0.0) -> np.ndarray:
+def augment_windows(x: np.ndarray, rng: np.random.Generator, estimator_bias: float = 0.0,
+                    estimator_drift: float = 0.5) -> np.ndarray:
     """Flip (L/R swap), small rotation, anisotropic scale (coordinates normalised by a non-square
     image), jitter, another estimator's offsets (:func:`estimator_offsets`, when
     ``estimator_bias`` > 0), joint and frame dropout, and whole joint groups missing for the window."""
@@ -311,7 +313,7 @@ def augment_windows(x: np.ndarray, rng: np.random.Generator, estimator_bias: flo
     j[..., 1] = (s * xx + c * yy) * sy
     j[..., :2] += rng.normal(0, 1, j[..., :2].shape) * rng.uniform(0.0, 0.05, B)[:, None, None, None]
     if estimator_bias > 0:
-        j[..., :2] += estimator_offsets(j.shape[:2], rng, estimator_bias)
+        j[..., :2] += estimator_offsets(j.shape[:2], rng, estimator_bias, estimator_drift)
     drop = rng.random(j.shape[:3]) < rng.uniform(0, 0.08, B)[:, None, None]
     fdrop = rng.random(j.shape[:2]) < rng.uniform(0, 0.05, B)[:, None]
     drop |= fdrop[..., None]

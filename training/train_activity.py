@@ -57,6 +57,7 @@ class ActivityConfig:
     repcount_frac: float = 0.1  # share of each batch from RepCount-pose's training videos (real people)
     repcount_dev_fold: int = 0  # 1-4: leave that RepCount-pose fold out too (design choices on it); 0: none
     estimator_bias: float = 0.0  # another pose estimator's per-joint offsets, up to this many torso lengths
+    estimator_drift: float = 0.5  # their slow drift over a window, as a share of the bias
 
 
 def to_penn_eval(probs: np.ndarray) -> np.ndarray:
@@ -167,7 +168,8 @@ def train(cfg: ActivityConfig, out: Path, penn: list[dict] | None = None, synth:
     log.info("RepCount-pose: %d training sequences (fold %d left out)", len(repcount), cfg.repcount_dev_fold)
     sampler = WindowSampler(train_clips, synth, seed=cfg.seed, penn_frac=cfg.penn_frac,
                             md4fd=md4fd_train, md4fd_frac=cfg.md4fd_frac, repcount=repcount,
-                            repcount_frac=cfg.repcount_frac, estimator_bias=cfg.estimator_bias)
+                            repcount_frac=cfg.repcount_frac, estimator_bias=cfg.estimator_bias,
+                            estimator_drift=cfg.estimator_drift)
     log_path = out / "log.csv"
     if not log_path.exists():
         log_path.write_text("model,epoch,loss,accuracy,seconds\n")
