@@ -151,13 +151,19 @@ def workouttracker_keypoints(source: str, video: str, pose_model: Path | None = 
     root, name = data_dir() / "workouttracker", video.replace("/", "__") + ".npz"
     if pose_model is None:
         return _pose_keypoints(root / video, cache_dir() / "keypoints" / "workouttracker" / name, source)
+    return student_keypoints(root / video, cache_dir() / "keypoints", f"workouttracker/{name}", pose_model)
+
+
+def student_keypoints(video: Path, cache_root: Path, name: str, pose_model: Path
+                      ) -> tuple[np.ndarray, float, list[int]]:
+    """``video`` read from pixels with the student file ``pose_model`` in posekit's tracker, kept as
+    ``cache_root/<the file's sha256>/name``: a retrained network never reads another's cache."""
     from posekit.pose.model import PoseModel
 
     from .eval_activity import video_keypoints
 
     digest = hashlib.sha256(Path(pose_model).read_bytes()).hexdigest()[:16]
-    return video_keypoints(root / video, cache_dir() / "keypoints" / digest / "workouttracker" / name,
-                           model=PoseModel(str(pose_model)))
+    return video_keypoints(video, cache_root / digest / name, model=PoseModel(str(pose_model)))
 
 
 def eval_estimators(limit: int | None = None, pose_model: Path | None = None,
@@ -238,10 +244,7 @@ def pushfit_keypoints(source: str, name: str, wrong: bool, video: Path, pose_mod
 
     if pose_model is None:
         return video_keypoints(video, cache_dir() / "pushfit" / "posekit" / f"{name}.npz")
-    from posekit.pose.model import PoseModel
-
-    digest = hashlib.sha256(Path(pose_model).read_bytes()).hexdigest()[:16]
-    return video_keypoints(video, cache_dir() / "pushfit" / digest / f"{name}.npz", model=PoseModel(str(pose_model)))
+    return student_keypoints(video, cache_dir() / "pushfit", f"{name}.npz", pose_model)
 
 
 def eval_pushfit(source: str = "posekit", limit: int | None = None, pose_model: Path | None = None) -> dict[str, Any]:
